@@ -314,7 +314,8 @@ gboolean gba_digest_verify_auth_info (const GbaDigestAuthorization *sent, const 
 /* The body of the 200 OK: application/vnd.3gpp.bsf+xml (TS 24.109 Annex C). */
 typedef struct {
   char      *btid;
-  GDateTime *lifetime; /* UTC */
+  GDateTime *lifetime;     /* UTC */
+  GDateTime *current_time; /* the BSF's clock from <Extension><currenttime>, or NULL */
 } GbaBootstrapInfo;
 
 void              gba_bootstrap_info_free (GbaBootstrapInfo *info);
@@ -345,6 +346,10 @@ G_DECLARE_FINAL_TYPE (GbaBootstrapper, gba_bootstrapper, GBA, BOOTSTRAPPER, GObj
 
 /* bsf_uri: http(s)://host[:port]/path. timeout_s: per HTTP exchange. */
 GbaBootstrapper *gba_bootstrapper_new (GbaUicc *uicc, const char *bsf_uri, guint timeout_s);
+
+/* The clock that turns the BSF's lifetime into local time; NULL = the system clock. */
+typedef GDateTime *(*GbaClockFunc) (gpointer user_data);
+void             gba_bootstrapper_set_clock (GbaBootstrapper *self, GbaClockFunc clock, gpointer user_data);
 void             gba_bootstrapper_run_async (GbaBootstrapper *self, GCancellable *cancellable,
                                              GAsyncReadyCallback callback, gpointer user_data);
 GbaContext      *gba_bootstrapper_run_finish (GbaBootstrapper *self, GAsyncResult *result,

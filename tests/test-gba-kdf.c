@@ -236,7 +236,7 @@ test_secret_equal_and_concat (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
+  test_init (&argc, &argv);
   g_test_add_func ("/gba/kdf/kenb-framing-vectors-g5", test_kdf_kenb_vectors);
   g_test_add_func ("/gba/kdf/param-longer-than-65535-rejected", test_kdf_param_too_long);
   g_test_add_func ("/gba/kdf/naf-id-mbms-g4", test_naf_id_mbms);

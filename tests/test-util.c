@@ -4,6 +4,13 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+void
+test_init (int *argc, char ***argv)
+{
+  g_test_init (argc, argv, NULL);
+  g_log_writer_default_set_use_stderr (TRUE);
+}
+
 char *
 test_vectors_path (const char *name)
 {

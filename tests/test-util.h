@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+/* g_test_init, with GLib's log output on stderr so it never mixes with TAP on stdout. */
+void    test_init (int *argc, char ***argv);
 /* Path of a file in the shared vectors directory (MBMS_VECTORS_DIR). */
 char   *test_vectors_path (const char *name);
 /* Contents of a vectors file; fails the test when it is missing. */

@@ -1,0 +1,49 @@
+/* A bootstrapped security association (TS 33.220 4.5.2): B-TID, key lifetime, RAND, IMPI
+ * and Ks, and the MBMS keys derived from it for one BM-SC (TS 33.246 6.1). */
+#include "gba.h"
+
+void
+gba_context_free (GbaContext *context)
+{
+  if (context == NULL)
+    return;
+  g_free (context->btid);
+  g_clear_pointer (&context->lifetime, g_date_time_unref);
+  g_free (context->impi);
+  gba_secret_unref (context->ks);
+  gba_wipe (context->rand, sizeof context->rand);
+  g_free (context);
+}
+
+gboolean
+gba_context_is_valid_at (const GbaContext *context, GDateTime *now)
+{
+  return context != NULL && context->lifetime != NULL
+         && g_date_time_compare (now, context->lifetime) < 0;
+}
+
+GbaMbmsKeys *
+gba_context_derive_mbms_keys (const GbaContext *context, const char *bmsc_fqdn, GError **error)
+{
+  g_autoptr(GBytes) naf_id = NULL;
+  g_autoptr(GbaSecret) ks_naf = NULL;
+
+  if (context->run != GBA_RUN_ME || context->ks == NULL)
+    {
+      g_set_error_literal (error, GBA_ERROR, GBA_ERROR_INVALID_ARGUMENT,
+                           "MBMS keys: this context holds no Ks (GBA_U keys come from the UICC)");
+      return NULL;
+    }
+  if (bmsc_fqdn == NULL || bmsc_fqdn[0] == '\0')
+    {
+      g_set_error_literal (error, GBA_ERROR, GBA_ERROR_INVALID_ARGUMENT,
+                           "MBMS keys: the BM-SC FQDN is empty");
+      return NULL;
+    }
+  /* NAF_Id = BM-SC FQDN || Ua security protocol id of MBMS (TS 33.246 6.1, TS 33.220 H.3). */
+  naf_id = gba_naf_id_new (bmsc_fqdn, GBA_UA_PROTOCOL_MBMS);
+  ks_naf = gba_derive_naf_key (context->ks, GBA_NAF_KEY_ME, context->rand, context->impi, naf_id, error);
+  if (ks_naf == NULL)
+    return NULL;
+  return gba_mbms_keys_derive (GBA_RUN_ME, FALSE, ks_naf, context->btid, bmsc_fqdn, error);
+}

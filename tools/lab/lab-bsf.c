@@ -1,0 +1,464 @@
+/* The lab BSF, TS 24.109 clause 4 seen from the network: AKA challenges from Milenage,
+ * resynchronisation from AUTS (TS 33.102 6.3.5), B-TID and lifetime (TS 33.220 4.5.2). */
+#include "lab-bsf.h"
+
+#include <openssl/crypto.h>
+#include <string.h>
+
+#define LAB_SQN_STEP 32 /* next SEQ, IND 0: TS 33.102 C.1.1 with 5 IND bits */
+
+typedef struct {
+  char   *impi;
+  guint8  k[16];
+  guint8  opc[16];
+  guint8  amf[2];
+  guint64 sqn;
+} Subscriber;
+
+typedef struct {
+  char      *impi;
+  guint8     rand[16];
+  GbaSecret *xres;
+  GbaSecret *ks;
+} Challenge;
+
+typedef struct {
+  char      *impi;
+  guint8     rand[16];
+  GbaSecret *ks;
+  GDateTime *lifetime;
+} Session;
+
+struct _LabBsf {
+  char        *host;
+  char        *realm;
+  guint        lifetime_s;
+  GHashTable  *subscribers; /* IMPI -> Subscriber */
+  GHashTable  *challenges;  /* nonce -> Challenge */
+  GHashTable  *sessions;    /* B-TID -> Session */
+  LabBsfFaults faults;
+};
+
+static void
+subscriber_free (Subscriber *sub)
+{
+  g_free (sub->impi);
+  gba_wipe (sub, sizeof *sub);
+  g_free (sub);
+}
+
+static void
+challenge_free (Challenge *ch)
+{
+  g_free (ch->impi);
+  gba_secret_unref (ch->xres);
+  gba_secret_unref (ch->ks);
+  g_free (ch);
+}
+
+static void
+session_free (Session *s)
+{
+  g_free (s->impi);
+  gba_secret_unref (s->ks);
+  g_date_time_unref (s->lifetime);
+  g_free (s);
+}
+
+static gboolean
+read_hex (GKeyFile *kf, const char *group, const char *key, guint8 *out, gsize len, gboolean required,
+          GError **error)
+{
+  g_autofree char *hex = g_key_file_get_string (kf, group, key, NULL);
+  gsize i;
+
+  if (hex == NULL)
+    {
+      if (required)
+        g_set_error (error, GBA_ERROR, GBA_ERROR_PARSE, "[%s] needs %s", group, key);
+      return !required;
+    }
+  g_strstrip (hex);
+  if (strlen (hex) != len * 2)
+    {
+      g_set_error (error, GBA_ERROR, GBA_ERROR_PARSE, "[%s] %s must be %zu hex digits", group, key, len * 2);
+      return FALSE;
+    }
+  for (i = 0; i < len; i++)
+    {
+      int hi = g_ascii_xdigit_value (hex[2 * i]), lo = g_ascii_xdigit_value (hex[2 * i + 1]);
+      if (hi < 0 || lo < 0)
+        {
+          g_set_error (error, GBA_ERROR, GBA_ERROR_PARSE, "[%s] %s is not hex", group, key);
+          return FALSE;
+        }
+      out[i] = (guint8) (hi << 4 | lo);
+    }
+  gba_wipe (hex, strlen (hex));
+  return TRUE;
+}
+
+static Subscriber *
+subscriber_from_group (GKeyFile *kf, const char *group, GError **error)
+{
+  g_autoptr(GbaSecret) scratch = gba_secret_new_zeroed (sizeof (Subscriber));
+  Subscriber *sub = g_new0 (Subscriber, 1);
+  guint8 op[16], sqn[6] = { 0 };
+  gboolean has_op = g_key_file_has_key (kf, group, "op", NULL);
+
+  sub->impi = g_strdup (group + strlen ("subscriber "));
+  if (!read_hex (kf, group, "k", sub->k, 16, TRUE, error)
+      || !read_hex (kf, group, "amf", sub->amf, 2, TRUE, error)
+      || !read_hex (kf, group, "sqn", sqn, 6, FALSE, error)
+      || (has_op ? !read_hex (kf, group, "op", op, 16, TRUE, error)
+                 : !read_hex (kf, group, "opc", sub->opc, 16, TRUE, error)))
+    {
+      subscriber_free (sub);
+      return NULL;
+    }
+  if (has_op)
+    gba_milenage_opc (sub->k, op, sub->opc);
+  gba_wipe (op, sizeof op);
+  sub->sqn = gba_sqn_to_u64 (sqn);
+  return sub;
+}
+
+LabBsf *
+lab_bsf_new_from_key_file (GKeyFile *kf, GError **error)
+{
+  g_autoptr(LabBsf) bsf = g_new0 (LabBsf, 1);
+  g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
+
+  bsf->host = g_key_file_get_string (kf, "bsf", "host", NULL);
+  if (bsf->host == NULL)
+    bsf->host = g_strdup ("bsf.lab.mbmsd.test");
+  bsf->realm = g_key_file_get_string (kf, "bsf", "realm", NULL);
+  if (bsf->realm == NULL)
+    bsf->realm = g_strdup (bsf->host);
+  bsf->lifetime_s = g_key_file_has_key (kf, "bsf", "lifetime-seconds", NULL)
+                      ? (guint) g_key_file_get_uint64 (kf, "bsf", "lifetime-seconds", NULL) : 3600;
+  bsf->subscribers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) subscriber_free);
+  bsf->challenges = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) challenge_free);
+  bsf->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) session_free);
+
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      Subscriber *sub;
+
+      if (!g_str_has_prefix (groups[i], "subscriber "))
+        continue;
+      sub = subscriber_from_group (kf, groups[i], error);
+      if (sub == NULL)
+        return NULL;
+      g_hash_table_replace (bsf->subscribers, sub->impi, sub);
+    }
+  return g_steal_pointer (&bsf);
+}
+
+void
+lab_bsf_free (LabBsf *bsf)
+{
+  if (bsf == NULL)
+    return;
+  g_free (bsf->host);
+  g_free (bsf->realm);
+  g_clear_pointer (&bsf->subscribers, g_hash_table_unref);
+  g_clear_pointer (&bsf->challenges, g_hash_table_unref);
+  g_clear_pointer (&bsf->sessions, g_hash_table_unref);
+  g_free (bsf);
+}
+
+void
+lab_bsf_set_faults (LabBsf *bsf, const LabBsfFaults *faults)
+{
+  bsf->faults = *faults;
+}
+
+gboolean
+lab_bsf_set_sqn (LabBsf *bsf, const char *impi, guint64 sqn)
+{
+  Subscriber *sub = g_hash_table_lookup (bsf->subscribers, impi);
+
+  if (sub == NULL)
+    return FALSE;
+  sub->sqn = sqn;
+  return TRUE;
+}
+
+guint64
+lab_bsf_get_sqn (LabBsf *bsf, const char *impi)
+{
+  Subscriber *sub = g_hash_table_lookup (bsf->subscribers, impi);
+
+  return sub != NULL ? sub->sqn : 0;
+}
+
+guint
+lab_bsf_count_btids (LabBsf *bsf)
+{
+  return g_hash_table_size (bsf->sessions);
+}
+
+/* A fresh authentication vector, RFC 3310 3.2: nonce = base64(RAND || AUTN). */
+static char *
+new_challenge (LabBsf *bsf, Subscriber *sub)
+{
+  g_autoptr(GbaSecret) rand = gba_secret_new_random (16);
+  Challenge *ch = g_new0 (Challenge, 1);
+  guint8 sqn[6], autn[16], res[8], ck[16], ik[16], nonce_raw[32];
+  char *nonce;
+
+  sub->sqn += LAB_SQN_STEP;
+  gba_sqn_from_u64 (sub->sqn, sqn);
+  memcpy (ch->rand, gba_secret_get_data (rand, NULL), 16);
+  gba_milenage_autn (sub->k, sub->opc, ch->rand, sqn, sub->amf, autn);
+  if (bsf->faults.bad_autn)
+    autn[15] ^= 0x01;
+  gba_milenage_f2345 (sub->k, sub->opc, ch->rand, res, ck, ik, NULL, NULL);
+  ch->impi = g_strdup (sub->impi);
+  ch->xres = gba_secret_new (res, sizeof res);
+  {
+    g_autoptr(GbaSecret) c = gba_secret_new (ck, sizeof ck);
+    g_autoptr(GbaSecret) i = gba_secret_new (ik, sizeof ik);
+    ch->ks = gba_secret_new_concat (c, i);
+  }
+  memcpy (nonce_raw, ch->rand, 16);
+  memcpy (nonce_raw + 16, autn, 16);
+  nonce = g_base64_encode (nonce_raw, sizeof nonce_raw);
+  gba_wipe (res, sizeof res);
+  gba_wipe (ck, sizeof ck);
+  gba_wipe (ik, sizeof ik);
+  g_hash_table_replace (bsf->challenges, g_strdup (nonce), ch);
+  return nonce;
+}
+
+static void
+send_challenge (LabBsf *bsf, SoupServerMessage *msg, Subscriber *sub)
+{
+  g_autofree char *nonce = new_challenge (bsf, sub);
+  g_autofree char *header = g_strdup_printf ("Digest realm=\"%s\", nonce=\"%s\", algorithm=AKAv1-MD5, "
+                                             "qop=\"auth-int\"", bsf->realm, nonce);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "WWW-Authenticate", header);
+  soup_server_message_set_status (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
+}
+
+static void
+send_bootstrap_info (LabBsf *bsf, SoupServerMessage *msg, Challenge *ch, const char *nonce,
+                     const GbaDigestAuthorization *auth)
+{
+  g_autofree char *rand_b64 = g_base64_encode (ch->rand, 16);
+  g_autofree char *btid = g_strdup_printf ("%s@%s", rand_b64, bsf->host);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  GbaBootstrapInfo info = { btid, g_date_time_add_seconds (now, bsf->lifetime_s), now };
+  g_autofree char *xml = bsf->faults.garbage_xml ? g_strdup ("<BootstrappingInfo><btid>") : gba_bootstrap_info_to_xml (&info);
+  GbaDigestAuthInfo ai = { 0 };
+  g_autofree char *ai_header = NULL;
+  const guint8 *xres;
+  gsize xres_len;
+  Session *session = g_new0 (Session, 1);
+
+  /* rspauth with XRES as password over the response body (RFC 2617 3.2.3, auth-int). */
+  xres = gba_secret_get_data (ch->xres, &xres_len);
+  ai.rspauth = gba_digest_compute (GBA_DIGEST_AKAV1_MD5, auth->username, auth->realm, xres, xres_len,
+                                   nonce, auth->nc, auth->cnonce, auth->qop, NULL, auth->uri,
+                                   (const guint8 *) xml, strlen (xml));
+  if (bsf->faults.bad_rspauth)
+    ai.rspauth[0] = ai.rspauth[0] == '0' ? '1' : '0';
+  ai.cnonce = auth->cnonce;
+  ai.nc = auth->nc;
+  ai.qop = auth->qop;
+  ai_header = gba_digest_auth_info_to_string (&ai);
+  g_free (ai.rspauth);
+
+  session->impi = g_strdup (ch->impi);
+  memcpy (session->rand, ch->rand, 16);
+  session->ks = gba_secret_ref (ch->ks);
+  session->lifetime = info.lifetime;
+  g_hash_table_replace (bsf->sessions, g_strdup (btid), session);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Authentication-Info", ai_header);
+  soup_server_message_set_response (msg, "application/vnd.3gpp.bsf+xml", SOUP_MEMORY_COPY, xml, strlen (xml));
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  g_message ("lab BSF: issued B-TID %s to %s", btid, ch->impi);
+}
+
+/* The second request: AUTS (resynchronise, TS 33.102 6.3.5) or RES. */
+static void
+answer_response (LabBsf *bsf, SoupServerMessage *msg, const GbaDigestAuthorization *auth)
+{
+  Challenge *ch = g_hash_table_lookup (bsf->challenges, auth->nonce);
+  Subscriber *sub = g_hash_table_lookup (bsf->subscribers, auth->username);
+  g_autofree char *expected = NULL;
+  const guint8 *xres;
+  gsize xres_len;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+  if (ch == NULL || sub == NULL || g_strcmp0 (ch->impi, auth->username) != 0)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, "Unknown nonce");
+      return;
+    }
+  if (auth->auts != NULL)
+    {
+      gsize auts_len = 0;
+      g_autofree guchar *auts = g_base64_decode (auth->auts, &auts_len);
+      guint8 sqn_ms[6];
+
+      if (auts_len != GBA_AKA_AUTS_LEN || !gba_milenage_check_auts (sub->k, sub->opc, ch->rand, auts, sqn_ms))
+        {
+          soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, "Bad AUTS");
+          return;
+        }
+      sub->sqn = gba_sqn_to_u64 (sqn_ms);
+      g_hash_table_remove (bsf->challenges, auth->nonce);
+      g_message ("lab BSF: resynchronised %s", sub->impi);
+      send_challenge (bsf, msg, sub);
+      return;
+    }
+
+  xres = gba_secret_get_data (ch->xres, &xres_len);
+  expected = gba_digest_compute (GBA_DIGEST_AKAV1_MD5, auth->username, auth->realm, xres, xres_len,
+                                 auth->nonce, auth->nc, auth->cnonce, auth->qop, "GET", auth->uri,
+                                 (const guint8 *) body->data, body->length);
+  if (auth->response == NULL || strlen (auth->response) != strlen (expected)
+      || CRYPTO_memcmp (auth->response, expected, strlen (expected)) != 0)
+    {
+      g_hash_table_remove (bsf->challenges, auth->nonce);
+      soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, "Authentication failed");
+      return;
+    }
+  send_bootstrap_info (bsf, msg, ch, auth->nonce, auth);
+  g_hash_table_remove (bsf->challenges, auth->nonce);
+}
+
+static void
+handle_ub (LabBsf *bsf, SoupServerMessage *msg)
+{
+  const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                     "Authorization");
+  g_autoptr(GbaDigestAuthorization) auth = NULL;
+  g_autoptr(GError) error = NULL;
+  Subscriber *sub;
+
+  if (bsf->faults.fail_status != 0)
+    {
+      soup_server_message_set_status (msg, bsf->faults.fail_status, NULL);
+      return;
+    }
+  if (header == NULL || (auth = gba_digest_authorization_parse (header, &error)) == NULL)
+    {
+      g_message ("lab BSF: rejecting request without usable Authorization: %s",
+                 error != NULL ? error->message : "absent");
+      soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
+      return;
+    }
+  sub = g_hash_table_lookup (bsf->subscribers, auth->username);
+  if (sub == NULL)
+    {
+      g_message ("lab BSF: unknown IMPI %s", auth->username);
+      soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, "Unknown user");
+      return;
+    }
+  /* TS 24.109 4.2 step 1: an empty nonce starts a bootstrapping run. */
+  if (auth->nonce == NULL || auth->nonce[0] == '\0')
+    send_challenge (bsf, msg, sub);
+  else
+    answer_response (bsf, msg, auth);
+}
+
+static gboolean
+unpause_delayed (gpointer user_data)
+{
+  SoupServerMessage *msg = user_data;
+
+  soup_server_message_unpause (msg);
+  g_object_unref (msg);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_ub (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  LabBsf *bsf = user_data;
+
+  handle_ub (bsf, msg);
+  if (bsf->faults.delay_ms > 0)
+    {
+      soup_server_message_pause (msg);
+      g_timeout_add (bsf->faults.delay_ms, unpause_delayed, g_object_ref (msg));
+    }
+}
+
+GbaSecret *
+lab_bsf_naf_key (LabBsf *bsf, const char *btid, GBytes *naf_id, GbaNafKeyKind kind, char **impi_out,
+                 GError **error)
+{
+  Session *session = g_hash_table_lookup (bsf->sessions, btid);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  if (session == NULL || g_date_time_compare (now, session->lifetime) >= 0)
+    {
+      g_set_error (error, GBA_ERROR, GBA_ERROR_EXPIRED, "Zn: B-TID %s is unknown or expired", btid);
+      return NULL;
+    }
+  if (impi_out != NULL)
+    *impi_out = g_strdup (session->impi);
+  return gba_derive_naf_key (session->ks, kind, session->rand, session->impi, naf_id, error);
+}
+
+/* Zn stand-in on loopback: GET /zn?btid=<B-TID>&naf-id=<hex NAF_Id>[&kind=int]
+ * answers "ks-naf=<base64>\nimpi=<IMPI>\n". */
+static void
+on_zn (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  LabBsf *bsf = user_data;
+  const char *btid = query ? g_hash_table_lookup (query, "btid") : NULL;
+  const char *naf_hex = query ? g_hash_table_lookup (query, "naf-id") : NULL;
+  const char *kind = query ? g_hash_table_lookup (query, "kind") : NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GbaSecret) key = NULL;
+  g_autoptr(GByteArray) naf = g_byte_array_new ();
+  g_autoptr(GBytes) naf_id = NULL;
+  g_autofree char *impi = NULL;
+  g_autofree char *b64 = NULL;
+  g_autofree char *body = NULL;
+
+  if (btid == NULL || naf_hex == NULL || strlen (naf_hex) % 2 != 0)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
+      return;
+    }
+  for (gsize i = 0; naf_hex[i] != '\0'; i += 2)
+    {
+      int hi = g_ascii_xdigit_value (naf_hex[i]), lo = g_ascii_xdigit_value (naf_hex[i + 1]);
+      guint8 b = (guint8) (hi << 4 | lo);
+      if (hi < 0 || lo < 0)
+        {
+          soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
+          return;
+        }
+      g_byte_array_append (naf, &b, 1);
+    }
+  naf_id = g_byte_array_free_to_bytes (g_steal_pointer (&naf));
+  key = lab_bsf_naf_key (bsf, btid, naf_id, g_strcmp0 (kind, "int") == 0 ? GBA_NAF_KEY_INT : GBA_NAF_KEY_ME,
+                         &impi, &error);
+  if (key == NULL)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      return;
+    }
+  b64 = g_base64_encode (gba_secret_get_data (key, NULL), gba_secret_get_size (key));
+  body = g_strdup_printf ("ks-naf=%s\nimpi=%s\n", b64, impi);
+  gba_wipe (b64, strlen (b64));
+  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_COPY, body, strlen (body));
+  gba_wipe (body, strlen (body));
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+}
+
+void
+lab_bsf_attach (LabBsf *bsf, SoupServer *server)
+{
+  soup_server_add_handler (server, "/zn", on_zn, bsf, NULL);
+  soup_server_add_handler (server, "/", on_ub, bsf, NULL);
+}

@@ -1,0 +1,84 @@
+/* mbms-labnet: the lab network simulator. For now the BSF (Ub, and Zn on loopback);
+ * later the BM-SC and a media sender join it. */
+#include "config.h"
+#include "lab-bsf.h"
+
+#include <glib-unix.h>
+#include <signal.h>
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *listen = NULL;
+  int port = 0;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Lab network configuration (key file)", "FILE" },
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1)", "ADDR" },
+    { "bsf-port", 'p', 0, G_OPTION_ARG_INT, &port, "BSF port (0 = any free port)", "PORT" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("- the mbmsd lab network");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(LabBsf) bsf = NULL;
+  g_autoptr(SoupServer) server = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GInetAddress) addr = NULL;
+  g_autoptr(GSocketAddress) sockaddr = NULL;
+  GSList *uris;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("mbms-labnet: %s\n", error->message);
+      return 2;
+    }
+  if (config == NULL)
+    {
+      g_printerr ("mbms-labnet: --config is required\n");
+      return 2;
+    }
+  if (!g_key_file_load_from_file (kf, config, G_KEY_FILE_NONE, &error)
+      || (bsf = lab_bsf_new_from_key_file (kf, &error)) == NULL)
+    {
+      g_printerr ("mbms-labnet: %s: %s\n", config, error->message);
+      return 1;
+    }
+
+  /* Loopback only unless told otherwise: the lab hands out keys to whoever asks on /zn. */
+  addr = g_inet_address_new_from_string (listen != NULL ? listen : "127.0.0.1");
+  if (addr == NULL)
+    {
+      g_printerr ("mbms-labnet: --listen %s is not an IP address\n", listen);
+      return 2;
+    }
+  sockaddr = g_inet_socket_address_new (addr, (guint16) port);
+  server = soup_server_new ("server-header", "mbms-labnet/" MBMSD_VERSION, NULL);
+  lab_bsf_attach (bsf, server);
+  if (!soup_server_listen (server, sockaddr, 0, &error))
+    {
+      g_printerr ("mbms-labnet: cannot listen: %s\n", error->message);
+      return 1;
+    }
+  uris = soup_server_get_uris (server);
+  if (uris != NULL)
+    {
+      g_autofree char *uri = g_uri_to_string (uris->data);
+      /* The first line on stdout tells scripts where the BSF is. */
+      g_print ("BSF %s\n", uri);
+    }
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  g_unix_signal_add (SIGTERM, on_signal, loop);
+  g_unix_signal_add (SIGINT, on_signal, loop);
+  g_main_loop_run (loop);
+  return 0;
+}
