@@ -207,8 +207,10 @@ static char *
 take (GHashTable *params, const char *name)
 {
   char *value = NULL;
+  g_autofree char *key = NULL;
 
-  g_hash_table_steal_extended (params, name, NULL, (gpointer *) &value);
+  /* steal hands back the key too, and the table's destroy function no longer owns it */
+  g_hash_table_steal_extended (params, name, (gpointer *) &key, (gpointer *) &value);
   return value;
 }
 

@@ -109,7 +109,7 @@ soft_authenticate (GbaUicc *uicc, const guint8 rand[16], const guint8 autn[16], 
 {
   GbaUiccSoft *self = GBA_UICC_SOFT (uicc);
   g_autoptr(GbaAkaResult) result = g_new0 (GbaAkaResult, 1);
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&self->lock);
   guint8 res[8], ck[16], ik[16], ak[6], ak_star[6], sqn[6], xmac[8], mac_s[8];
   static const guint8 amf_resync[2] = { 0, 0 };
   guint64 sqn_value;
@@ -244,7 +244,7 @@ gba_uicc_soft_new (const GbaUiccSoftParams *params, GError **error)
 guint64
 gba_uicc_soft_get_sqn_ms (GbaUiccSoft *self)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&self->lock);
 
   return self->sqn_ms;
 }

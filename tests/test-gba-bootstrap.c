@@ -385,7 +385,6 @@ test_no_key_bytes_in_logs (Fixture *fx, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GbaContext) ctx = run_bootstrap (fx, 10, &error);
   g_autoptr(GbaMbmsKeys) keys = NULL;
-  g_autoptr(GbaAkaResult) aka = NULL;
 
   g_assert_no_error (error);
   keys = gba_context_derive_mbms_keys (ctx, BMSC, &error);

@@ -52,7 +52,7 @@ main (int argc, char **argv)
     { "bmsc", 'n', 0, G_OPTION_ARG_STRING, &bmsc, "BM-SC FQDN to derive MUK and MRK for", "FQDN" },
     { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &state_dir, "Where the USIM keeps its SQN", "DIR" },
     { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout, "Seconds per HTTP exchange (default 10)", "S" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) opts = g_option_context_new ("- GBA_ME bootstrapping with a software USIM");
   g_autoptr(GError) error = NULL;

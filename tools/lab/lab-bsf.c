@@ -101,7 +101,6 @@ read_hex (GKeyFile *kf, const char *group, const char *key, guint8 *out, gsize l
 static Subscriber *
 subscriber_from_group (GKeyFile *kf, const char *group, GError **error)
 {
-  g_autoptr(GbaSecret) scratch = gba_secret_new_zeroed (sizeof (Subscriber));
   Subscriber *sub = g_new0 (Subscriber, 1);
   guint8 op[16], sqn[6] = { 0 };
   gboolean has_op = g_key_file_has_key (kf, group, "op", NULL);

@@ -23,7 +23,7 @@ main (int argc, char **argv)
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Lab network configuration (key file)", "FILE" },
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1)", "ADDR" },
     { "bsf-port", 'p', 0, G_OPTION_ARG_INT, &port, "BSF port (0 = any free port)", "PORT" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- the mbmsd lab network");
   g_autoptr(GError) error = NULL;
