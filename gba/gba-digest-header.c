@@ -374,11 +374,12 @@ gba_digest_authorization_to_string (const GbaDigestAuthorization *a)
   append_quoted (s, start, "response", a->response);
   append_token (s, start, "algorithm", algorithm_name (a->algorithm));
   if (a->qop != GBA_DIGEST_QOP_NONE)
-    {
-      append_token (s, start, "qop", qop_name (a->qop));
-      append_token (s, start, "nc", a->nc);
-      append_quoted (s, start, "cnonce", a->cnonce);
-    }
+    append_token (s, start, "qop", qop_name (a->qop));
+  /* written whenever present, so that what was parsed comes back unchanged */
+  if (a->nc != NULL && valid_nc (a->nc))
+    append_token (s, start, "nc", a->nc);
+  if (a->cnonce != NULL)
+    append_quoted (s, start, "cnonce", a->cnonce);
   if (a->opaque != NULL)
     append_quoted (s, start, "opaque", a->opaque);
   if (a->auts != NULL)

@@ -109,6 +109,47 @@ gba_uicc_get_capabilities (GbaUicc *self)
 }
 
 static gboolean
+not_supported (GbaUicc *self, const char *what, GError **error)
+{
+  g_set_error (error, GBA_ERROR, GBA_ERROR_UICC, "%s: %s is not supported by this card",
+               G_OBJECT_TYPE_NAME (self), what);
+  return FALSE;
+}
+
+GbaAkaResult *
+gba_uicc_gba_bootstrap (GbaUicc *self, const guint8 rand[16], const guint8 autn[16], GCancellable *cancellable,
+                        GError **error)
+{
+  GbaUiccClass *klass = GBA_UICC_GET_CLASS (self);
+
+  if (klass->gba_bootstrap == NULL)
+    return not_supported (self, "GBA_U bootstrapping", error), NULL;
+  return klass->gba_bootstrap (self, rand, autn, cancellable, error);
+}
+
+GbaSecret *
+gba_uicc_gba_naf_derive (GbaUicc *self, GBytes *naf_id, const char *impi, GCancellable *cancellable,
+                         GError **error)
+{
+  GbaUiccClass *klass = GBA_UICC_GET_CLASS (self);
+
+  if (klass->gba_naf_derive == NULL)
+    return not_supported (self, "GBA_U NAF derivation", error), NULL;
+  return klass->gba_naf_derive (self, naf_id, impi, cancellable, error);
+}
+
+GBytes *
+gba_uicc_mbms_command (GbaUicc *self, GbaUiccMbmsMode mode, GBytes *data, GCancellable *cancellable,
+                       GError **error)
+{
+  GbaUiccClass *klass = GBA_UICC_GET_CLASS (self);
+
+  if (klass->mbms_command == NULL)
+    return not_supported (self, "the MBMS security context", error), NULL;
+  return klass->mbms_command (self, mode, data, cancellable, error);
+}
+
+static gboolean
 check_imsi (const char *imsi, guint mnc_len, GError **error)
 {
   gsize len = imsi != NULL ? strlen (imsi) : 0;

@@ -145,6 +145,14 @@ typedef enum {
   GBA_UICC_CAP_MBMS = 1 << 1,  /* USIM service n°69: MGV-F on the card */
 } GbaUiccCaps;
 
+/* Modes of the MBMS security context, TS 33.246 Annex D / TS 31.102 7.1.2. */
+typedef enum {
+  GBA_UICC_MBMS_MSK_UPDATE,
+  GBA_UICC_MBMS_MTK_GENERATION,
+  GBA_UICC_MBMS_MSK_DELETION,
+  GBA_UICC_MBMS_MUK_DELETION,
+} GbaUiccMbmsMode;
+
 typedef enum {
   GBA_AKA_OK,
   GBA_AKA_SYNC_FAILURE, /* auts is set */
@@ -188,7 +196,20 @@ struct _GbaUiccClass {
   GbaUiccIdentity *(*read_identity) (GbaUicc *self, GCancellable *cancellable, GError **error);
   GbaUiccCaps      (*get_capabilities) (GbaUicc *self);
 
-  gpointer padding[12];
+  /* GBA_U, TS 31.102 7.1.2 (GBA security context): bootstrapping mode answers RES or AUTS
+   * and keeps Ks on the card; NAF derivation mode returns Ks_ext_NAF and keeps Ks_int_NAF.
+   * NULL on cards without GBA_UICC_CAP_GBA_U. */
+  GbaAkaResult    *(*gba_bootstrap) (GbaUicc *self, const guint8 rand[16], const guint8 autn[16],
+                                     GCancellable *cancellable, GError **error);
+  GbaSecret       *(*gba_naf_derive) (GbaUicc *self, GBytes *naf_id, const char *impi,
+                                      GCancellable *cancellable, GError **error);
+  /* MBMS security context, TS 33.246 Annex D: MSK update, MTK generation, MSK and MUK
+   * deletion. data and the answer are the command and response data of the mode.
+   * NULL on cards without GBA_UICC_CAP_MBMS. */
+  GBytes          *(*mbms_command) (GbaUicc *self, GbaUiccMbmsMode mode, GBytes *data,
+                                    GCancellable *cancellable, GError **error);
+
+  gpointer padding[9];
 };
 
 /* 3G AUTHENTICATE (TS 31.102 7.1.2, P2 = 3G context). A MAC failure or sync failure is a
@@ -202,6 +223,15 @@ GbaAkaResult *gba_uicc_authenticate (GbaUicc *self, const guint8 rand[16], const
 
 GbaUiccIdentity *gba_uicc_read_identity (GbaUicc *self, GCancellable *cancellable, GError **error);
 GbaUiccCaps      gba_uicc_get_capabilities (GbaUicc *self);
+
+/* GBA_U and MBMS-context commands; GBA_ERROR_UICC "not supported" on cards without them.
+ * Blocking: callers on the main loop run them with g_task_run_in_thread. */
+GbaAkaResult *gba_uicc_gba_bootstrap (GbaUicc *self, const guint8 rand[16], const guint8 autn[16],
+                                      GCancellable *cancellable, GError **error);
+GbaSecret    *gba_uicc_gba_naf_derive (GbaUicc *self, GBytes *naf_id, const char *impi,
+                                       GCancellable *cancellable, GError **error);
+GBytes       *gba_uicc_mbms_command (GbaUicc *self, GbaUiccMbmsMode mode, GBytes *data,
+                                     GCancellable *cancellable, GError **error);
 
 /* The software USIM: Milenage with K and OPc (or OP), SQN state persisted in sqn_path
  * (mode 0600, atomic replace). Reads group [usim] of a key file:

@@ -220,6 +220,25 @@ test_identity (Fx *fx, gconstpointer d)
   g_assert_cmpint (gba_uicc_get_capabilities (fx->uicc), ==, GBA_UICC_CAP_NONE);
 }
 
+/* A card without GBA_U / MBMS answers those commands with a clear error. */
+static void
+test_gba_u_and_mbms_not_supported (Fx *fx, gconstpointer d)
+{
+  guint8 rand[16] = { 0 }, autn[16] = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) naf_id = gba_naf_id_new ("bmsc.example", GBA_UA_PROTOCOL_MBMS);
+
+  g_assert_null (gba_uicc_gba_bootstrap (fx->uicc, rand, autn, NULL, &error));
+  g_assert_error (error, GBA_ERROR, GBA_ERROR_UICC);
+  g_clear_error (&error);
+  g_assert_null (gba_uicc_gba_naf_derive (fx->uicc, naf_id, "impi", NULL, &error));
+  g_assert_error (error, GBA_ERROR, GBA_ERROR_UICC);
+  g_clear_error (&error);
+  g_assert_null (gba_uicc_mbms_command (fx->uicc, GBA_UICC_MBMS_MSK_UPDATE, naf_id, NULL, &error));
+  g_assert_error (error, GBA_ERROR, GBA_ERROR_UICC);
+  g_assert_nonnull (strstr (error->message, "not supported"));
+}
+
 /* TS 23.003 13.3 and 16.2 */
 static void
 test_names_from_imsi (void)
@@ -308,6 +327,7 @@ main (int argc, char **argv)
   ADD ("corrupt-state-refused", test_corrupt_state_refused);
   ADD ("async-authenticate", test_async_authenticate);
   ADD ("identity-and-impi", test_identity);
+  ADD ("gba-u-and-mbms-context-not-supported", test_gba_u_and_mbms_not_supported);
 #undef ADD
   g_test_add_func ("/gba/usim-soft/names-from-imsi-ts23003", test_names_from_imsi);
   g_test_add_func ("/gba/usim-soft/key-file", test_key_file);
