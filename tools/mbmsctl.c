@@ -1,0 +1,159 @@
+/* mbmsctl: the command-line face of mbmsd. For now it decodes MIKEY messages for field
+ * debugging (decode-mikey); the daemon commands come with the D-Bus API. */
+#include "config.h"
+#include "mikey-describe.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static GBytes *
+bytes_from_hex (const char *hex, GError **error)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  int hi = -1;
+
+  for (const char *p = hex; *p != '\0'; p++)
+    {
+      int v;
+      if (g_ascii_isspace (*p) || *p == ':')
+        continue;
+      v = g_ascii_xdigit_value (*p);
+      if (v < 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "'%c' is not a hex digit", *p);
+          return NULL;
+        }
+      if (hi < 0)
+        hi = v;
+      else
+        {
+          guint8 b = (guint8) (hi << 4 | v);
+          g_byte_array_append (out, &b, 1);
+          hi = -1;
+        }
+    }
+  if (hi >= 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "odd number of hex digits");
+      return NULL;
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+/* A message file holds raw MIKEY octets or their hex text ("-" = standard input). */
+static GBytes *
+read_message (const char *path, GError **error)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  gboolean is_hex = TRUE;
+
+  if (g_strcmp0 (path, "-") == 0)
+    {
+      g_autoptr(GByteArray) in = g_byte_array_new ();
+      guint8 buf[4096];
+      size_t n;
+      while ((n = fread (buf, 1, sizeof buf, stdin)) > 0 && in->len < MIKEY_MAX_MESSAGE_LEN * 3)
+        g_byte_array_append (in, buf, (guint) n);
+      len = in->len;
+      g_byte_array_append (in, (const guint8 *) "", 1);
+      contents = (char *) g_byte_array_free (g_steal_pointer (&in), FALSE);
+    }
+  else if (!g_file_get_contents (path, &contents, &len, error))
+    return NULL;
+  for (gsize i = 0; i < len && is_hex; i++)
+    is_hex = g_ascii_isxdigit (contents[i]) || g_ascii_isspace (contents[i]) || contents[i] == ':';
+  if (is_hex && len > 0)
+    return bytes_from_hex (contents, error);
+  return g_bytes_new (contents, len);
+}
+
+static GbaSecret *
+secret_from_hex (const char *hex, const char *what, GError **error)
+{
+  g_autoptr(GBytes) b = bytes_from_hex (hex, error);
+
+  if (b == NULL)
+    {
+      g_prefix_error (error, "%s: ", what);
+      return NULL;
+    }
+  return gba_secret_new (g_bytes_get_data (b, NULL), g_bytes_get_size (b));
+}
+
+static int
+decode_mikey (int argc, char **argv)
+{
+  g_autofree char *muk_hex = NULL;
+  g_autofree char *msk_hex = NULL;
+  g_autofree char *rand_hex = NULL;
+  gboolean json = FALSE, show_keys = FALSE;
+  GOptionEntry entries[] = {
+    { "muk", 0, 0, G_OPTION_ARG_STRING, &muk_hex, "MUK (hex): verify and open an MSK message", "HEX" },
+    { "msk", 0, 0, G_OPTION_ARG_STRING, &msk_hex, "MSK (hex): verify and open an MTK message", "HEX" },
+    { "rand", 0, 0, G_OPTION_ARG_STRING, &rand_hex, "MIKEY-RAND of the MSK (hex), with --msk", "HEX" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+    { "show-keys", 0, 0, G_OPTION_ARG_NONE, &show_keys, "Print key bytes (never by default)", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("FILE - decode a MIKEY message (raw or hex; - = stdin)");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) data = NULL;
+  g_autoptr(MikeyMessage) msg = NULL;
+  g_autofree char *out = NULL;
+  MikeyDescribeKeys keys = { .show_keys = show_keys };
+  int mac_ok = -1;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error) || argc != 2)
+    {
+      g_printerr ("mbmsctl decode-mikey: %s\n", error ? error->message : "give exactly one FILE");
+      return 2;
+    }
+  keys.show_keys = show_keys;
+  if ((muk_hex && !(keys.muk = secret_from_hex (muk_hex, "--muk", &error)))
+      || (msk_hex && !(keys.msk = secret_from_hex (msk_hex, "--msk", &error)))
+      || (rand_hex && !(keys.msk_rand = bytes_from_hex (rand_hex, &error))))
+    {
+      g_printerr ("mbmsctl decode-mikey: %s\n", error->message);
+      return 2;
+    }
+  data = read_message (argv[1], &error);
+  if (data != NULL)
+    msg = mikey_message_parse (data, &error);
+  if (msg == NULL)
+    {
+      g_printerr ("mbmsctl decode-mikey: %s\n", error->message);
+      return 1;
+    }
+  out = json ? mikey_describe_json (msg, &keys, &mac_ok) : mikey_describe_text (msg, &keys, &mac_ok);
+  fputs (out, stdout);
+  gba_wipe (out, strlen (out));
+  gba_secret_unref (keys.muk);
+  gba_secret_unref (keys.msk);
+  g_clear_pointer (&keys.msk_rand, g_bytes_unref);
+  return mac_ok == 0 ? 1 : 0;
+}
+
+static void
+usage (void)
+{
+  g_printerr ("usage: mbmsctl COMMAND [OPTIONS]\n\n"
+              "Commands:\n"
+              "  decode-mikey FILE   decode a MIKEY message; --muk or --msk/--rand verify it\n"
+              "  --version           print the version\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc >= 2 && strcmp (argv[1], "decode-mikey") == 0)
+    return decode_mikey (argc - 1, argv + 1);
+  if (argc >= 2 && strcmp (argv[1], "--version") == 0)
+    {
+      g_print ("mbmsctl %s\n", MBMSD_VERSION);
+      return 0;
+    }
+  usage ();
+  return 2;
+}
