@@ -39,6 +39,7 @@ main (int argc, char **argv)
 {
   guint8 k[16], op[16], opc[16], amf[2], sqn[6], rand[16], autn[16], res[8], ck[16], ik[16];
 
+  g_log_writer_default_set_use_stderr (TRUE); /* stdout carries results */
   if (argc == 7 && strcmp (argv[1], "vector") == 0 && hex (argv[2], k, 16) && hex (argv[3], op, 16)
       && hex (argv[4], amf, 2) && hex (argv[5], sqn, 6) && hex (argv[6], rand, 16))
     {

@@ -69,6 +69,7 @@ main (int argc, char **argv)
   };
   MikeyKemacKeys keys = { 0 };
 
+  g_log_writer_default_set_use_stderr (TRUE); /* stdout carries results */
   if (argc == 3 && strcmp (argv[1], "--plaintext") == 0)
     plaintext_dir = argv[2];
   mikey_sp_append_u8 (sp, MIKEY_SP_ENCR_ALG, MIKEY_SP_ENCR_AES_CM);

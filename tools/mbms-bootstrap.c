@@ -63,6 +63,7 @@ main (int argc, char **argv)
   g_autofree char *sqn_path = NULL;
   Run run = { 0 };
 
+  g_log_writer_default_set_use_stderr (TRUE); /* stdout carries results */
   g_option_context_add_main_entries (opts, entries, NULL);
   if (!g_option_context_parse (opts, &argc, &argv, &error))
     {

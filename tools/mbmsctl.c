@@ -147,6 +147,7 @@ usage (void)
 int
 main (int argc, char **argv)
 {
+  g_log_writer_default_set_use_stderr (TRUE); /* stdout carries results */
   if (argc >= 2 && strcmp (argv[1], "decode-mikey") == 0)
     return decode_mikey (argc - 1, argv + 1);
   if (argc >= 2 && strcmp (argv[1], "--version") == 0)

@@ -35,6 +35,7 @@ main (int argc, char **argv)
   g_autoptr(GSocketAddress) sockaddr = NULL;
   GSList *uris;
 
+  g_log_writer_default_set_use_stderr (TRUE); /* stdout carries results */
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
