@@ -319,6 +319,13 @@ payload_name (guint8 type)
 {
   switch (type)
     {
+    case MIKEY_PAYLOAD_KEMAC: return "KEMAC";
+    case MIKEY_PAYLOAD_T: return "T";
+    case MIKEY_PAYLOAD_ID: return "ID";
+    case MIKEY_PAYLOAD_V: return "V";
+    case MIKEY_PAYLOAD_SP: return "SP";
+    case MIKEY_PAYLOAD_RAND: return "RAND";
+    case MIKEY_PAYLOAD_GEN_EXT: return "EXT";
     case MIKEY_PAYLOAD_PKE: return "PKE";
     case MIKEY_PAYLOAD_DH: return "DH";
     case MIKEY_PAYLOAD_SIGN: return "SIGN";
@@ -345,7 +352,7 @@ parse_payload (MikeyReader *r, guint8 type, MikeyMessage *msg, GError **error)
     default:
       if (payload_name (type) != NULL)
         return mikey_fail (error, MIKEY_ERROR_UNSUPPORTED, "%s payload at offset %zu is not used by MBMS",
-                           payload_name (type), r->off);
+                           payload_name (type), r->off - 1);
       return mikey_fail (error, MIKEY_ERROR_MALFORMED, "unknown payload type %u at offset %zu", type, r->off);
     }
 }
@@ -381,8 +388,13 @@ mikey_message_parse (GBytes *data, GError **error)
           mikey_fail (error, MIKEY_ERROR_MALFORMED, "more than %d payloads", MIKEY_MAX_PAYLOADS);
           return NULL;
         }
-      if (!mikey_reader_u8 (&r, &next, "next payload", error) || !parse_payload (&r, type, msg, error))
-        return NULL;
+      /* a payload opens with the type of the one after it */
+      {
+        g_autofree char *what = g_strdup_printf ("%s payload (type %u)",
+                                                 payload_name (type) ? payload_name (type) : "unknown", type);
+        if (!mikey_reader_u8 (&r, &next, what, error) || !parse_payload (&r, type, msg, error))
+          return NULL;
+      }
       /* the MAC field ends the message: nothing may follow KEMAC or V */
       if ((type == MIKEY_PAYLOAD_KEMAC || type == MIKEY_PAYLOAD_V) && next != MIKEY_PAYLOAD_LAST)
         {

@@ -1208,6 +1208,72 @@ test_store_delete_by_group (Fx *fx, gconstpointer d)
   g_assert_cmpuint (mgv_store_list_msks (fx->store)->len, ==, 1);
 }
 
+/* Build -> parse round trip of every MSK message field, with RFC 4771 SP parameters. */
+static void
+test_codec_round_trip_rfc4771_sp (Fx *fx, gconstpointer d)
+{
+  MikeyBuildParams p = msk_params (fx);
+  g_autoptr(GByteArray) sp = g_byte_array_new ();
+  g_autoptr(GBytes) sp_bytes = NULL;
+  g_autoptr(GBytes) msg = NULL;
+  g_autoptr(MikeyMessage) m = NULL;
+  g_autoptr(GError) error = NULL;
+  static const guint8 roc_rate[2] = { 0x00, 0x05 };
+  MikeyPolicy *policy;
+  MikeySrtpIdEntry *cs;
+
+  mikey_sp_append (sp, MIKEY_SP_ROC_RATE, roc_rate, 2);
+  mikey_sp_append_u8 (sp, MIKEY_SP_SRTP_AUTH_ALG, MIKEY_SP_AUTH_RCCM2);
+  mikey_sp_append_u8 (sp, MIKEY_SP_SRTCP_AUTH_ALG, MIKEY_SP_AUTH_HMAC_SHA1);
+  mikey_sp_append_u8 (sp, MIKEY_SP_SRTP_AUTH_TAG_LEN, 14);
+  mikey_sp_append_u8 (sp, MIKEY_SP_SRTCP_AUTH_TAG_LEN, 10);
+  sp_bytes = g_bytes_new (sp->data, sp->len);
+  p.sp_params = sp_bytes;
+  p.roc = 7;
+  p.v_bit = TRUE;
+  msg = mikey_build_msk_message (&p, fx->muk);
+  m = mikey_message_parse (msg, &error);
+  g_assert_no_error (error);
+  g_assert_true (m->v_bit);
+  g_assert_cmpuint (m->csb_id, ==, p.csb_id);
+  g_assert_cmpuint (m->ts_type, ==, MIKEY_TS_COUNTER);
+  g_assert_cmpuint (m->ts_value, ==, p.ts_counter);
+  g_assert_true (g_bytes_equal (m->rand, fx->rand));
+  g_assert_cmpstr (m->idi, ==, IDI);
+  g_assert_cmpstr (m->idr, ==, IDR);
+  g_assert_cmpuint (m->idi_type, ==, MIKEY_ID_NAI);
+  g_assert_cmpuint (m->srtp_ids->len, ==, 1);
+  cs = &g_array_index (m->srtp_ids, MikeySrtpIdEntry, 0);
+  g_assert_cmpuint (cs->ssrc, ==, 0xdeadbeef);
+  g_assert_cmpuint (cs->roc, ==, 7);
+  g_assert_true (m->key_ids.has_domain && !m->key_ids.has_mtk_id);
+  g_assert_cmpmem (m->key_ids.domain, 3, DOMAIN, 3);
+  g_assert_cmpuint (m->key_ids.msk_id, ==, 0x00010002);
+  policy = g_ptr_array_index (m->policies, 0);
+  g_assert_cmpuint (policy->params->len, ==, 5);
+  g_assert_cmpuint (((MikeySpParamValue *) g_ptr_array_index (policy->params, 0))->type, ==, MIKEY_SP_ROC_RATE);
+  g_assert_true (g_bytes_equal (((MikeySpParamValue *) g_ptr_array_index (policy->params, 0))->value,
+                                g_bytes_new_static (roc_rate, 2)));
+  g_assert_cmpuint (((MikeySpParamValue *) g_ptr_array_index (policy->params, 1))->type, ==, MIKEY_SP_SRTP_AUTH_ALG);
+  g_assert_true (m->has_kemac);
+  g_assert_cmpuint (m->mac_offset + MIKEY_MAC_LEN, ==, g_bytes_get_size (msg));
+}
+
+/* Errors name the payload and the octet where it went wrong. */
+static void
+test_codec_error_names_payload_and_offset (Fx *fx, gconstpointer d)
+{
+  g_autoptr(GBytes) msg = next_msk (fx);
+  g_autoptr(GBytes) cut = g_bytes_new_from_bytes (msg, 0, 40);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MikeyMessage) m = mikey_message_parse (cut, &error);
+
+  g_assert_null (m);
+  g_assert_error (error, MIKEY_ERROR, MIKEY_ERROR_TRUNCATED);
+  g_assert_nonnull (strstr (error->message, "RAND"));
+  g_assert_nonnull (strstr (error->message, "offset"));
+}
+
 static void
 test_serial_rfc1982 (void)
 {
@@ -1280,6 +1346,8 @@ main (int argc, char **argv)
   ADD ("store/foreign-refused", test_store_foreign_refused);
   ADD ("store/crash-during-save-leaves-readable-state", test_store_crash_safety);
   ADD ("store/delete-by-key-group", test_store_delete_by_group);
+  ADD ("codec/round-trip-with-rfc4771-sp", test_codec_round_trip_rfc4771_sp);
+  ADD ("codec/error-names-payload-and-offset", test_codec_error_names_payload_and_offset);
 #undef ADD
   g_test_add_func ("/mgv/serial/rfc1982", test_serial_rfc1982);
   return g_test_run ();
