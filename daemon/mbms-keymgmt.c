@@ -1,0 +1,514 @@
+/* The UE side of the HTTP key management procedures, TS 33.246 6.2.1 and Annex G: a POST to
+ * <BM-SC>/keymanagement?requesttype=..., answered with HTTP Digest (username B-TID, password
+ * base64(MRK), qop auth-int, realm "3GPP-bootstrapping@<BM-SC FQDN>" checked), the BM-SC's
+ * rspauth verified over the response body, per-item status codes returned. Table G.2.4
+ * decides what is repeated: 401 (with bootstrapping renegotiation, TS 24.109 5.2.5) and 503
+ * (after Retry-After); connection failures retry with capped exponential back-off and jitter;
+ * every other status ends the procedure with that status as the error code. */
+#include "config.h"
+#include "mbms-keymgmt.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+#define KM_USER_AGENT        "mbmsd/" MBMSD_VERSION " 3gpp-gba" /* Annex H: "3gpp-gba" */
+#define KM_REALM_PREFIX      "3GPP-bootstrapping@"              /* TS 33.246 H.2.1 step 3 */
+#define KM_MAX_503_RETRIES   3
+#define KM_DEFAULT_RETRY_S   10
+#define KM_MAX_RETRY_AFTER_S 3600
+#define KM_MAX_NET_RETRIES   4
+#define KM_NET_BASE_MS       1000
+#define KM_NET_CAP_MS        30000
+#define KM_MAX_BODY          (64 * 1024)
+
+struct _MbmsKeymgmt {
+  GObject          parent_instance;
+  GbaBootstrapper *bootstrapper;
+  MbmsClock       *clock;
+  SoupSession     *session;
+  GbaContext      *context;
+};
+
+G_DEFINE_FINAL_TYPE (MbmsKeymgmt, mbms_keymgmt, G_TYPE_OBJECT)
+G_DEFINE_QUARK (mbms-keymgmt-error-quark, mbms_keymgmt_error)
+
+enum { SIGNAL_MUK_READY, SIGNAL_BOOTSTRAPPED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+typedef struct {
+  char                   *uri;
+  char                   *path_query;
+  char                   *host;
+  const char             *content_type;
+  GBytes                 *body;
+  MbmsKeymgmtResult      *result;
+  GbaDigestAuthorization *sent;
+  GbaSecret              *password; /* base64(MRK) as text, TS 33.246 6.2.1 */
+  GbaMbmsKeys            *keys;
+  gboolean                renegotiated;
+  SoupMessage            *msg;
+  guint                   timer;
+} Request;
+
+static void send_request (GTask *task);
+static void ensure_context (GTask *task, gboolean renegotiate);
+
+void
+mbms_keymgmt_result_free (MbmsKeymgmtResult *result)
+{
+  if (result == NULL)
+    return;
+  g_clear_pointer (&result->items, g_array_unref);
+  g_free (result);
+}
+
+static void
+request_free (Request *r)
+{
+  g_free (r->uri);
+  g_free (r->path_query);
+  g_free (r->host);
+  g_bytes_unref (r->body);
+  mbms_keymgmt_result_free (r->result);
+  gba_digest_authorization_free (r->sent);
+  gba_secret_unref (r->password);
+  gba_mbms_keys_free (r->keys);
+  g_clear_object (&r->msg);
+  g_free (r);
+}
+
+static void
+mbms_keymgmt_finalize (GObject *object)
+{
+  MbmsKeymgmt *self = MBMS_KEYMGMT (object);
+
+  g_clear_object (&self->bootstrapper);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->context, gba_context_free);
+  G_OBJECT_CLASS (mbms_keymgmt_parent_class)->finalize (object);
+}
+
+static void
+mbms_keymgmt_class_init (MbmsKeymgmtClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = mbms_keymgmt_finalize;
+  signals[SIGNAL_MUK_READY] = g_signal_new ("muk-ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                            NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_POINTER);
+  signals[SIGNAL_BOOTSTRAPPED] = g_signal_new ("bootstrapped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                               NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+}
+
+static void
+mbms_keymgmt_init (MbmsKeymgmt *self)
+{
+}
+
+MbmsKeymgmt *
+mbms_keymgmt_new (GbaBootstrapper *bootstrapper, MbmsClock *clock, guint timeout_s)
+{
+  MbmsKeymgmt *self = g_object_new (MBMS_TYPE_KEYMGMT, NULL);
+
+  self->bootstrapper = g_object_ref (bootstrapper);
+  self->clock = clock != NULL ? clock : mbms_clock_get_system ();
+  /* https BM-SCs are verified against the system trust store (libsoup's default database) */
+  self->session = soup_session_new_with_options ("user-agent", KM_USER_AGENT, "timeout", timeout_s,
+                                                 "idle-timeout", timeout_s, NULL);
+  soup_session_remove_feature_by_type (self->session, SOUP_TYPE_AUTH_MANAGER);
+  return self;
+}
+
+const GbaContext *
+mbms_keymgmt_get_context (MbmsKeymgmt *self)
+{
+  return self->context;
+}
+
+const char *
+mbms_keymgmt_choose_bmsc (const char *const *uris, MbmsClock *clock)
+{
+  guint n = uris != NULL ? g_strv_length ((char **) uris) : 0;
+  guint pick;
+
+  if (n == 0)
+    return NULL;
+  pick = (guint) (clock->random (clock) * n);
+  return uris[MIN (pick, n - 1)];
+}
+
+static void
+fail (GTask *task, gint code, const char *format, ...) G_GNUC_PRINTF (3, 4);
+
+static void
+fail (GTask *task, gint code, const char *format, ...)
+{
+  va_list args;
+  g_autofree char *msg = NULL;
+
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_task_return_new_error (task, MBMS_KEYMGMT_ERROR, code, "%s", msg);
+  g_object_unref (task);
+}
+
+static gboolean
+on_timer_send (gpointer user_data)
+{
+  GTask *task = user_data;
+  Request *r = g_task_get_task_data (task);
+
+  r->timer = 0;
+  if (g_task_return_error_if_cancelled (task))
+    g_object_unref (task);
+  else
+    send_request (task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+retry_after (GTask *task, guint delay_ms)
+{
+  MbmsKeymgmt *self = g_task_get_source_object (task);
+  Request *r = g_task_get_task_data (task);
+
+  /* a new attempt starts unauthenticated: the BM-SC challenges with a fresh nonce */
+  g_clear_pointer (&r->sent, gba_digest_authorization_free);
+  r->timer = mbms_clock_add_timeout (self->clock, delay_ms, on_timer_send, task);
+}
+
+/* TS 33.246 H.2.1 step 3: the realm names this BM-SC. */
+static gboolean
+realm_matches (const char *realm, const char *host)
+{
+  return g_str_has_prefix (realm, KM_REALM_PREFIX) && g_ascii_strcasecmp (realm + strlen (KM_REALM_PREFIX), host) == 0;
+}
+
+static GbaDigestChallenge *
+find_challenge (SoupMessage *msg)
+{
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+
+  soup_message_headers_iter_init (&iter, soup_message_get_response_headers (msg));
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    if (g_ascii_strcasecmp (name, "WWW-Authenticate") == 0)
+      {
+        GbaDigestChallenge *c = gba_digest_challenge_parse (value, NULL);
+        if (c != NULL && c->algorithm != GBA_DIGEST_AKAV1_MD5)
+          return c;
+        gba_digest_challenge_free (c);
+      }
+  return NULL;
+}
+
+/* Answer the challenge with B-TID and base64(MRK) (TS 33.246 6.2.1, Annex H step 4). */
+static void
+answer_challenge (GTask *task, GbaDigestChallenge *challenge)
+{
+  MbmsKeymgmt *self = g_task_get_source_object (task);
+  Request *r = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gsize body_len = 0;
+  const guint8 *body = g_bytes_get_data (r->body, &body_len);
+  gsize pw_len = 0;
+  const guint8 *pw;
+
+  if (r->keys == NULL || g_strcmp0 (r->keys->muk_idr, self->context->btid) != 0)
+    {
+      g_autofree char *b64 = NULL;
+      g_clear_pointer (&r->keys, gba_mbms_keys_free);
+      g_clear_pointer (&r->password, gba_secret_unref);
+      r->keys = gba_context_derive_mbms_keys (self->context, r->host, &error);
+      if (r->keys == NULL)
+        {
+      fail (task, MBMS_KEYMGMT_ERROR_BOOTSTRAP, "no MRK for %s: %s", r->host, error->message);
+      return;
+    }
+      b64 = g_base64_encode (gba_secret_get_data (r->keys->mrk, NULL), gba_secret_get_size (r->keys->mrk));
+      r->password = gba_secret_new (b64, strlen (b64));
+      gba_wipe (b64, strlen (b64));
+    }
+  pw = gba_secret_get_data (r->password, &pw_len);
+  g_clear_pointer (&r->sent, gba_digest_authorization_free);
+  r->sent = gba_digest_answer (challenge, self->context->btid, pw, pw_len, SOUP_METHOD_POST, r->path_query, body,
+                               body_len, TRUE, 1);
+  send_request (task);
+}
+
+static void
+finish_ok (GTask *task, GBytes *response)
+{
+  MbmsKeymgmt *self = g_task_get_source_object (task);
+  Request *r = g_task_get_task_data (task);
+  const char *info_header = soup_message_headers_get_one (soup_message_get_response_headers (r->msg),
+                                                          "Authentication-Info");
+  g_autoptr(GbaDigestAuthInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len = 0, pw_len = 0;
+  const guint8 *data = g_bytes_get_data (response, &len);
+  const guint8 *pw;
+
+  if (r->sent == NULL)
+    {
+      fail (task, MBMS_KEYMGMT_ERROR_RSPAUTH, "the BM-SC answered without authenticating us (no challenge)");
+      return;
+    }
+  /* the BM-SC proves knowledge of the MRK over the response body (auth-int) */
+  pw = gba_secret_get_data (r->password, &pw_len);
+  info = info_header ? gba_digest_auth_info_parse (info_header, &error) : NULL;
+  if (info == NULL || !gba_digest_verify_auth_info (r->sent, info, pw, pw_len, data, len, &error))
+    {
+      fail (task, MBMS_KEYMGMT_ERROR_RSPAUTH, "BM-SC %s not authenticated: %s", r->host,
+                 error ? error->message : "no Authentication-Info");
+      return;
+    }
+  r->result->items = mbms_keymgmt_parse_response ((const char *) data, len, &error);
+  if (r->result->items == NULL)
+    {
+      fail (task, MBMS_KEYMGMT_ERROR_RESPONSE, "BM-SC %s: %s", r->host, error->message);
+      return;
+    }
+  g_signal_emit (self, signals[SIGNAL_MUK_READY], 0, r->host, r->keys);
+  g_debug ("Ua: %s done with %s, %u items", r->path_query, r->host, r->result->items->len);
+  g_task_return_pointer (task, g_steal_pointer (&r->result), (GDestroyNotify) mbms_keymgmt_result_free);
+  g_object_unref (task);
+}
+
+static guint
+retry_after_ms (SoupMessage *msg)
+{
+  const char *v = soup_message_headers_get_one (soup_message_get_response_headers (msg), "Retry-After");
+  guint64 s = KM_DEFAULT_RETRY_S;
+
+  /* delta-seconds; an HTTP-date or garbage falls back to the default */
+  if (v != NULL)
+    g_ascii_string_to_unsigned (v, 10, 0, KM_MAX_RETRY_AFTER_S, &s, NULL);
+  return (guint) s * 1000;
+}
+
+static void
+on_401 (GTask *task)
+{
+  Request *r = g_task_get_task_data (task);
+  g_autoptr(GbaDigestChallenge) challenge = find_challenge (r->msg);
+
+  if (challenge == NULL)
+    {
+      fail (task, MBMS_KEYMGMT_ERROR_CHALLENGE, "BM-SC %s sent 401 without a usable Digest challenge", r->host);
+      return;
+    }
+  if (!realm_matches (challenge->realm, r->host))
+    {
+      fail (task, MBMS_KEYMGMT_ERROR_REALM, "realm \"%.128s\" does not name %s", challenge->realm, r->host);
+      return;
+    }
+  if (r->sent == NULL)
+    {
+      answer_challenge (task, challenge);
+      return;
+    }
+  /* our credentials were refused: the BM-SC wants a fresh bootstrap (TS 24.109 5.2.5) */
+  if (r->renegotiated)
+    {
+      fail (task, SOUP_STATUS_UNAUTHORIZED, "BM-SC %s refused the credentials of a fresh bootstrap (401)",
+                 r->host);
+      return;
+    }
+  r->renegotiated = TRUE;
+  g_clear_pointer (&r->sent, gba_digest_authorization_free);
+  g_debug ("Ua: %s asks for bootstrapping renegotiation", r->host);
+  ensure_context (task, TRUE);
+}
+
+static void
+on_response (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  Request *r = g_task_get_task_data (task);
+  MbmsKeymgmt *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &error);
+  guint status;
+
+  if (body == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          g_object_unref (task);
+        }
+      else if (error->domain == G_TLS_ERROR)
+        fail (task, MBMS_KEYMGMT_ERROR_TLS, "BM-SC %s: TLS: %s", r->host, error->message);
+      else if (r->result->retries_network < KM_MAX_NET_RETRIES)
+        {
+          /* capped exponential back-off with jitter in [delay/2, delay) */
+          guint delay = MIN (KM_NET_CAP_MS, KM_NET_BASE_MS << r->result->retries_network);
+          delay = delay / 2 + (guint) (self->clock->random (self->clock) * (delay / 2));
+          r->result->retries_network++;
+          g_debug ("Ua: %s unreachable (%s), retry %u in %u ms", r->host, error->message,
+                   r->result->retries_network, delay);
+          retry_after (task, delay);
+        }
+      else
+        fail (task, MBMS_KEYMGMT_ERROR_NETWORK, "BM-SC %s unreachable after %u retries: %s", r->host,
+              KM_MAX_NET_RETRIES, error->message);
+      return;
+    }
+  status = soup_message_get_status (r->msg);
+  g_debug ("Ua: %s answered %u", r->host, status);
+  if (g_bytes_get_size (body) > KM_MAX_BODY)
+    {
+      fail (task, MBMS_KEYMGMT_ERROR_RESPONSE, "BM-SC %s answered %zu octets", r->host, g_bytes_get_size (body));
+      return;
+    }
+  if (status == SOUP_STATUS_OK)
+    {
+      finish_ok (task, body);
+      return;
+    }
+  if (status == SOUP_STATUS_UNAUTHORIZED)
+    {
+      on_401 (task);
+      return;
+    }
+  if (status == SOUP_STATUS_SERVICE_UNAVAILABLE && r->result->retries_503 < KM_MAX_503_RETRIES)
+    {
+      r->result->retries_503++;
+      retry_after (task, retry_after_ms (r->msg));
+      return;
+    }
+  fail (task, (gint) status, "BM-SC %s answered %u %s", r->host, status,
+        soup_message_get_reason_phrase (r->msg) ? soup_message_get_reason_phrase (r->msg) : "");
+}
+
+static void
+send_request (GTask *task)
+{
+  MbmsKeymgmt *self = g_task_get_source_object (task);
+  Request *r = g_task_get_task_data (task);
+  SoupMessageHeaders *h;
+
+  g_clear_object (&r->msg);
+  r->msg = soup_message_new (SOUP_METHOD_POST, r->uri);
+  h = soup_message_get_request_headers (r->msg);
+  soup_message_headers_replace (h, "Accept", "*/*");
+  if (r->sent != NULL)
+    {
+      g_autofree char *auth = gba_digest_authorization_to_string (r->sent);
+      soup_message_headers_replace (h, "Authorization", auth);
+    }
+  soup_message_set_request_body_from_bytes (r->msg, r->content_type, r->body);
+  soup_session_send_and_read_async (self->session, r->msg, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                    on_response, task);
+}
+
+static void
+on_bootstrapped (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  MbmsKeymgmt *self = g_task_get_source_object (task);
+  Request *r = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  GbaContext *context = gba_bootstrapper_run_finish (GBA_BOOTSTRAPPER (source), res, &error);
+
+  if (context == NULL)
+    {
+      fail (task, MBMS_KEYMGMT_ERROR_BOOTSTRAP, "%s", error->message);
+      return;
+    }
+  g_clear_pointer (&self->context, gba_context_free);
+  self->context = context;
+  r->result->bootstraps++;
+  g_signal_emit (self, signals[SIGNAL_BOOTSTRAPPED], 0, context);
+  send_request (task);
+}
+
+/* A valid bootstrapped context first: GBA when there is none, it expired, or the BM-SC asked
+ * for renegotiation. */
+static void
+ensure_context (GTask *task, gboolean renegotiate)
+{
+  MbmsKeymgmt *self = g_task_get_source_object (task);
+  g_autoptr(GDateTime) now = self->clock->now (self->clock);
+
+  if (!renegotiate && self->context != NULL && gba_context_is_valid_at (self->context, now))
+    {
+      send_request (task);
+      return;
+    }
+  gba_bootstrapper_run_async (self->bootstrapper, g_task_get_cancellable (task), on_bootstrapped, task);
+}
+
+static gboolean
+on_backoff_done (gpointer user_data)
+{
+  GTask *task = user_data;
+  Request *r = g_task_get_task_data (task);
+
+  r->timer = 0;
+  ensure_context (task, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+static const char *
+request_name (MbmsKeymgmtRequest type, const char **content_type)
+{
+  switch (type)
+    {
+    case MBMS_KEYMGMT_DEREGISTER:
+      *content_type = MBMS_MEDIA_DEREGISTER;
+      return "deregister";
+    case MBMS_KEYMGMT_MSK_REQUEST:
+      *content_type = MBMS_MEDIA_MSK_REQUEST;
+      return "msk-request";
+    case MBMS_KEYMGMT_REGISTER:
+    default:
+      *content_type = MBMS_MEDIA_REGISTER;
+      return "register";
+    }
+}
+
+void
+mbms_keymgmt_request_async (MbmsKeymgmt *self, const char *bmsc_uri, MbmsKeymgmtRequest type, GBytes *body,
+                            guint backoff_offset_s, guint backoff_period_s, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Request *r = g_new0 (Request, 1);
+  g_autoptr(GUri) base = g_uri_parse (bmsc_uri, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *trimmed = NULL;
+  const char *name;
+
+  g_task_set_task_data (task, r, (GDestroyNotify) request_free);
+  r->result = g_new0 (MbmsKeymgmtResult, 1);
+  r->body = g_bytes_ref (body);
+  if (base == NULL || g_uri_get_host (base) == NULL)
+    {
+      fail (task, SOUP_STATUS_BAD_REQUEST, "\"%s\" is not a BM-SC URI", bmsc_uri);
+      return;
+    }
+  r->host = g_strdup (g_uri_get_host (base));
+  name = request_name (type, &r->content_type);
+  /* G.2.1-G.2.3: <BM-SC key management URI>/keymanagement?requesttype=<type> */
+  trimmed = g_strdup (bmsc_uri);
+  while (g_str_has_suffix (trimmed, "/"))
+    trimmed[strlen (trimmed) - 1] = '\0';
+  r->uri = g_strdup_printf ("%s/keymanagement?requesttype=%s", trimmed, name);
+  r->path_query = g_strdup_printf ("/keymanagement?requesttype=%s", name);
+  if (backoff_offset_s > 0 || backoff_period_s > 0)
+    {
+      /* 6.3.2.2.1 / TS 26.346 back-off: offset + uniform random within the period */
+      r->result->backoff_ms = backoff_offset_s * 1000
+                              + (guint) (self->clock->random (self->clock) * backoff_period_s * 1000);
+      r->timer = mbms_clock_add_timeout (self->clock, r->result->backoff_ms, on_backoff_done, task);
+      return;
+    }
+  ensure_context (task, FALSE);
+}
+
+MbmsKeymgmtResult *
+mbms_keymgmt_request_finish (MbmsKeymgmt *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

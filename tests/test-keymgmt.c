@@ -1,0 +1,474 @@
+/* Key management over loopback against the lab BSF and BM-SC (TS 33.246 6.3.2, Annex G):
+ * register -> MSK pushed, accepted by MGV-F and acknowledged -> deregister; each row of table
+ * G.2.4 the UE must handle; renegotiation; back-off and Retry-After on an injected clock; a
+ * tampered response refused; two services of which one is refused. */
+#include "mbms-keymgmt.h"
+#include "lab-bmsc.h"
+#include "mgv.h"
+#include "test-util.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+#define IMSI "001010123456789"
+#define IMPI IMSI "@ims.mnc001.mcc001.3gppnetwork.org"
+#define K    "465b5ce8b199b49faa5f0a2ee238a6bc"
+#define OPC  "cd63cb71954a9f4e48a5994e37a02baf"
+#define NEWS "urn:mbmsd:lab:service:news"
+#define FILM "urn:mbmsd:lab:service:film"
+
+static const guint8 DOMAIN[3] = { 0x00, 0xf1, 0x10 };
+
+/* Timers fire on the next main loop iteration; their delays are recorded. */
+typedef struct {
+  MbmsClock base;
+  GArray   *delays;
+  double    random;
+} FakeClock;
+
+static guint
+fake_add_timeout (MbmsClock *clock, guint delay_ms, GSourceFunc func, gpointer data)
+{
+  FakeClock *fc = (FakeClock *) clock;
+
+  g_array_append_val (fc->delays, delay_ms);
+  return g_idle_add (func, data);
+}
+
+static void
+fake_cancel (MbmsClock *clock, guint id)
+{
+  g_source_remove (id);
+}
+
+static GDateTime *
+fake_now (MbmsClock *clock)
+{
+  return g_date_time_new_now_utc ();
+}
+
+static double
+fake_random (MbmsClock *clock)
+{
+  return ((FakeClock *) clock)->random;
+}
+
+typedef struct {
+  char        *dir;
+  LabBsf      *bsf;
+  LabBmsc     *bmsc;
+  SoupServer  *server;
+  char        *bmsc_uri;
+  GbaUicc     *uicc;
+  GbaBootstrapper *bootstrapper;
+  FakeClock    clock;
+  MbmsKeymgmt *km;
+  MgvStore    *store;
+  GSocket     *ue_socket;
+} Fx;
+
+static void
+on_muk_ready (MbmsKeymgmt *km, const char *fqdn, GbaMbmsKeys *keys, gpointer data)
+{
+  Fx *fx = data;
+  g_autofree char *idi = NULL;
+  g_autofree char *idr = NULL;
+
+  /* what the daemon does: a new MUK becomes MGV-S's last generated one (6.1) */
+  if (mgv_store_get_muk_ids (fx->store, FALSE, &idi, &idr) && g_strcmp0 (idr, keys->muk_idr) == 0)
+    return;
+  g_assert_true (mgv_store_install_muk (fx->store, keys->muk_idi, keys->muk_idr, keys->muk, NULL));
+}
+
+static void
+fx_set_up (Fx *fx, gconstpointer data)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *store_path = NULL;
+  GbaUiccSoftParams p = { .imsi = IMSI, .iccid = "8988211000000000001", .mnc_len = 2 };
+  GSList *uris;
+  GUri *uri;
+
+  fx->dir = test_tmpdir_new ();
+  g_key_file_set_string (kf, "subscriber " IMPI, "k", K);
+  g_key_file_set_string (kf, "subscriber " IMPI, "opc", OPC);
+  g_key_file_set_string (kf, "subscriber " IMPI, "amf", "8000");
+  fx->bsf = lab_bsf_new_from_key_file (kf, &error);
+  g_assert_no_error (error);
+  fx->bmsc = lab_bmsc_new (fx->bsf, "127.0.0.1");
+  lab_bmsc_add_service (fx->bmsc, NEWS, DOMAIN, 1, TRUE);
+  lab_bmsc_add_service (fx->bmsc, FILM, DOMAIN, 2, TRUE);
+  fx->server = soup_server_new (NULL, NULL);
+  lab_bsf_attach (fx->bsf, fx->server);
+  lab_bmsc_attach (fx->bmsc, fx->server);
+  soup_server_listen_local (fx->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (fx->server);
+  uri = uris->data;
+  fx->bmsc_uri = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uri));
+  {
+    g_autofree char *bsf_uri = g_uri_to_string (uri);
+    test_hex_to (K, p.k, 16);
+    test_hex_to (OPC, p.opc, 16);
+    test_hex_to ("8000", p.amf, 2);
+    fx->uicc = gba_uicc_soft_new (&p, &error);
+    g_assert_no_error (error);
+    fx->bootstrapper = gba_bootstrapper_new (fx->uicc, bsf_uri, 10);
+  }
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  fx->clock = (FakeClock) { { fake_add_timeout, fake_cancel, fake_now, fake_random },
+                            g_array_new (FALSE, FALSE, sizeof (guint)), 0.5 };
+  fx->km = mbms_keymgmt_new (fx->bootstrapper, &fx->clock.base, 5);
+  store_path = g_build_filename (fx->dir, "keys.mgv", NULL);
+  fx->store = mgv_store_open (store_path, "card", NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (fx->km, "muk-ready", G_CALLBACK (on_muk_ready), fx);
+  fx->ue_socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_true (g_socket_bind (fx->ue_socket, any, FALSE, &error));
+  bound = g_socket_get_local_address (fx->ue_socket, &error);
+  lab_bmsc_set_ue_port (fx->bmsc, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_socket_set_timeout (fx->ue_socket, 5);
+}
+
+static void
+fx_tear_down (Fx *fx, gconstpointer data)
+{
+  g_clear_object (&fx->km);
+  g_clear_object (&fx->bootstrapper);
+  g_clear_object (&fx->uicc);
+  g_clear_object (&fx->server);
+  g_clear_object (&fx->ue_socket);
+  lab_bmsc_free (fx->bmsc);
+  lab_bsf_free (fx->bsf);
+  mgv_store_free (fx->store);
+  g_array_unref (fx->clock.delays);
+  g_free (fx->bmsc_uri);
+  test_tmpdir_remove (fx->dir);
+  g_free (fx->dir);
+}
+
+static void
+on_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (res);
+}
+
+static MbmsKeymgmtResult *
+request (Fx *fx, const char *uri, MbmsKeymgmtRequest type, GBytes *body, guint offset, guint period, GError **error)
+{
+  g_autoptr(GAsyncResult) res = NULL;
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  mbms_keymgmt_request_async (fx->km, uri ? uri : fx->bmsc_uri, type, body, offset, period, NULL, on_done, &res);
+  while (res == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (res);
+  return mbms_keymgmt_request_finish (fx->km, res, error);
+}
+
+static MbmsKeymgmtResult *
+register_services (Fx *fx, const char *const *ids, gboolean deregister, GError **error)
+{
+  g_autoptr(GBytes) body = mbms_keymgmt_build_register (ids, deregister);
+
+  return request (fx, NULL, deregister ? MBMS_KEYMGMT_DEREGISTER : MBMS_KEYMGMT_REGISTER, body, 0, 0, error);
+}
+
+static guint
+item_status (MbmsKeymgmtResult *r, const char *item)
+{
+  for (guint i = 0; i < r->items->len; i++)
+    if (g_strcmp0 (g_array_index (r->items, MbmsItemStatus, i).item, item) == 0)
+      return g_array_index (r->items, MbmsItemStatus, i).status;
+  return 0;
+}
+
+/* Receives one MIKEY datagram on the UE's port, runs MGV-F, answers a verification. */
+static MgvMskOutcome
+receive_msk (Fx *fx)
+{
+  guint8 buf[2048];
+  GSocketAddress *from = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) msg = NULL;
+  g_autoptr(MgvMskResult) r = NULL;
+  gssize n;
+
+  n = g_socket_receive_from (fx->ue_socket, &from, (char *) buf, sizeof buf, NULL, &error);
+  g_assert_no_error (error);
+  msg = g_bytes_new (buf, (gsize) n);
+  r = mgv_process_msk (fx->store, msg, &error);
+  g_assert_no_error (error);
+  if (r->verification != NULL)
+    g_socket_send_to (fx->ue_socket, from, g_bytes_get_data (r->verification, NULL),
+                      g_bytes_get_size (r->verification), NULL, NULL);
+  g_object_unref (from);
+  return r->outcome;
+}
+
+static void
+wait_for_acks (Fx *fx, guint n)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (lab_bmsc_verified_acks (fx->bmsc) < n && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (lab_bmsc_verified_acks (fx->bmsc), ==, n);
+}
+
+static void
+test_register_push_ack_deregister (Fx *fx, gconstpointer d)
+{
+  const char *ids[] = { NEWS, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsKeymgmtResult) reg = register_services (fx, ids, FALSE, &error);
+  g_autoptr(MbmsKeymgmtResult) again = NULL;
+  g_autoptr(MbmsKeymgmtResult) dereg = NULL;
+  g_autoptr(GArray) msks = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (reg->bootstraps, ==, 1);
+  g_assert_cmpuint (item_status (reg, NEWS), ==, 200);
+  g_assert_cmpuint (lab_bmsc_registered (fx->bmsc), ==, 1);
+  /* the BM-SC pushes the MSK of the service's key group; MGV-F takes it and acknowledges */
+  g_assert_cmpint (receive_msk (fx), ==, MGV_MSK_STORED);
+  wait_for_acks (fx, 1);
+  msks = mgv_store_list_msks (fx->store);
+  g_assert_cmpuint (msks->len, ==, 1);
+  g_assert_cmpuint (MGV_MSK_KEY_GROUP (g_array_index (msks, MgvMskInfo, 0).msk_id), ==, 1);
+  /* the bootstrapped context is reused */
+  again = register_services (fx, ids, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->bootstraps, ==, 0);
+  g_assert_cmpint (receive_msk (fx), ==, MGV_MSK_STORED);
+  dereg = register_services (fx, ids, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (item_status (dereg, NEWS), ==, 200);
+  g_assert_cmpuint (lab_bmsc_registered (fx->bmsc), ==, 0);
+}
+
+/* 6.3.2.4: two services, one refused; the answer lists both. */
+static void
+test_two_services_one_refused (Fx *fx, gconstpointer d)
+{
+  const char *ids[] = { NEWS, FILM, NULL };
+  LabBmscFaults faults = { .forbid_service = (char *) FILM };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsKeymgmtResult) r = NULL;
+
+  lab_bmsc_set_faults (fx->bmsc, &faults);
+  r = register_services (fx, ids, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (r->items->len, ==, 2);
+  g_assert_cmpuint (item_status (r, NEWS), ==, 200);
+  g_assert_cmpuint (item_status (r, FILM), ==, 403);
+  g_assert_cmpuint (lab_bmsc_pushes (fx->bmsc), ==, 1);
+}
+
+/* G.2.4: codes the UE must not repeat end the procedure with the code surfaced. */
+static void
+test_g24_not_repeated (Fx *fx, gconstpointer d)
+{
+  const guint codes[] = { 400, 402, 403, 404, 405, 500, 501, 502, 504, 505 };
+  const char *ids[] = { NEWS, NULL };
+
+  for (guint i = 0; i < G_N_ELEMENTS (codes); i++)
+    {
+      LabBmscFaults faults = { .fail_status = codes[i] };
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MbmsKeymgmtResult) r = NULL;
+      guint before = lab_bmsc_requests (fx->bmsc);
+
+      lab_bmsc_set_faults (fx->bmsc, &faults);
+      r = register_services (fx, ids, FALSE, &error);
+      g_assert_null (r);
+      g_assert_error (error, MBMS_KEYMGMT_ERROR, (gint) codes[i]);
+      /* challenge + one authenticated attempt, and nothing more */
+      g_assert_cmpuint (lab_bmsc_requests (fx->bmsc) - before, ==, 2);
+    }
+}
+
+/* G.2.4: 503 is repeated after Retry-After, on the injected clock. */
+static void
+test_g24_503_retry_after (Fx *fx, gconstpointer d)
+{
+  const char *ids[] = { NEWS, NULL };
+  LabBmscFaults faults = { .unavailable_times = 2, .retry_after_s = 7 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsKeymgmtResult) r = NULL;
+
+  lab_bmsc_set_faults (fx->bmsc, &faults);
+  r = register_services (fx, ids, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (r->retries_503, ==, 2);
+  g_assert_cmpuint (fx->clock.delays->len, ==, 2);
+  g_assert_cmpuint (g_array_index (fx->clock.delays, guint, 0), ==, 7000);
+  g_assert_cmpuint (g_array_index (fx->clock.delays, guint, 1), ==, 7000);
+  g_assert_cmpuint (item_status (r, NEWS), ==, 200);
+}
+
+static void
+test_g24_503_gives_up (Fx *fx, gconstpointer d)
+{
+  const char *ids[] = { NEWS, NULL };
+  LabBmscFaults faults = { .unavailable_times = 10, .retry_after_s = 1 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsKeymgmtResult) r = NULL;
+
+  lab_bmsc_set_faults (fx->bmsc, &faults);
+  r = register_services (fx, ids, FALSE, &error);
+  g_assert_error (error, MBMS_KEYMGMT_ERROR, 503);
+  g_assert_cmpuint (fx->clock.delays->len, ==, 3);
+}
+
+/* G.2.4 401 / TS 24.109 5.2.5: the BM-SC refuses our B-TID; GBA runs again, then success. */
+static void
+test_g24_401_renegotiation (Fx *fx, gconstpointer d)
+{
+  const char *ids[] = { NEWS, NULL };
+  LabBmscFaults faults = { .renegotiate_once = TRUE };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsKeymgmtResult) r = NULL;
+  g_autofree char *first_btid = NULL;
+
+  lab_bmsc_set_faults (fx->bmsc, &faults);
+  r = register_services (fx, ids, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (r->bootstraps, ==, 2);
+  g_assert_cmpuint (item_status (r, NEWS), ==, 200);
+  /* the MSK comes under the MUK of the new B-TID */
+  g_assert_cmpint (receive_msk (fx), ==, MGV_MSK_STORED);
+}
+
+static void
+test_tampered_response_rejected (Fx *fx, gconstpointer d)
+{
+  const char *ids[] = { NEWS, NULL };
+  LabBmscFaults faults = { .bad_rspauth = TRUE };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsKeymgmtResult) r = NULL;
+
+  lab_bmsc_set_faults (fx->bmsc, &faults);
+  r = register_services (fx, ids, FALSE, &error);
+  g_assert_null (r);
+  g_assert_error (error, MBMS_KEYMGMT_ERROR, MBMS_KEYMGMT_ERROR_RSPAUTH);
+}
+
+static void
+test_unauthenticated_200_rejected (Fx *fx, gconstpointer d)
+{
+  const char *ids[] = { NEWS, NULL };
+  LabBmscFaults faults = { .no_challenge = TRUE };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsKeymgmtResult) r = NULL;
+
+  lab_bmsc_set_faults (fx->bmsc, &faults);
+  r = register_services (fx, ids, FALSE, &error);
+  g_assert_null (r);
+  g_assert_error (error, MBMS_KEYMGMT_ERROR, MBMS_KEYMGMT_ERROR_RSPAUTH);
+}
+
+static void
+test_realm_must_name_the_server (Fx *fx, gconstpointer d)
+{
+  const char *ids[] = { NEWS, NULL };
+  g_autoptr(GBytes) body = mbms_keymgmt_build_register (ids, FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *other = g_strdup_printf ("http://localhost:%s", strrchr (fx->bmsc_uri, ':') + 1);
+  g_autoptr(MbmsKeymgmtResult) r = request (fx, other, MBMS_KEYMGMT_REGISTER, body, 0, 0, &error);
+
+  g_assert_null (r);
+  g_assert_error (error, MBMS_KEYMGMT_ERROR, MBMS_KEYMGMT_ERROR_REALM);
+}
+
+/* MSK request with back-off (6.3.2.2.1): offset + random * period before sending. */
+static void
+test_msk_request_backoff (Fx *fx, gconstpointer d)
+{
+  const char *ids[] = { NEWS, NULL };
+  MbmsMskRef refs[2] = { { .msk_id = 0x00010000 }, { .msk_id = 0x00020000 } };
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsKeymgmtResult) reg = register_services (fx, ids, FALSE, &error);
+  g_autoptr(MbmsKeymgmtResult) r = NULL;
+  g_autofree char *news_item = NULL;
+  g_autofree char *film_item = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (receive_msk (fx), ==, MGV_MSK_STORED);
+  memcpy (refs[0].domain, DOMAIN, 3);
+  memcpy (refs[1].domain, DOMAIN, 3);
+  body = mbms_keymgmt_build_msk_request (refs, 2);
+  fx->clock.random = 0.5;
+  g_array_set_size (fx->clock.delays, 0);
+  r = request (fx, NULL, MBMS_KEYMGMT_MSK_REQUEST, body, 2, 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (r->backoff_ms, ==, 3500);
+  g_assert_cmpuint (g_array_index (fx->clock.delays, guint, 0), ==, 3500);
+  news_item = mbms_msk_ref_to_item (&refs[0]);
+  film_item = mbms_msk_ref_to_item (&refs[1]);
+  g_assert_cmpuint (item_status (r, news_item), ==, 200);
+  g_assert_cmpuint (item_status (r, film_item), ==, 403); /* not registered to a FILM service */
+  g_assert_cmpint (receive_msk (fx), ==, MGV_MSK_STORED);
+}
+
+/* Connection failures: capped exponential back-off with jitter, then a clear error. */
+static void
+test_unreachable_backoff (Fx *fx, gconstpointer d)
+{
+  const char *ids[] = { NEWS, NULL };
+  g_autoptr(GBytes) body = mbms_keymgmt_build_register (ids, FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsKeymgmtResult) r = NULL;
+  const guint expected[] = { 750, 1500, 3000, 6000 }; /* random 0.5: 3/4 of 1, 2, 4, 8 s */
+
+  r = register_services (fx, ids, FALSE, &error); /* bootstrap while the lab is up */
+  g_assert_no_error (error);
+  g_clear_pointer (&r, mbms_keymgmt_result_free);
+  g_array_set_size (fx->clock.delays, 0);
+  r = request (fx, "http://127.0.0.1:1", MBMS_KEYMGMT_REGISTER, body, 0, 0, &error);
+  g_assert_null (r);
+  g_assert_error (error, MBMS_KEYMGMT_ERROR, MBMS_KEYMGMT_ERROR_NETWORK);
+  g_assert_cmpuint (fx->clock.delays->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    g_assert_cmpuint (g_array_index (fx->clock.delays, guint, i), ==, expected[i]);
+}
+
+static void
+test_choose_bmsc (void)
+{
+  const char *uris[] = { "http://a", "http://b", "http://c", NULL };
+  FakeClock fc = { { fake_add_timeout, fake_cancel, fake_now, fake_random }, NULL, 0.0 };
+
+  g_assert_cmpstr (mbms_keymgmt_choose_bmsc (uris, &fc.base), ==, "http://a");
+  fc.random = 0.5;
+  g_assert_cmpstr (mbms_keymgmt_choose_bmsc (uris, &fc.base), ==, "http://b");
+  fc.random = 0.999;
+  g_assert_cmpstr (mbms_keymgmt_choose_bmsc (uris, &fc.base), ==, "http://c");
+  g_assert_null (mbms_keymgmt_choose_bmsc (NULL, &fc.base));
+}
+
+int
+main (int argc, char **argv)
+{
+  test_init (&argc, &argv);
+#define ADD(path, fn) g_test_add ("/daemon/keymgmt/" path, Fx, NULL, fx_set_up, fn, fx_tear_down)
+  ADD ("register-msk-pushed-acked-deregister", test_register_push_ack_deregister);
+  ADD ("two-services-one-refused", test_two_services_one_refused);
+  ADD ("g24-codes-not-repeated", test_g24_not_repeated);
+  ADD ("g24-503-retry-after", test_g24_503_retry_after);
+  ADD ("g24-503-gives-up", test_g24_503_gives_up);
+  ADD ("g24-401-bootstrapping-renegotiation", test_g24_401_renegotiation);
+  ADD ("tampered-response-rejected", test_tampered_response_rejected);
+  ADD ("unauthenticated-200-rejected", test_unauthenticated_200_rejected);
+  ADD ("realm-must-name-the-server", test_realm_must_name_the_server);
+  ADD ("msk-request-backoff", test_msk_request_backoff);
+  ADD ("unreachable-capped-exponential-backoff", test_unreachable_backoff);
+#undef ADD
+  g_test_add_func ("/daemon/keymgmt/choose-bmsc-at-random", test_choose_bmsc);
+  return g_test_run ();
+}

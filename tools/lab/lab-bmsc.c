@@ -1,0 +1,591 @@
+/* The lab BM-SC, the network side of TS 33.246 Annex G and 6.3.2.3: it challenges with
+ * realm "3GPP-bootstrapping@<fqdn>", fetches the NAF key of the B-TID from the lab BSF
+ * (standing in for Zn), derives MUK and MRK (6.1, Annex F), checks the Digest response over
+ * the body (auth-int), answers per-item statuses with rspauth, and pushes MIKEY MSK messages
+ * to the UE, verifying the acknowledgements it asked for with the V bit. Its XML reading is
+ * its own, written apart from the UE's, so the two check each other. */
+#include "lab-bmsc.h"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <string.h>
+
+#define BMSC_REALM_PREFIX "3GPP-bootstrapping@"
+#define BMSC_SEQ_HIGH     60000 /* KV interval of lab MSKs: MTK IDs (0, 60000] */
+
+typedef struct {
+  guint8     domain[3];
+  guint16    key_group;
+  guint32    msk_id;      /* current: key group || key number */
+  GbaSecret *msk;
+  GBytes    *rand;
+  gboolean   streaming;
+} Group;
+
+typedef struct {
+  char   *service_id;
+  Group  *group;
+} Service;
+
+typedef struct {
+  char      *btid;
+  GbaSecret *muk;
+  guint32    ts;          /* MSK message counter for this MUK, 6.4.3 */
+  GHashTable *registered; /* service IDs */
+} Ue;
+
+typedef struct {
+  guint32    csb_id;
+  char      *btid;
+  GBytes    *rand;
+  GbaSecret *muk;
+} PendingAck;
+
+struct _LabBmsc {
+  LabBsf        *bsf;
+  char          *fqdn;
+  GBytes        *naf_id;
+  LabBmscFaults  faults;
+  guint          unavailable_left;
+  gboolean       renegotiated;
+  guint16        ue_port;
+  GPtrArray     *groups;    /* Group */
+  GPtrArray     *services;  /* Service */
+  GHashTable    *ues;       /* B-TID -> Ue */
+  GHashTable    *nonces;    /* issued nonces */
+  GSocket       *socket;
+  GSource       *ack_source;
+  GPtrArray     *pending;   /* PendingAck */
+  guint          requests, pushes, acks;
+};
+
+static void
+group_free (Group *g)
+{
+  gba_secret_unref (g->msk);
+  g_bytes_unref (g->rand);
+  g_free (g);
+}
+
+static void
+service_free (Service *s)
+{
+  g_free (s->service_id);
+  g_free (s);
+}
+
+static void
+ue_free (Ue *ue)
+{
+  g_free (ue->btid);
+  gba_secret_unref (ue->muk);
+  g_hash_table_unref (ue->registered);
+  g_free (ue);
+}
+
+static void
+pending_free (PendingAck *p)
+{
+  g_free (p->btid);
+  g_bytes_unref (p->rand);
+  gba_secret_unref (p->muk);
+  g_free (p);
+}
+
+static gboolean on_ack (GSocket *socket, GIOCondition cond, gpointer user_data);
+
+LabBmsc *
+lab_bmsc_new (LabBsf *bsf, const char *fqdn)
+{
+  LabBmsc *b = g_new0 (LabBmsc, 1);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+
+  b->bsf = bsf;
+  b->fqdn = g_strdup (fqdn);
+  b->naf_id = gba_naf_id_new (fqdn, GBA_UA_PROTOCOL_MBMS);
+  b->ue_port = 2269;
+  b->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) group_free);
+  b->services = g_ptr_array_new_with_free_func ((GDestroyNotify) service_free);
+  b->ues = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ue_free);
+  b->nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  b->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_free);
+  b->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_socket_bind (b->socket, any, FALSE, NULL);
+  g_socket_set_blocking (b->socket, FALSE);
+  b->ack_source = g_socket_create_source (b->socket, G_IO_IN, NULL);
+  g_source_set_callback (b->ack_source, (GSourceFunc) (void (*) (void)) on_ack, b, NULL);
+  g_source_attach (b->ack_source, NULL);
+  return b;
+}
+
+void
+lab_bmsc_free (LabBmsc *b)
+{
+  if (b == NULL)
+    return;
+  g_source_destroy (b->ack_source);
+  g_source_unref (b->ack_source);
+  g_object_unref (b->socket);
+  g_free (b->fqdn);
+  g_bytes_unref (b->naf_id);
+  g_free (b->faults.forbid_service);
+  g_ptr_array_unref (b->services);
+  g_ptr_array_unref (b->groups);
+  g_hash_table_unref (b->ues);
+  g_hash_table_unref (b->nonces);
+  g_ptr_array_unref (b->pending);
+  g_free (b);
+}
+
+void
+lab_bmsc_set_faults (LabBmsc *b, const LabBmscFaults *faults)
+{
+  g_free (b->faults.forbid_service);
+  b->faults = *faults;
+  b->faults.forbid_service = g_strdup (faults->forbid_service);
+  b->unavailable_left = faults->unavailable_times;
+  b->renegotiated = FALSE;
+}
+
+void
+lab_bmsc_set_ue_port (LabBmsc *b, guint16 port)
+{
+  b->ue_port = port;
+}
+
+static Group *
+find_group (LabBmsc *b, const guint8 domain[3], guint16 key_group)
+{
+  for (guint i = 0; i < b->groups->len; i++)
+    {
+      Group *g = g_ptr_array_index (b->groups, i);
+      if (g->key_group == key_group && memcmp (g->domain, domain, 3) == 0)
+        return g;
+    }
+  return NULL;
+}
+
+void
+lab_bmsc_add_service (LabBmsc *b, const char *service_id, const guint8 domain[3], guint16 key_group,
+                      gboolean streaming)
+{
+  Group *g = find_group (b, domain, key_group);
+  Service *s = g_new0 (Service, 1);
+
+  if (g == NULL)
+    {
+      g_autoptr(GbaSecret) rand = gba_secret_new_random (16);
+      g = g_new0 (Group, 1);
+      memcpy (g->domain, domain, 3);
+      g->key_group = key_group;
+      g->msk_id = (guint32) key_group << 16 | 1;
+      g->msk = gba_secret_new_random (16);
+      g->rand = g_bytes_new (gba_secret_get_data (rand, NULL), 16);
+      g->streaming = streaming;
+      g_ptr_array_add (b->groups, g);
+    }
+  s->service_id = g_strdup (service_id);
+  s->group = g;
+  g_ptr_array_add (b->services, s);
+}
+
+GbaSecret *
+lab_bmsc_current_msk (LabBmsc *b, const guint8 domain[3], guint16 key_group, guint32 *msk_id, GBytes **rand)
+{
+  Group *g = find_group (b, domain, key_group);
+
+  if (g == NULL)
+    return NULL;
+  if (msk_id != NULL)
+    *msk_id = g->msk_id;
+  if (rand != NULL)
+    *rand = g_bytes_ref (g->rand);
+  return gba_secret_ref (g->msk);
+}
+
+guint lab_bmsc_requests (LabBmsc *b) { return b->requests; }
+guint lab_bmsc_pushes (LabBmsc *b) { return b->pushes; }
+guint lab_bmsc_verified_acks (LabBmsc *b) { return b->acks; }
+
+guint
+lab_bmsc_registered (LabBmsc *b)
+{
+  GHashTableIter it;
+  gpointer v;
+  guint n = 0;
+
+  g_hash_table_iter_init (&it, b->ues);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    n += g_hash_table_size (((Ue *) v)->registered);
+  return n;
+}
+
+/* ------------------------------------------------------------ MIKEY pushes and acks */
+
+static GBytes *
+sp_params (void)
+{
+  GByteArray *p = g_byte_array_new ();
+
+  mikey_sp_append_u8 (p, MIKEY_SP_ENCR_ALG, MIKEY_SP_ENCR_AES_CM);
+  mikey_sp_append_u8 (p, MIKEY_SP_ENCR_KEY_LEN, 16);
+  mikey_sp_append_u8 (p, MIKEY_SP_AUTH_ALG, MIKEY_SP_AUTH_HMAC_SHA1);
+  mikey_sp_append_u8 (p, MIKEY_SP_AUTH_KEY_LEN, 20);
+  mikey_sp_append_u8 (p, MIKEY_SP_SALT_KEY_LEN, 14);
+  mikey_sp_append_u8 (p, MIKEY_SP_AUTH_TAG_LEN, 10);
+  return g_byte_array_free_to_bytes (p);
+}
+
+/* 6.3.2.3.1: the MSK of a group to one UE, under its MUK, asking for an acknowledgement. */
+static void
+push_msk (LabBmsc *b, Ue *ue, Group *g, GInetAddress *ue_addr)
+{
+  g_autoptr(GBytes) sp = g->streaming ? sp_params () : NULL;
+  g_autoptr(GSocketAddress) dest = g_inet_socket_address_new (ue_addr, b->ue_port);
+  g_autoptr(GBytes) msg = NULL;
+  g_autoptr(GError) error = NULL;
+  MikeyBuildParams p = {
+    .csb_id = g_random_int (), .v_bit = TRUE, .ts_counter = ++ue->ts, .rand = g->rand, .idi = b->fqdn,
+    .idr = ue->btid, .streaming = g->streaming, .ssrc = 0, .policy_no = 1, .sp_params = sp,
+    .msk_id = g->msk_id, .key = g->msk, .seq_low = 0, .seq_high = BMSC_SEQ_HIGH,
+  };
+  PendingAck *pending = g_new0 (PendingAck, 1);
+
+  memcpy (p.domain, g->domain, 3);
+  msg = mikey_build_msk_message (&p, ue->muk);
+  if (g_socket_send_to (b->socket, dest, g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), NULL, &error) < 0)
+    {
+      g_warning ("lab BM-SC: cannot push MSK 0x%08x: %s", g->msk_id, error->message);
+      pending_free (pending);
+      return;
+    }
+  b->pushes++;
+  pending->csb_id = p.csb_id;
+  pending->btid = g_strdup (ue->btid);
+  pending->rand = g_bytes_ref (g->rand);
+  pending->muk = gba_secret_ref (ue->muk);
+  g_ptr_array_add (b->pending, pending);
+  g_message ("lab BM-SC: pushed MSK 0x%08x to %s (TS %u)", g->msk_id, ue->btid, p.ts_counter);
+}
+
+static gboolean
+on_ack (GSocket *socket, GIOCondition cond, gpointer user_data)
+{
+  LabBmsc *b = user_data;
+  guint8 buf[2048];
+  gssize n = g_socket_receive (socket, (char *) buf, sizeof buf, NULL, NULL);
+  g_autoptr(GBytes) data = NULL;
+  g_autoptr(MikeyMessage) msg = NULL;
+
+  if (n <= 0)
+    return G_SOURCE_CONTINUE;
+  data = g_bytes_new (buf, (gsize) n);
+  msg = mikey_message_parse (data, NULL);
+  if (msg == NULL || msg->data_type != MIKEY_TYPE_PSK_RESP)
+    return G_SOURCE_CONTINUE;
+  for (guint i = 0; i < b->pending->len; i++)
+    {
+      PendingAck *p = g_ptr_array_index (b->pending, i);
+      MikeyKemacKeys keys = { 0 };
+      gboolean ok;
+
+      if (p->csb_id != msg->csb_id || g_strcmp0 (p->btid, msg->idr) != 0)
+        continue;
+      mikey_derive_kemac_keys (p->muk, p->csb_id, p->rand, &keys);
+      ok = mikey_verify_verification (msg, b->fqdn, keys.auth_key, NULL);
+      mikey_kemac_keys_clear (&keys);
+      if (ok)
+        {
+          b->acks++;
+          g_ptr_array_remove_index (b->pending, i);
+          g_message ("lab BM-SC: acknowledgement from %s verified", msg->idr);
+        }
+      break;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------ HTTP */
+
+static char *
+child_text (xmlNode *n, const char *name)
+{
+  for (xmlNode *c = n->children; c != NULL; c = c->next)
+    if (c->type == XML_ELEMENT_NODE && strcmp ((const char *) c->name, name) == 0)
+      {
+        xmlChar *t = xmlNodeGetContent (c);
+        char *s = g_strstrip (g_strdup ((const char *) t));
+        xmlFree (t);
+        return s;
+      }
+  return NULL;
+}
+
+typedef struct {
+  GString  *xml;
+  GPtrArray *groups; /* Group to push afterwards */
+} Answer;
+
+static guint
+service_status (LabBmsc *b, const char *service_id, Service **out)
+{
+  if (g_strcmp0 (b->faults.forbid_service, service_id) == 0)
+    return 403;
+  for (guint i = 0; i < b->services->len; i++)
+    {
+      Service *s = g_ptr_array_index (b->services, i);
+      if (g_strcmp0 (s->service_id, service_id) == 0)
+        {
+          *out = s;
+          return 200;
+        }
+    }
+  return 404;
+}
+
+/* <mbmsRegister>/<mbmsDeregister> with <serviceId>s; the response lists a status per ID. */
+static void
+answer_registration (LabBmsc *b, Ue *ue, xmlNode *root, gboolean deregister, Answer *a)
+{
+  g_string_append (a->xml, "<mbmsRegisterResponse xmlns=\"urn:3GPP:metadata:2005:MBMS:mbmsRegisterResponse\">\n");
+  for (xmlNode *c = root->children; c != NULL; c = c->next)
+    {
+      xmlChar *t;
+      g_autofree char *id = NULL;
+      g_autofree char *esc = NULL;
+      Service *s = NULL;
+      guint status;
+
+      if (c->type != XML_ELEMENT_NODE || strcmp ((const char *) c->name, "serviceId") != 0)
+        continue;
+      t = xmlNodeGetContent (c);
+      id = g_strstrip (g_strdup ((const char *) t));
+      xmlFree (t);
+      status = service_status (b, id, &s);
+      if (status == 200 && deregister)
+        g_hash_table_remove (ue->registered, id);
+      else if (status == 200)
+        {
+          g_hash_table_add (ue->registered, g_strdup (id));
+          g_ptr_array_add (a->groups, s->group);
+        }
+      esc = g_markup_escape_text (id, -1);
+      g_string_append_printf (a->xml, "  <status serviceId=\"%s\">%u</status>\n", esc, status);
+    }
+  g_string_append (a->xml, "</mbmsRegisterResponse>\n");
+}
+
+/* <mskRequest> with <key><keyDomainID/><MSKID/></key>; Key Number 0 = the current MSK. */
+static void
+answer_msk_request (LabBmsc *b, Ue *ue, xmlNode *root, Answer *a)
+{
+  g_string_append (a->xml, "<mskResponse xmlns=\"urn:3GPP:metadata:2005:MBMS:mskResponse\">\n");
+  for (xmlNode *c = root->children; c != NULL; c = c->next)
+    {
+      g_autofree char *dom = NULL;
+      g_autofree char *msk = NULL;
+      guint8 domain[3] = { 0 };
+      guint64 msk_id = 0;
+      Group *g = NULL;
+      guint status = 400;
+
+      if (c->type != XML_ELEMENT_NODE || strcmp ((const char *) c->name, "key") != 0)
+        continue;
+      dom = child_text (c, "keyDomainID");
+      msk = child_text (c, "MSKID");
+      if (dom != NULL && strlen (dom) == 6 && msk != NULL && g_ascii_string_to_unsigned (msk, 16, 0, G_MAXUINT32, &msk_id, NULL))
+        {
+          for (int i = 0; i < 3; i++)
+            domain[i] = (guint8) (g_ascii_xdigit_value (dom[2 * i]) << 4 | g_ascii_xdigit_value (dom[2 * i + 1]));
+          g = find_group (b, domain, (guint16) (msk_id >> 16));
+          status = g == NULL ? 404 : 200;
+          /* the UE must be registered to a service that uses the group (6.3.2.2.1) */
+          if (g != NULL)
+            {
+              gboolean entitled = FALSE;
+              for (guint i = 0; i < b->services->len; i++)
+                {
+                  Service *s = g_ptr_array_index (b->services, i);
+                  entitled |= s->group == g && g_hash_table_contains (ue->registered, s->service_id);
+                }
+              status = entitled ? 200 : 403;
+            }
+          if (status == 200)
+            g_ptr_array_add (a->groups, g);
+        }
+      g_string_append_printf (a->xml, "  <key><keyDomainID>%s</keyDomainID><MSKID>%s</MSKID><status>%u</status></key>\n",
+                              dom ? dom : "", msk ? msk : "", status);
+    }
+  g_string_append (a->xml, "</mskResponse>\n");
+}
+
+static void
+challenge (LabBmsc *b, SoupServerMessage *msg)
+{
+  g_autoptr(GbaSecret) raw = gba_secret_new_random (16);
+  g_autofree char *nonce = g_base64_encode (gba_secret_get_data (raw, NULL), 16);
+  g_autofree char *header = g_strdup_printf ("Digest realm=\"" BMSC_REALM_PREFIX "%s\", nonce=\"%s\", "
+                                             "algorithm=MD5, qop=\"auth,auth-int\", opaque=\"lab\"", b->fqdn, nonce);
+
+  g_hash_table_add (b->nonces, g_strdup (nonce));
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "WWW-Authenticate", header);
+  soup_server_message_set_status (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
+}
+
+/* The Ua check: username = B-TID whose NAF key the BSF knows, password = base64(MRK). */
+static Ue *
+authenticate (LabBmsc *b, SoupServerMessage *msg, GbaDigestAuthorization **auth_out, GbaSecret **password_out)
+{
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
+  const char *header = soup_message_headers_get_one (h, "Authorization");
+  g_autoptr(GbaDigestAuthorization) auth = header ? gba_digest_authorization_parse (header, NULL) : NULL;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr(GbaSecret) ks_naf = NULL;
+  g_autoptr(GbaSecret) mrk = NULL;
+  g_autofree char *b64 = NULL;
+  g_autofree char *expected = NULL;
+  Ue *ue;
+
+  if (auth == NULL || !g_hash_table_contains (b->nonces, auth->nonce))
+    return NULL;
+  ks_naf = lab_bsf_naf_key (b->bsf, auth->username, b->naf_id, GBA_NAF_KEY_ME, NULL, NULL);
+  if (ks_naf == NULL)
+    return NULL; /* unknown or expired B-TID: the 401 asks for a new bootstrap */
+  mrk = gba_derive_mrk (ks_naf, NULL);
+  b64 = g_base64_encode (gba_secret_get_data (mrk, NULL), gba_secret_get_size (mrk));
+  expected = gba_digest_compute (auth->algorithm, auth->username, auth->realm, (const guint8 *) b64, strlen (b64),
+                                 auth->nonce, auth->nc, auth->cnonce, auth->qop, "POST", auth->uri,
+                                 (const guint8 *) body->data, body->length);
+  if (g_strcmp0 (expected, auth->response) != 0)
+    return NULL;
+  ue = g_hash_table_lookup (b->ues, auth->username);
+  if (ue == NULL)
+    {
+      ue = g_new0 (Ue, 1);
+      ue->btid = g_strdup (auth->username);
+      ue->muk = gba_secret_ref (ks_naf); /* GBA_ME: MUK = Ks_NAF (6.1) */
+      ue->registered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_hash_table_insert (b->ues, ue->btid, ue);
+    }
+  *password_out = gba_secret_new (b64, strlen (b64));
+  gba_wipe (b64, strlen (b64));
+  *auth_out = g_steal_pointer (&auth);
+  return ue;
+}
+
+static void
+respond (LabBmsc *b, SoupServerMessage *msg, const char *type, GbaDigestAuthorization *auth, GbaSecret *password,
+         Ue *ue, Answer *a, GInetAddress *peer)
+{
+  GbaDigestAuthInfo info = { 0 };
+  g_autofree char *info_header = NULL;
+  gsize pw_len;
+  const guint8 *pw = gba_secret_get_data (password, &pw_len);
+
+  /* rspauth over the response body (RFC 2617 3.2.3, auth-int) */
+  info.rspauth = gba_digest_compute (auth->algorithm, auth->username, auth->realm, pw, pw_len, auth->nonce, auth->nc,
+                                     auth->cnonce, auth->qop, NULL, auth->uri, (const guint8 *) a->xml->str,
+                                     a->xml->len);
+  if (b->faults.bad_rspauth)
+    info.rspauth[0] = info.rspauth[0] == 'a' ? 'b' : 'a';
+  info.qop = auth->qop;
+  info.nc = auth->nc;
+  info.cnonce = auth->cnonce;
+  info_header = gba_digest_auth_info_to_string (&info);
+  g_free (info.rspauth);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Authentication-Info", info_header);
+  soup_server_message_set_response (msg, type, SOUP_MEMORY_COPY, a->xml->str, a->xml->len);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  for (guint i = 0; i < a->groups->len; i++)
+    push_msk (b, ue, g_ptr_array_index (a->groups, i), peer);
+}
+
+static gboolean
+unpause (gpointer msg)
+{
+  soup_server_message_unpause (msg);
+  g_object_unref (msg);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handle (LabBmsc *b, SoupServerMessage *msg, GHashTable *query)
+{
+  const char *type = query ? g_hash_table_lookup (query, "requesttype") : NULL;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr(GbaDigestAuthorization) auth = NULL;
+  g_autoptr(GbaSecret) password = NULL;
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  GInetAddress *peer = G_IS_INET_SOCKET_ADDRESS (remote) ? g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)) : NULL;
+  Answer a = { g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"), g_ptr_array_new () };
+  xmlDoc *doc = NULL;
+  Ue *ue;
+
+  b->requests++;
+  if (g_strcmp0 (soup_server_message_get_method (msg), SOUP_METHOD_POST) != 0)
+    soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+  else if (type == NULL || (strcmp (type, "register") && strcmp (type, "deregister") && strcmp (type, "msk-request")))
+    soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+  else if (b->unavailable_left > 0)
+    {
+      g_autofree char *after = g_strdup_printf ("%u", b->faults.retry_after_s);
+      b->unavailable_left--;
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", after);
+      soup_server_message_set_status (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+    }
+  else if ((ue = authenticate (b, msg, &auth, &password)) == NULL)
+    challenge (b, msg);
+  else if (b->faults.renegotiate_once && !b->renegotiated)
+    {
+      b->renegotiated = TRUE; /* e.g. the MUK lifetime ended: ask for a new bootstrap */
+      challenge (b, msg);
+    }
+  else if (b->faults.fail_status != 0)
+    soup_server_message_set_status (msg, b->faults.fail_status, NULL);
+  else if ((doc = xmlReadMemory (body->data, (int) body->length, "req", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                                                            XML_PARSE_NOWARNING)) == NULL
+           || xmlDocGetRootElement (doc) == NULL)
+    soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
+  else
+    {
+      if (strcmp (type, "msk-request") == 0)
+        answer_msk_request (b, ue, xmlDocGetRootElement (doc), &a);
+      else
+        answer_registration (b, ue, xmlDocGetRootElement (doc), strcmp (type, "deregister") == 0, &a);
+      respond (b, msg, strcmp (type, "msk-request") == 0 ? "application/mbms-msk-response+xml"
+                                                         : "application/mbms-register-response+xml",
+               auth, password, ue, &a, peer);
+    }
+  if (doc != NULL)
+    xmlFreeDoc (doc);
+  g_string_free (a.xml, TRUE);
+  g_ptr_array_unref (a.groups);
+}
+
+static void
+on_keymanagement (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data)
+{
+  LabBmsc *b = data;
+
+  if (b->faults.no_challenge)
+    {
+      const char *xml = "<mbmsRegisterResponse/>";
+      soup_server_message_set_response (msg, "application/mbms-register-response+xml", SOUP_MEMORY_STATIC, xml,
+                                        strlen (xml));
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      return;
+    }
+  handle (b, msg, query);
+  if (b->faults.delay_ms > 0)
+    {
+      soup_server_message_pause (msg);
+      g_timeout_add (b->faults.delay_ms, unpause, g_object_ref (msg));
+    }
+}
+
+void
+lab_bmsc_attach (LabBmsc *b, SoupServer *server)
+{
+  soup_server_add_handler (server, "/keymanagement", on_keymanagement, b, NULL);
+}
