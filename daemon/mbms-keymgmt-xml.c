@@ -107,9 +107,10 @@ item_of (xmlNode *status)
     {
       if (is (c, KM_SERVICE_ID))
         return content (c);
-      if (is (c, KM_KEY_DOMAIN))
+      /* the first of each counts (found by fuzz-keymgmt-response: repeats leaked) */
+      if (is (c, KM_KEY_DOMAIN) && domain == NULL)
         domain = content (c);
-      if (is (c, KM_MSK_ID))
+      if (is (c, KM_MSK_ID) && msk == NULL)
         msk = content (c);
     }
   if (domain != NULL && msk != NULL)

@@ -333,7 +333,6 @@ test_g24_401_renegotiation (Fx *fx, gconstpointer d)
   LabBmscFaults faults = { .renegotiate_once = TRUE };
   g_autoptr(GError) error = NULL;
   g_autoptr(MbmsKeymgmtResult) r = NULL;
-  g_autofree char *first_btid = NULL;
 
   lab_bmsc_set_faults (fx->bmsc, &faults);
   r = register_services (fx, ids, FALSE, &error);
@@ -399,6 +398,7 @@ test_msk_request_backoff (Fx *fx, gconstpointer d)
   g_autofree char *film_item = NULL;
 
   g_assert_no_error (error);
+  g_assert_cmpuint (item_status (reg, NEWS), ==, 200);
   g_assert_cmpint (receive_msk (fx), ==, MGV_MSK_STORED);
   memcpy (refs[0].domain, DOMAIN, 3);
   memcpy (refs[1].domain, DOMAIN, 3);
