@@ -3,12 +3,15 @@
  * G.2.4 the UE must handle; renegotiation; back-off and Retry-After on an injected clock; a
  * tampered response refused; two services of which one is refused. */
 #include "mbms-keymgmt.h"
+#include "mbms-registrations.h"
 #include "lab-bmsc.h"
 #include "mgv.h"
 #include "test-util.h"
 
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define IMSI "001010123456789"
 #define IMPI IMSI "@ims.mnc001.mcc001.3gppnetwork.org"
@@ -438,6 +441,75 @@ test_unreachable_backoff (Fx *fx, gconstpointer d)
     g_assert_cmpuint (g_array_index (fx->clock.delays, guint, i), ==, expected[i]);
 }
 
+/* 6.3.2.1A: registrations survive a restart, end on deregistration or a new USIM. */
+static void
+test_registrations_persist (Fx *fx, gconstpointer d)
+{
+  g_autofree char *path = g_build_filename (fx->dir, "registrations", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsRegistrations) regs = mbms_registrations_open (path, "card-1", NULL, &error);
+  g_auto(GStrv) list = NULL;
+  gboolean wiped = TRUE;
+  struct stat st;
+
+  g_assert_no_error (error);
+  g_assert_true (mbms_registrations_add (regs, NEWS, fx->bmsc_uri, &error));
+  g_assert_true (mbms_registrations_add (regs, FILM, "http://other", &error));
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_clear_pointer (&regs, mbms_registrations_free);
+  regs = mbms_registrations_open (path, "card-1", &wiped, &error);
+  g_assert_no_error (error);
+  g_assert_false (wiped);
+  list = mbms_registrations_list (regs);
+  g_assert_cmpuint (g_strv_length (list), ==, 2);
+  g_assert_cmpstr (mbms_registrations_get_bmsc (regs, NEWS), ==, fx->bmsc_uri);
+  g_assert_true (mbms_registrations_remove (regs, FILM, &error));
+  g_clear_pointer (&regs, mbms_registrations_free);
+  regs = mbms_registrations_open (path, "card-1", NULL, &error);
+  g_assert_null (mbms_registrations_get_bmsc (regs, FILM));
+  g_clear_pointer (&regs, mbms_registrations_free);
+  /* another USIM: nothing to restore */
+  regs = mbms_registrations_open (path, "card-2", &wiped, &error);
+  g_assert_no_error (error);
+  g_assert_true (wiped);
+  g_clear_pointer (&list, g_strfreev);
+  list = mbms_registrations_list (regs);
+  g_assert_cmpuint (g_strv_length (list), ==, 0);
+  g_clear_pointer (&regs, mbms_registrations_free);
+  g_assert_true (g_file_set_contents (path, "[registrations]\nversion=9\n", -1, NULL));
+  regs = mbms_registrations_open (path, "card-2", NULL, &error);
+  g_assert_null (regs);
+  g_assert_nonnull (error);
+}
+
+static void
+on_restore_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (res);
+}
+
+/* Power-on: a kept registration is made again with the kept BM-SC, and the MSK follows. */
+static void
+test_registrations_restored_at_start (Fx *fx, gconstpointer d)
+{
+  g_autofree char *path = g_build_filename (fx->dir, "registrations", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsRegistrations) regs = mbms_registrations_open (path, "card-1", NULL, &error);
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GHashTable) statuses = NULL;
+
+  g_assert_true (mbms_registrations_add (regs, NEWS, fx->bmsc_uri, &error));
+  mbms_registrations_restore_async (regs, fx->km, NULL, on_restore_done, &res);
+  while (res == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  statuses = mbms_registrations_restore_finish (regs, res, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (statuses, NEWS)), ==, 200);
+  g_assert_cmpuint (lab_bmsc_registered (fx->bmsc), ==, 1);
+  g_assert_cmpint (receive_msk (fx), ==, MGV_MSK_STORED);
+}
+
 static void
 test_choose_bmsc (void)
 {
@@ -468,6 +540,8 @@ main (int argc, char **argv)
   ADD ("realm-must-name-the-server", test_realm_must_name_the_server);
   ADD ("msk-request-backoff", test_msk_request_backoff);
   ADD ("unreachable-capped-exponential-backoff", test_unreachable_backoff);
+  ADD ("registrations-persist-and-end-with-sim-change", test_registrations_persist);
+  ADD ("registrations-restored-at-start", test_registrations_restored_at_start);
 #undef ADD
   g_test_add_func ("/daemon/keymgmt/choose-bmsc-at-random", test_choose_bmsc);
   return g_test_run ();
