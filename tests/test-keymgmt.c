@@ -254,6 +254,51 @@ test_register_push_ack_deregister (Fx *fx, gconstpointer d)
   g_assert_cmpuint (lab_bmsc_registered (fx->bmsc), ==, 0);
 }
 
+/* 6.3.3.2.2: MTK messages on a schedule; MGV-F takes each under the pushed MSK. */
+static void
+test_mtk_stream_after_registration (Fx *fx, gconstpointer d)
+{
+  const char *ids[] = { NEWS, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsKeymgmtResult) reg = register_services (fx, ids, FALSE, &error);
+  g_autoptr(GSocketAddress) ue = g_socket_get_local_address (fx->ue_socket, NULL);
+  guint16 last_id = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (item_status (reg, NEWS), ==, 200);
+  g_assert_cmpint (receive_msk (fx), ==, MGV_MSK_STORED);
+  lab_bmsc_start_mtk_stream (fx->bmsc, DOMAIN, 1, "127.0.0.1",
+                             g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (ue)), 20);
+  for (guint i = 0; i < 3; i++)
+    {
+      guint8 buf[2048];
+      gssize n;
+      g_autoptr(GBytes) msg = NULL;
+      g_autoptr(MgvMtk) mtk = NULL;
+      g_autoptr(GbaSecret) sent = NULL;
+      g_autoptr(GbaSecret) sent_salt = NULL;
+      guint16 sent_id = 0;
+
+      /* the stream's timer runs on this main context: let it fire, then read */
+      while (!g_socket_condition_check (fx->ue_socket, G_IO_IN))
+        g_main_context_iteration (NULL, TRUE);
+      n = g_socket_receive (fx->ue_socket, (char *) buf, sizeof buf, NULL, &error);
+      g_assert_no_error (error);
+      msg = g_bytes_new (buf, (gsize) n);
+      mtk = mgv_process_mtk (fx->store, "news-video", msg, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (mtk->mtk_id, >, last_id);
+      last_id = mtk->mtk_id;
+      sent = lab_bmsc_current_mtk (fx->bmsc, DOMAIN, 1, &sent_id, &sent_salt);
+      if (sent_id == mtk->mtk_id)
+        {
+          g_assert_true (gba_secret_equal (sent, mtk->mtk));
+          g_assert_true (gba_secret_equal (sent_salt, mtk->salt));
+        }
+    }
+  g_assert_cmpuint (lab_bmsc_mtk_messages (fx->bmsc), >=, 3);
+}
+
 /* 6.3.2.4: two services, one refused; the answer lists both. */
 static void
 test_two_services_one_refused (Fx *fx, gconstpointer d)
@@ -441,6 +486,46 @@ test_unreachable_backoff (Fx *fx, gconstpointer d)
     g_assert_cmpuint (g_array_index (fx->clock.delays, guint, i), ==, expected[i]);
 }
 
+/* https BM-SC URIs are verified against the system trust store: a self-signed server is
+ * refused with a TLS error, not retried and not talked to. */
+static void
+test_https_untrusted_certificate_refused (Fx *fx, gconstpointer d)
+{
+  g_autofree char *key = g_build_filename (fx->dir, "key.pem", NULL);
+  g_autofree char *cert = g_build_filename (fx->dir, "cert.pem", NULL);
+  const char *argv[] = { "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                         "-days", "1", "-keyout", key, "-out", cert, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsCertificate) tls = NULL;
+  g_autoptr(SoupServer) https = NULL;
+  g_autofree char *uri = NULL;
+  const char *ids[] = { NEWS, NULL };
+  g_autoptr(GBytes) body = mbms_keymgmt_build_register (ids, FALSE);
+  g_autoptr(MbmsKeymgmtResult) r = NULL;
+  GSList *uris;
+  gint status = -1;
+  guint before;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                               G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, &error));
+  g_assert_cmpint (status, ==, 0);
+  tls = g_tls_certificate_new_from_files (cert, key, &error);
+  g_assert_no_error (error);
+  https = soup_server_new ("tls-certificate", tls, NULL);
+  lab_bmsc_attach (fx->bmsc, https);
+  soup_server_listen_local (https, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (https);
+  uri = g_strdup_printf ("https://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  before = lab_bmsc_requests (fx->bmsc);
+  r = request (fx, uri, MBMS_KEYMGMT_REGISTER, body, 0, 0, &error);
+  g_assert_null (r);
+  g_assert_error (error, MBMS_KEYMGMT_ERROR, MBMS_KEYMGMT_ERROR_TLS);
+  g_assert_cmpuint (lab_bmsc_requests (fx->bmsc), ==, before);
+  g_assert_cmpuint (fx->clock.delays->len, ==, 0);
+}
+
 /* 6.3.2.1A: registrations survive a restart, end on deregistration or a new USIM. */
 static void
 test_registrations_persist (Fx *fx, gconstpointer d)
@@ -531,6 +616,7 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add ("/daemon/keymgmt/" path, Fx, NULL, fx_set_up, fn, fx_tear_down)
   ADD ("register-msk-pushed-acked-deregister", test_register_push_ack_deregister);
   ADD ("two-services-one-refused", test_two_services_one_refused);
+  ADD ("mtk-messages-on-a-schedule", test_mtk_stream_after_registration);
   ADD ("g24-codes-not-repeated", test_g24_not_repeated);
   ADD ("g24-503-retry-after", test_g24_503_retry_after);
   ADD ("g24-503-gives-up", test_g24_503_gives_up);
@@ -540,6 +626,7 @@ main (int argc, char **argv)
   ADD ("realm-must-name-the-server", test_realm_must_name_the_server);
   ADD ("msk-request-backoff", test_msk_request_backoff);
   ADD ("unreachable-capped-exponential-backoff", test_unreachable_backoff);
+  ADD ("https-untrusted-certificate-refused", test_https_untrusted_certificate_refused);
   ADD ("registrations-persist-and-end-with-sim-change", test_registrations_persist);
   ADD ("registrations-restored-at-start", test_registrations_restored_at_start);
 #undef ADD

@@ -28,6 +28,17 @@ typedef struct {
 } Service;
 
 typedef struct {
+  LabBmsc        *bmsc;
+  Group          *group;
+  GSocketAddress *dest;
+  guint16         mtk_id;
+  guint32         ts;       /* MTK message counter, 6.4.3 */
+  GbaSecret      *mtk;
+  GbaSecret      *salt;
+  guint           timer;
+} MtkStream;
+
+typedef struct {
   char      *btid;
   GbaSecret *muk;
   guint32    ts;          /* MSK message counter for this MUK, 6.4.3 */
@@ -56,7 +67,8 @@ struct _LabBmsc {
   GSocket       *socket;
   GSource       *ack_source;
   GPtrArray     *pending;   /* PendingAck */
-  guint          requests, pushes, acks;
+  GPtrArray     *streams;   /* MtkStream */
+  guint          requests, pushes, acks, mtk_messages;
 };
 
 static void
@@ -94,6 +106,17 @@ pending_free (PendingAck *p)
 
 static gboolean on_ack (GSocket *socket, GIOCondition cond, gpointer user_data);
 
+static void
+stream_free (MtkStream *st)
+{
+  if (st->timer != 0)
+    g_source_remove (st->timer);
+  g_object_unref (st->dest);
+  gba_secret_unref (st->mtk);
+  gba_secret_unref (st->salt);
+  g_free (st);
+}
+
 LabBmsc *
 lab_bmsc_new (LabBsf *bsf, const char *fqdn)
 {
@@ -110,6 +133,7 @@ lab_bmsc_new (LabBsf *bsf, const char *fqdn)
   b->ues = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ue_free);
   b->nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   b->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_free);
+  b->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) stream_free);
   b->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
   g_socket_bind (b->socket, any, FALSE, NULL);
   g_socket_set_blocking (b->socket, FALSE);
@@ -124,6 +148,7 @@ lab_bmsc_free (LabBmsc *b)
 {
   if (b == NULL)
     return;
+  g_ptr_array_unref (b->streams);
   g_source_destroy (b->ack_source);
   g_source_unref (b->ack_source);
   g_object_unref (b->socket);
@@ -205,6 +230,7 @@ lab_bmsc_current_msk (LabBmsc *b, const guint8 domain[3], guint16 key_group, gui
 }
 
 guint lab_bmsc_requests (LabBmsc *b) { return b->requests; }
+guint lab_bmsc_mtk_messages (LabBmsc *b) { return b->mtk_messages; }
 guint lab_bmsc_pushes (LabBmsc *b) { return b->pushes; }
 guint lab_bmsc_verified_acks (LabBmsc *b) { return b->acks; }
 
@@ -304,6 +330,69 @@ on_ack (GSocket *socket, GIOCondition cond, gpointer user_data)
       break;
     }
   return G_SOURCE_CONTINUE;
+}
+
+/* A new MTK and salt under the group's current MSK and its MIKEY-RAND (6.4.5.3). */
+static gboolean
+send_next_mtk (gpointer user_data)
+{
+  MtkStream *st = user_data;
+  Group *g = st->group;
+  g_autoptr(GBytes) msg = NULL;
+  MikeyBuildParams p = { .csb_id = g_random_int (), .ts_counter = ++st->ts, .streaming = TRUE,
+                         .msk_id = g->msk_id, .mtk_id = ++st->mtk_id };
+
+  g_clear_pointer (&st->mtk, gba_secret_unref);
+  g_clear_pointer (&st->salt, gba_secret_unref);
+  st->mtk = gba_secret_new_random (16);
+  st->salt = gba_secret_new_random (14);
+  memcpy (p.domain, g->domain, 3);
+  p.key = st->mtk;
+  p.salt = st->salt;
+  msg = mikey_build_mtk_message (&p, g->msk, g->rand);
+  if (g_socket_send_to (st->bmsc->socket, st->dest, g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), NULL,
+                        NULL) > 0)
+    st->bmsc->mtk_messages++;
+  return G_SOURCE_CONTINUE;
+}
+
+void
+lab_bmsc_start_mtk_stream (LabBmsc *b, const guint8 domain[3], guint16 key_group, const char *address, guint16 port,
+                           guint interval_ms)
+{
+  Group *g = find_group (b, domain, key_group);
+  MtkStream *st;
+
+  g_return_if_fail (g != NULL);
+  st = g_new0 (MtkStream, 1);
+  st->bmsc = b;
+  st->group = g;
+  st->dest = g_inet_socket_address_new_from_string (address, port);
+  g_return_if_fail (st->dest != NULL);
+  /* a multicast group on this host: keep the datagrams local */
+  g_socket_set_multicast_loopback (b->socket, TRUE);
+  g_socket_set_multicast_ttl (b->socket, 0);
+  send_next_mtk (st);
+  st->timer = g_timeout_add (interval_ms, send_next_mtk, st);
+  g_ptr_array_add (b->streams, st);
+}
+
+GbaSecret *
+lab_bmsc_current_mtk (LabBmsc *b, const guint8 domain[3], guint16 key_group, guint16 *mtk_id, GbaSecret **salt)
+{
+  for (guint i = 0; i < b->streams->len; i++)
+    {
+      MtkStream *st = g_ptr_array_index (b->streams, i);
+      if (st->group->key_group == key_group && memcmp (st->group->domain, domain, 3) == 0 && st->mtk != NULL)
+        {
+          if (mtk_id != NULL)
+            *mtk_id = st->mtk_id;
+          if (salt != NULL)
+            *salt = gba_secret_ref (st->salt);
+          return gba_secret_ref (st->mtk);
+        }
+    }
+  return NULL;
 }
 
 /* ------------------------------------------------------------ HTTP */

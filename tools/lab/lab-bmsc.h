@@ -36,6 +36,15 @@ guint    lab_bmsc_registered (LabBmsc *bmsc);         /* registrations in force 
 guint    lab_bmsc_pushes (LabBmsc *bmsc);             /* MSK messages sent */
 guint    lab_bmsc_verified_acks (LabBmsc *bmsc);      /* verification messages that checked out */
 
+/* MTK messages for a key group on a schedule (6.3.3.2.2): a new MTK every interval_ms, sent
+ * to address:port (the session's multicast group and 2269 in a real network). */
+void     lab_bmsc_start_mtk_stream (LabBmsc *bmsc, const guint8 domain[3], guint16 key_group, const char *address,
+                                    guint16 port, guint interval_ms);
+/* The MTK (and salt) last sent for a key group; NULL before the first. */
+GbaSecret *lab_bmsc_current_mtk (LabBmsc *bmsc, const guint8 domain[3], guint16 key_group, guint16 *mtk_id,
+                                 GbaSecret **salt);
+guint    lab_bmsc_mtk_messages (LabBmsc *bmsc);
+
 /* The current MSK of a key group (for the lab media sender and for tests). */
 GbaSecret *lab_bmsc_current_msk (LabBmsc *bmsc, const guint8 domain[3], guint16 key_group, guint32 *msk_id,
                                  GBytes **rand);
