@@ -595,6 +595,24 @@ test_registrations_restored_at_start (Fx *fx, gconstpointer d)
   g_assert_cmpint (receive_msk (fx), ==, MGV_MSK_STORED);
 }
 
+/* A BM-SC slower than the timeout counts as a connection failure: retried, then an error. */
+static void
+test_slow_bmsc_times_out (Fx *fx, gconstpointer d)
+{
+  const char *ids[] = { NEWS, NULL };
+  LabBmscFaults faults = { .delay_ms = 1500 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsKeymgmtResult) r = NULL;
+
+  g_clear_object (&fx->km);
+  fx->km = mbms_keymgmt_new (fx->bootstrapper, &fx->clock.base, 1);
+  lab_bmsc_set_faults (fx->bmsc, &faults);
+  r = register_services (fx, ids, FALSE, &error);
+  g_assert_null (r);
+  g_assert_error (error, MBMS_KEYMGMT_ERROR, MBMS_KEYMGMT_ERROR_NETWORK);
+  g_assert_cmpuint (fx->clock.delays->len, ==, 4);
+}
+
 static void
 test_choose_bmsc (void)
 {
@@ -627,6 +645,7 @@ main (int argc, char **argv)
   ADD ("msk-request-backoff", test_msk_request_backoff);
   ADD ("unreachable-capped-exponential-backoff", test_unreachable_backoff);
   ADD ("https-untrusted-certificate-refused", test_https_untrusted_certificate_refused);
+  ADD ("slow-bmsc-times-out-and-is-retried", test_slow_bmsc_times_out);
   ADD ("registrations-persist-and-end-with-sim-change", test_registrations_persist);
   ADD ("registrations-restored-at-start", test_registrations_restored_at_start);
 #undef ADD

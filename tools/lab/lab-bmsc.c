@@ -8,6 +8,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define BMSC_REALM_PREFIX "3GPP-bootstrapping@"
@@ -457,7 +458,13 @@ answer_registration (LabBmsc *b, Ue *ue, xmlNode *root, gboolean deregister, Ans
       else if (status == 200)
         {
           g_hash_table_add (ue->registered, g_strdup (id));
-          g_ptr_array_add (a->groups, s->group);
+          /* a service may use several key groups (one per RTP session) */
+          for (guint i = 0; i < b->services->len; i++)
+            {
+              Service *each = g_ptr_array_index (b->services, i);
+              if (g_strcmp0 (each->service_id, id) == 0)
+                g_ptr_array_add (a->groups, each->group);
+            }
         }
       esc = g_markup_escape_text (id, -1);
       g_string_append_printf (a->xml, "  <status serviceId=\"%s\">%u</status>\n", esc, status);
@@ -677,4 +684,59 @@ void
 lab_bmsc_attach (LabBmsc *b, SoupServer *server)
 {
   soup_server_add_handler (server, "/keymanagement", on_keymanagement, b, NULL);
+}
+
+LabBmsc *
+lab_bmsc_from_key_file (LabBsf *bsf, GKeyFile *kf, GError **error)
+{
+  g_autofree char *fqdn = g_key_file_get_string (kf, "bmsc", "fqdn", NULL);
+  g_autoptr(LabBmsc) b = lab_bmsc_new (bsf, fqdn != NULL ? fqdn : "127.0.0.1");
+  g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
+
+  if (g_key_file_has_key (kf, "bmsc", "ue-port", NULL))
+    lab_bmsc_set_ue_port (b, (guint16) g_key_file_get_integer (kf, "bmsc", "ue-port", NULL));
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      const char *id = groups[i] + strlen ("bmsc-service ");
+      g_autofree char *domain_hex = NULL;
+      g_autofree char *mtk_to = NULL;
+      guint8 domain[3];
+      guint key_group;
+      gboolean streaming;
+
+      if (!g_str_has_prefix (groups[i], "bmsc-service "))
+        continue;
+      gsize n_groups = 0;
+      g_autofree gint *key_groups = g_key_file_get_integer_list (kf, groups[i], "key-group", &n_groups, NULL);
+
+      domain_hex = g_key_file_get_string (kf, groups[i], "key-domain", NULL);
+      streaming = g_key_file_get_boolean (kf, groups[i], "streaming", NULL);
+      if (domain_hex == NULL || strlen (domain_hex) != 6 || n_groups == 0)
+        {
+          g_set_error (error, GBA_ERROR, GBA_ERROR_PARSE, "[%s] needs key-domain (6 hex digits) and key-group", groups[i]);
+          return NULL;
+        }
+      for (int j = 0; j < 3; j++)
+        domain[j] = (guint8) (g_ascii_xdigit_value (domain_hex[2 * j]) << 4 | g_ascii_xdigit_value (domain_hex[2 * j + 1]));
+      for (gsize j = 0; j < n_groups; j++)
+        {
+          if (key_groups[j] <= 0 || key_groups[j] > 0xffff)
+            {
+              g_set_error (error, GBA_ERROR, GBA_ERROR_PARSE, "[%s] key-group %d is not 1..65535", groups[i], key_groups[j]);
+              return NULL;
+            }
+          lab_bmsc_add_service (b, id, domain, (guint16) key_groups[j], streaming);
+        }
+      key_group = (guint) key_groups[0];
+      mtk_to = g_key_file_get_string (kf, groups[i], "mtk-to", NULL);
+      if (mtk_to != NULL && strrchr (mtk_to, ':') != NULL)
+        {
+          g_autofree char *addr = g_strndup (mtk_to, strrchr (mtk_to, ':') - mtk_to);
+          guint interval = g_key_file_has_key (kf, groups[i], "mtk-interval-ms", NULL)
+                             ? (guint) g_key_file_get_integer (kf, groups[i], "mtk-interval-ms", NULL) : 4000;
+          lab_bmsc_start_mtk_stream (b, domain, (guint16) key_group, addr, (guint16) atoi (strrchr (mtk_to, ':') + 1),
+                                     MAX (interval, 100));
+        }
+    }
+  return g_steal_pointer (&b);
 }

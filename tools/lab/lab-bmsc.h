@@ -24,6 +24,10 @@ void     lab_bmsc_free (LabBmsc *bmsc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LabBmsc, lab_bmsc_free)
 
 void     lab_bmsc_attach (LabBmsc *bmsc, SoupServer *server);
+
+/* [bmsc] fqdn, ue-port; one [bmsc-service <ID>] group per service: key-domain (hex),
+ * key-group, streaming (bool), mtk-to (address:port, optional), mtk-interval-ms. */
+LabBmsc *lab_bmsc_from_key_file (LabBsf *bsf, GKeyFile *key_file, GError **error);
 void     lab_bmsc_set_faults (LabBmsc *bmsc, const LabBmscFaults *faults);
 /* A service and the key group protecting it; streaming adds an SP payload to MSK pushes. */
 void     lab_bmsc_add_service (LabBmsc *bmsc, const char *service_id, const guint8 domain[3], guint16 key_group,

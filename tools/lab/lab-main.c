@@ -1,7 +1,8 @@
-/* mbms-labnet: the lab network simulator. For now the BSF (Ub, and Zn on loopback);
- * later the BM-SC and a media sender join it. */
+/* mbms-labnet: the lab network simulator: the BSF (Ub, and Zn on loopback) and, with a [bmsc]
+ * group in the configuration, the BM-SC (key management, MSK pushes, MTK streams). A media
+ * sender joins it with the SRTP bridge. */
 #include "config.h"
-#include "lab-bsf.h"
+#include "lab-bmsc.h"
 
 #include <glib-unix.h>
 #include <signal.h>
@@ -29,6 +30,7 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(LabBsf) bsf = NULL;
+  g_autoptr(LabBmsc) bmsc = NULL;
   g_autoptr(SoupServer) server = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GInetAddress) addr = NULL;
@@ -64,6 +66,16 @@ main (int argc, char **argv)
   sockaddr = g_inet_socket_address_new (addr, (guint16) port);
   server = soup_server_new ("server-header", "mbms-labnet/" MBMSD_VERSION, NULL);
   lab_bsf_attach (bsf, server);
+  if (g_key_file_has_group (kf, "bmsc"))
+    {
+      bmsc = lab_bmsc_from_key_file (bsf, kf, &error);
+      if (bmsc == NULL)
+        {
+          g_printerr ("mbms-labnet: %s: %s\n", config, error->message);
+          return 1;
+        }
+      lab_bmsc_attach (bmsc, server);
+    }
   if (!soup_server_listen (server, sockaddr, 0, &error))
     {
       g_printerr ("mbms-labnet: cannot listen: %s\n", error->message);
@@ -75,6 +87,8 @@ main (int argc, char **argv)
       g_autofree char *uri = g_uri_to_string (uris->data);
       /* The first line on stdout tells scripts where the BSF is. */
       g_print ("BSF %s\n", uri);
+      if (bmsc != NULL)
+        g_print ("BMSC %s\n", uri);
     }
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
