@@ -6,6 +6,7 @@
  * Hostile input stays inert: no DTD, no entities, no network; size, depth and count limits;
  * referenced files only from the bundle's own directory. */
 #include "mbms-usd.h"
+#include "gba.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -201,12 +202,8 @@ decode_id (const char *text, guint8 *out, gsize len)
 {
   gsize n = text != NULL ? strlen (text) : 0;
 
-  if (n == len * 2 && strspn (text, "0123456789abcdefABCDEF") == n)
-    {
-      for (gsize i = 0; i < len; i++)
-        out[i] = (guint8) (g_ascii_xdigit_value (text[2 * i]) << 4 | g_ascii_xdigit_value (text[2 * i + 1]));
-      return TRUE;
-    }
+  if (gba_hex_to_buf (text, out, len))
+    return TRUE;
   /* base64: whole quanta of the base64 alphabet only */
   if (n > 0 && n <= 12 && n % 4 == 0
       && strspn (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") == n)

@@ -254,17 +254,10 @@ static gboolean
 key_file_hex (GKeyFile *kf, const char *group, const char *key, guint8 *out, gsize len, GError **error)
 {
   g_autofree char *hex = g_key_file_get_string (kf, group, key, NULL);
-  gsize n = hex != NULL ? strlen (g_strstrip (hex)) : 0;
-  gboolean ok = n == len * 2;
+  gboolean ok = hex != NULL && gba_hex_to_buf (g_strstrip (hex), out, len);
 
-  for (gsize i = 0; ok && i < len; i++)
-    {
-      int hi = g_ascii_xdigit_value (hex[2 * i]), lo = g_ascii_xdigit_value (hex[2 * i + 1]);
-      ok = hi >= 0 && lo >= 0;
-      out[i] = (guint8) (hi << 4 | lo);
-    }
   if (hex != NULL)
-    gba_wipe (hex, n);
+    gba_wipe (hex, strlen (hex));
   if (!ok && hex == NULL)
     g_set_error (error, GBA_ERROR, GBA_ERROR_PARSE, "USIM [%s] %s: missing", group, key);
   else if (!ok)

@@ -53,6 +53,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbaSecret, gba_secret_unref)
 /* Wipes a plain buffer that held key material. */
 void gba_wipe (void *data, gsize len);
 
+/* Hex text to octets. gba_hex_to_buf wants exactly 2 * len hex digits and nothing else;
+ * gba_hex_to_bytes takes any even number of digits and skips white space and ':' between
+ * octets. Neither echoes the input in its error (it may be a key). */
+gboolean gba_hex_to_buf (const char *hex, guint8 *out, gsize len);
+GBytes  *gba_hex_to_bytes (const char *hex, GError **error);
+
 /* ------------------------------------------------------------------ KDF, TS 33.220 Annex B */
 
 #define GBA_KDF_KEY_LEN 32 /* HMAC-SHA-256 output */

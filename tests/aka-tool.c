@@ -13,16 +13,7 @@
 static gboolean
 hex (const char *s, guint8 *out, gsize len)
 {
-  if (strlen (s) != len * 2)
-    return FALSE;
-  for (gsize i = 0; i < len; i++)
-    {
-      int hi = g_ascii_xdigit_value (s[2 * i]), lo = g_ascii_xdigit_value (s[2 * i + 1]);
-      if (hi < 0 || lo < 0)
-        return FALSE;
-      out[i] = (guint8) (hi << 4 | lo);
-    }
-  return TRUE;
+  return gba_hex_to_buf (s, out, len);
 }
 
 static void

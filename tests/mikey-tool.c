@@ -9,12 +9,10 @@
 static GBytes *
 hex (const char *s)
 {
-  gsize len = strlen (s) / 2;
-  guint8 *out = g_malloc (len + 1);
+  GBytes *b = gba_hex_to_bytes (s, NULL);
 
-  for (gsize i = 0; i < len; i++)
-    out[i] = (guint8) (g_ascii_xdigit_value (s[2 * i]) << 4 | g_ascii_xdigit_value (s[2 * i + 1]));
-  return g_bytes_new_take (out, len);
+  g_assert (b != NULL);
+  return b;
 }
 
 int

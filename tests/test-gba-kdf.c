@@ -233,6 +233,30 @@ test_secret_equal_and_concat (void)
   g_assert_false (gba_secret_equal (r1, r2));
 }
 
+static void
+test_hex (void)
+{
+  guint8 buf[3];
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) b = gba_hex_to_bytes (" 00:F1 10\n", &error);
+
+  g_assert_true (gba_hex_to_buf ("00f110", buf, 3));
+  g_assert_cmpuint (buf[1], ==, 0xf1);
+  g_assert_false (gba_hex_to_buf ("00f11", buf, 3));
+  g_assert_false (gba_hex_to_buf ("00f11g", buf, 3));
+  g_assert_false (gba_hex_to_buf (NULL, buf, 3));
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (b, NULL), g_bytes_get_size (b), "\x00\xf1\x10", 3);
+  g_assert_null (gba_hex_to_bytes ("0 0", &error));
+  g_assert_error (error, GBA_ERROR, GBA_ERROR_PARSE);
+  g_clear_error (&error);
+  g_assert_null (gba_hex_to_bytes ("abc", &error));
+  g_assert_error (error, GBA_ERROR, GBA_ERROR_PARSE);
+  g_clear_error (&error);
+  g_assert_null (gba_hex_to_bytes ("zz", &error));
+  g_assert_error (error, GBA_ERROR, GBA_ERROR_PARSE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -243,5 +267,6 @@ main (int argc, char **argv)
   g_test_add_func ("/gba/kdf/ks-naf-ks-int-naf-mrk-vector-g6", test_naf_keys_vector_g6);
   g_test_add_func ("/gba/kdf/mbms-muk-mrk-table-6-1", test_mbms_keys_table);
   g_test_add_func ("/gba/secret/equal-concat-random", test_secret_equal_and_concat);
+  g_test_add_func ("/gba/hex/decode", test_hex);
   return g_test_run ();
 }

@@ -9,35 +9,7 @@
 static GBytes *
 bytes_from_hex (const char *hex, GError **error)
 {
-  g_autoptr(GByteArray) out = g_byte_array_new ();
-  int hi = -1;
-
-  for (const char *p = hex; *p != '\0'; p++)
-    {
-      int v;
-      if (g_ascii_isspace (*p) || *p == ':')
-        continue;
-      v = g_ascii_xdigit_value (*p);
-      if (v < 0)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "'%c' is not a hex digit", *p);
-          return NULL;
-        }
-      if (hi < 0)
-        hi = v;
-      else
-        {
-          guint8 b = (guint8) (hi << 4 | v);
-          g_byte_array_append (out, &b, 1);
-          hi = -1;
-        }
-    }
-  if (hi >= 0)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "odd number of hex digits");
-      return NULL;
-    }
-  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+  return gba_hex_to_bytes (hex, error);
 }
 
 /* A message file holds raw MIKEY octets or their hex text ("-" = standard input). */

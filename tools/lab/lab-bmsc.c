@@ -490,10 +490,8 @@ answer_msk_request (LabBmsc *b, Ue *ue, xmlNode *root, Answer *a)
         continue;
       dom = child_text (c, "keyDomainID");
       msk = child_text (c, "MSKID");
-      if (dom != NULL && strlen (dom) == 6 && msk != NULL && g_ascii_string_to_unsigned (msk, 16, 0, G_MAXUINT32, &msk_id, NULL))
+      if (gba_hex_to_buf (dom, domain, 3) && msk != NULL && g_ascii_string_to_unsigned (msk, 16, 0, G_MAXUINT32, &msk_id, NULL))
         {
-          for (int i = 0; i < 3; i++)
-            domain[i] = (guint8) (g_ascii_xdigit_value (dom[2 * i]) << 4 | g_ascii_xdigit_value (dom[2 * i + 1]));
           g = find_group (b, domain, (guint16) (msk_id >> 16));
           status = g == NULL ? 404 : 200;
           /* the UE must be registered to a service that uses the group (6.3.2.2.1) */
@@ -711,13 +709,11 @@ lab_bmsc_from_key_file (LabBsf *bsf, GKeyFile *kf, GError **error)
 
       domain_hex = g_key_file_get_string (kf, groups[i], "key-domain", NULL);
       streaming = g_key_file_get_boolean (kf, groups[i], "streaming", NULL);
-      if (domain_hex == NULL || strlen (domain_hex) != 6 || n_groups == 0)
+      if (!gba_hex_to_buf (domain_hex, domain, 3) || n_groups == 0)
         {
           g_set_error (error, GBA_ERROR, GBA_ERROR_PARSE, "[%s] needs key-domain (6 hex digits) and key-group", groups[i]);
           return NULL;
         }
-      for (int j = 0; j < 3; j++)
-        domain[j] = (guint8) (g_ascii_xdigit_value (domain_hex[2 * j]) << 4 | g_ascii_xdigit_value (domain_hex[2 * j + 1]));
       for (gsize j = 0; j < n_groups; j++)
         {
           if (key_groups[j] <= 0 || key_groups[j] > 0xffff)

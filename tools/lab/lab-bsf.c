@@ -70,7 +70,7 @@ read_hex (GKeyFile *kf, const char *group, const char *key, guint8 *out, gsize l
           GError **error)
 {
   g_autofree char *hex = g_key_file_get_string (kf, group, key, NULL);
-  gsize i;
+  gboolean ok;
 
   if (hex == NULL)
     {
@@ -78,24 +78,11 @@ read_hex (GKeyFile *kf, const char *group, const char *key, guint8 *out, gsize l
         g_set_error (error, GBA_ERROR, GBA_ERROR_PARSE, "[%s] needs %s", group, key);
       return !required;
     }
-  g_strstrip (hex);
-  if (strlen (hex) != len * 2)
-    {
-      g_set_error (error, GBA_ERROR, GBA_ERROR_PARSE, "[%s] %s must be %zu hex digits", group, key, len * 2);
-      return FALSE;
-    }
-  for (i = 0; i < len; i++)
-    {
-      int hi = g_ascii_xdigit_value (hex[2 * i]), lo = g_ascii_xdigit_value (hex[2 * i + 1]);
-      if (hi < 0 || lo < 0)
-        {
-          g_set_error (error, GBA_ERROR, GBA_ERROR_PARSE, "[%s] %s is not hex", group, key);
-          return FALSE;
-        }
-      out[i] = (guint8) (hi << 4 | lo);
-    }
+  ok = gba_hex_to_buf (g_strstrip (hex), out, len);
   gba_wipe (hex, strlen (hex));
-  return TRUE;
+  if (!ok)
+    g_set_error (error, GBA_ERROR, GBA_ERROR_PARSE, "[%s] %s must be %zu hex digits", group, key, len * 2);
+  return ok;
 }
 
 static Subscriber *
@@ -417,29 +404,16 @@ on_zn (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable 
   const char *kind = query ? g_hash_table_lookup (query, "kind") : NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GbaSecret) key = NULL;
-  g_autoptr(GByteArray) naf = g_byte_array_new ();
   g_autoptr(GBytes) naf_id = NULL;
   g_autofree char *impi = NULL;
   g_autofree char *b64 = NULL;
   g_autofree char *body = NULL;
 
-  if (btid == NULL || naf_hex == NULL || strlen (naf_hex) % 2 != 0)
+  if (btid == NULL || naf_hex == NULL || (naf_id = gba_hex_to_bytes (naf_hex, NULL)) == NULL)
     {
       soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
       return;
     }
-  for (gsize i = 0; naf_hex[i] != '\0'; i += 2)
-    {
-      int hi = g_ascii_xdigit_value (naf_hex[i]), lo = g_ascii_xdigit_value (naf_hex[i + 1]);
-      guint8 b = (guint8) (hi << 4 | lo);
-      if (hi < 0 || lo < 0)
-        {
-          soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
-          return;
-        }
-      g_byte_array_append (naf, &b, 1);
-    }
-  naf_id = g_byte_array_free_to_bytes (g_steal_pointer (&naf));
   key = lab_bsf_naf_key (bsf, btid, naf_id, g_strcmp0 (kind, "int") == 0 ? GBA_NAF_KEY_INT : GBA_NAF_KEY_ME,
                          &impi, &error);
   if (key == NULL)
