@@ -1,0 +1,107 @@
+/* Loading mbmsd.conf with defaults for every key. */
+#include "config.h"
+#include "mbms-config.h"
+
+#include <gio/gio.h>
+
+#define DEFAULT_STATE_DIR  MBMSD_LOCALSTATEDIR "/lib/mbmsd"
+#define DEFAULT_USD_DIR    MBMSD_SYSCONFDIR "/mbmsd/services"
+#define DEFAULT_USIM_FILE  MBMSD_SYSCONFDIR "/mbmsd/soft-usim.conf"
+#define DEFAULT_MIKEY_PORT 2269 /* TS 33.246 6.4.1, IANA */
+
+void
+mbms_config_free (MbmsConfig *c)
+{
+  if (c == NULL)
+    return;
+  g_free (c->state_dir);
+  g_free (c->usd_dir);
+  g_free (c->uicc_backend);
+  g_free (c->usim_file);
+  g_free (c->bsf_uri);
+  g_free (c->mikey_address);
+  g_free (c->forward_address);
+  g_free (c->control_group);
+  g_free (c);
+}
+
+static char *
+get_string (GKeyFile *kf, const char *group, const char *key, const char *fallback)
+{
+  char *v = kf ? g_key_file_get_string (kf, group, key, NULL) : NULL;
+
+  return v != NULL ? g_strstrip (v) : g_strdup (fallback);
+}
+
+static gboolean
+get_uint (GKeyFile *kf, const char *group, const char *key, guint64 min, guint64 max, guint64 fallback,
+          guint64 *out, GError **error)
+{
+  g_autofree char *v = kf ? g_key_file_get_string (kf, group, key, NULL) : NULL;
+
+  *out = fallback;
+  if (v == NULL)
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (g_strstrip (v), 10, min, max, out, NULL))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s] %s = \"%s\" is not a number in %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT, group, key, v,
+                   min, max);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+MbmsConfig *
+mbms_config_load (const char *path, GError **error)
+{
+  g_autoptr(GKeyFile) kf = NULL;
+  g_autoptr(MbmsConfig) c = g_new0 (MbmsConfig, 1);
+  guint64 v;
+
+  if (path != NULL)
+    {
+      kf = g_key_file_new ();
+      if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+        {
+          g_prefix_error (error, "%s: ", path);
+          return NULL;
+        }
+    }
+  c->state_dir = get_string (kf, "mbmsd", "state-directory", DEFAULT_STATE_DIR);
+  c->usd_dir = get_string (kf, "mbmsd", "service-descriptions", DEFAULT_USD_DIR);
+  c->uicc_backend = get_string (kf, "uicc", "backend", "soft");
+  c->usim_file = get_string (kf, "uicc", "soft-usim", DEFAULT_USIM_FILE);
+  c->bsf_uri = get_string (kf, "gba", "bsf", NULL);
+  c->mikey_address = get_string (kf, "mikey", "listen", "0.0.0.0");
+  c->forward_address = get_string (kf, "bridge", "forward-address", "127.0.0.1");
+  c->control_group = get_string (kf, "dbus", "control-group", "mbmsd");
+  if (!get_uint (kf, "gba", "timeout", 1, 300, 15, &v, error))
+    return NULL;
+  c->http_timeout_s = (guint) v;
+  if (!get_uint (kf, "mikey", "port", 1, 65535, DEFAULT_MIKEY_PORT, &v, error))
+    return NULL;
+  c->mikey_port = (guint16) v;
+  if (!get_uint (kf, "mikey", "rate-limit", 1, 100000, 50, &v, error))
+    return NULL;
+  c->mikey_rate_per_s = (guint) v;
+  if (!get_uint (kf, "bridge", "forward-port-base", 1024, 65000, 40000, &v, error))
+    return NULL;
+  c->forward_port_base = (guint16) v;
+  if (!get_uint (kf, "mbmsd", "shutdown-timeout", 1, 60, 5, &v, error))
+    return NULL;
+  c->shutdown_timeout_s = (guint) v;
+  if (g_strcmp0 (c->uicc_backend, "soft") != 0)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[uicc] backend = \"%s\": this build has the software USIM only (\"soft\")", c->uicc_backend);
+      return NULL;
+    }
+  if (!g_hostname_is_ip_address (c->mikey_address) || !g_hostname_is_ip_address (c->forward_address))
+    {
+      g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                           "[mikey] listen and [bridge] forward-address must be IP addresses");
+      return NULL;
+    }
+  return g_steal_pointer (&c);
+}

@@ -1,0 +1,28 @@
+/* mbmsd.conf (GKeyFile): where state lives, which card, which BSF, which ports. Every key
+ * has a default, so the daemon runs with no file at all (data/mbmsd.conf documents them). */
+#pragma once
+
+#include <glib.h>
+
+typedef struct {
+  char    *state_dir;        /* [mbmsd] state-directory: MGV-S, registrations, USIM SQN */
+  char    *usd_dir;          /* [mbmsd] service-descriptions: USD bundles (*.usd.xml) */
+  char    *uicc_backend;     /* [uicc] backend: "soft" (pcsc and at come later) */
+  char    *usim_file;        /* [uicc] soft-usim: the software USIM's key file */
+  char    *bsf_uri;          /* [gba] bsf: NULL = derived from the IMSI (TS 23.003 16.2) */
+  guint    http_timeout_s;   /* [gba] timeout */
+  guint16  mikey_port;       /* [mikey] port: 2269 (TS 33.246 6.4.1) */
+  char    *mikey_address;    /* [mikey] listen: address for MSK pushes */
+  guint    mikey_rate_per_s; /* [mikey] rate-limit: datagrams per source and second */
+  char    *forward_address;  /* [bridge] forward-address: where decrypted RTP goes */
+  guint16  forward_port_base;/* [bridge] forward-port-base */
+  char    *control_group;    /* [dbus] control-group: may change state (policy) */
+  guint    shutdown_timeout_s; /* [mbmsd] shutdown-timeout: bound on deregistration at exit */
+} MbmsConfig;
+
+void        mbms_config_free (MbmsConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MbmsConfig, mbms_config_free)
+
+/* path NULL = defaults only. Unknown keys are ignored; wrong values are errors that name the
+ * group and key. */
+MbmsConfig *mbms_config_load (const char *path, GError **error);

@@ -1,0 +1,69 @@
+/* mbmsd.conf: defaults, the commented example (all defaults), values and errors. */
+#include "mbms-config.h"
+#include "test-util.h"
+
+#include <string.h>
+
+static void
+test_defaults_and_example (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsConfig) d = mbms_config_load (NULL, &error);
+  g_autofree char *example = g_build_filename (g_getenv ("MBMS_SOURCE_DIR"), "data", "mbmsd.conf", NULL);
+  g_autoptr(MbmsConfig) e = mbms_config_load (example, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (d->mikey_port, ==, 2269);
+  g_assert_cmpstr (d->uicc_backend, ==, "soft");
+  g_assert_null (d->bsf_uri);
+  g_assert_true (g_str_has_suffix (d->state_dir, "/lib/mbmsd"));
+  /* the example documents the defaults: loading it changes nothing */
+  g_assert_cmpuint (e->mikey_port, ==, d->mikey_port);
+  g_assert_cmpstr (e->state_dir, ==, d->state_dir);
+  g_assert_cmpuint (e->http_timeout_s, ==, d->http_timeout_s);
+  g_assert_cmpuint (e->forward_port_base, ==, d->forward_port_base);
+}
+
+static MbmsConfig *
+load_text (const char *text, GError **error)
+{
+  g_autofree char *dir = test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "c.conf", NULL);
+  MbmsConfig *c;
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  c = mbms_config_load (path, error);
+  test_tmpdir_remove (dir);
+  return c;
+}
+
+static void
+test_values_and_errors (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsConfig) c = load_text ("[mikey]\nport=23000\nlisten=127.0.0.1\n[gba]\nbsf=http://127.0.0.1:8/\n",
+                                       &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (c->mikey_port, ==, 23000);
+  g_assert_cmpstr (c->bsf_uri, ==, "http://127.0.0.1:8/");
+  g_assert_null (load_text ("[mikey]\nport=70000\n", &error));
+  g_assert_nonnull (strstr (error->message, "[mikey] port"));
+  g_clear_error (&error);
+  g_assert_null (load_text ("[uicc]\nbackend=pcsc\n", &error));
+  g_assert_nonnull (strstr (error->message, "software USIM only"));
+  g_clear_error (&error);
+  g_assert_null (load_text ("[mikey]\nlisten=example.org\n", &error));
+  g_clear_error (&error);
+  g_assert_null (load_text ("not a key file", &error));
+  g_assert_nonnull (error);
+}
+
+int
+main (int argc, char **argv)
+{
+  test_init (&argc, &argv);
+  g_test_add_func ("/daemon/config/defaults-and-commented-example", test_defaults_and_example);
+  g_test_add_func ("/daemon/config/values-and-errors", test_values_and_errors);
+  return g_test_run ();
+}
