@@ -454,7 +454,10 @@ answer_registration (LabBmsc *b, Ue *ue, xmlNode *root, gboolean deregister, Ans
       xmlFree (t);
       status = service_status (b, id, &s);
       if (status == 200 && deregister)
-        g_hash_table_remove (ue->registered, id);
+        {
+          g_hash_table_remove (ue->registered, id);
+          g_message ("lab BM-SC: %s deregistered %s", ue->btid, id);
+        }
       else if (status == 200)
         {
           g_hash_table_add (ue->registered, g_strdup (id));

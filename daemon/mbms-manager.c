@@ -1,0 +1,579 @@
+/* The daemon's centre. It owns the card and GBA (through the key management client), MGV-S,
+ * the user's registrations and MIKEY reception; it exports the Manager object and, through
+ * the object manager, one object per user service and per protected RTP session. MIKEY
+ * datagrams go through MGV-F here (TS 33.246 6.4.6): MSK messages update the services using
+ * the key group and may ask for a verification answer or an MSK request (solicited pull,
+ * push under an older MUK); MTK messages update the sessions; an MTK for an MSK the UE
+ * lacks triggers an MSK request (6.3.2.2.3). */
+#include "config.h"
+#include "mbms-manager.h"
+#include "mbms-mikey-receiver.h"
+#include "mbms-service.h"
+
+#include <glib/gstdio.h>
+#include <grp.h>
+#include <pwd.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MGR_MISSING_MSK_INTERVAL_US (30 * G_USEC_PER_SEC) /* one triggered MSK request per group */
+
+struct _MbmsManager {
+  GObject                   parent_instance;
+  MbmsConfig               *config;
+  GbaUicc                  *uicc;
+  GbaBootstrapper          *bootstrapper;
+  MbmsKeymgmt              *keymgmt;
+  MgvStore                 *store;
+  MbmsRegistrations        *registrations;
+  MbmsMikeyReceiver        *receiver;
+  GDBusObjectManagerServer *objects;
+  MbmsDBusManager          *iface;
+  GDBusConnection          *connection;
+  GPtrArray                *services; /* MbmsService */
+  GHashTable               *missing_msk_requests; /* "domain/group" -> monotonic us */
+  guint                     next_service;
+  guint                     next_session;
+  guint                     shutdown_pending;
+  GSourceFunc               shutdown_done;
+  gpointer                  shutdown_data;
+  guint                     shutdown_timer;
+};
+
+G_DEFINE_FINAL_TYPE (MbmsManager, mbms_manager, G_TYPE_OBJECT)
+
+static const GDBusErrorEntry dbus_errors[] = {
+  { MBMS_DBUS_ERROR_FAILED, "org.mbmsd.Mbmsd1.Error.Failed" },
+  { MBMS_DBUS_ERROR_ACCESS_DENIED, "org.mbmsd.Mbmsd1.Error.AccessDenied" },
+  { MBMS_DBUS_ERROR_NOT_PROTECTED, "org.mbmsd.Mbmsd1.Error.NotProtected" },
+  { MBMS_DBUS_ERROR_NOT_REGISTERED, "org.mbmsd.Mbmsd1.Error.NotRegistered" },
+  { MBMS_DBUS_ERROR_BOOTSTRAP_FAILED, "org.mbmsd.Mbmsd1.Error.BootstrapFailed" },
+  { MBMS_DBUS_ERROR_KEY_MANAGEMENT_FAILED, "org.mbmsd.Mbmsd1.Error.KeyManagementFailed" },
+  { MBMS_DBUS_ERROR_INVALID_DESCRIPTION, "org.mbmsd.Mbmsd1.Error.InvalidDescription" },
+};
+
+GQuark
+mbms_dbus_error_quark (void)
+{
+  static gsize quark = 0;
+
+  g_dbus_error_register_error_domain ("mbms-dbus-error-quark", &quark, dbus_errors, G_N_ELEMENTS (dbus_errors));
+  return (GQuark) quark;
+}
+
+MbmsKeymgmt *mbms_manager_get_keymgmt (MbmsManager *self) { return self->keymgmt; }
+MbmsRegistrations *mbms_manager_get_registrations (MbmsManager *self) { return self->registrations; }
+MbmsClock *mbms_manager_get_clock (MbmsManager *self) { return mbms_clock_get_system (); }
+MgvStore *mbms_manager_get_store (MbmsManager *self) { return self->store; }
+GDBusObjectManagerServer *mbms_manager_get_object_manager (MbmsManager *self) { return self->objects; }
+
+static void
+mbms_manager_dispose (GObject *object)
+{
+  MbmsManager *self = MBMS_MANAGER (object);
+
+  g_clear_pointer (&self->services, g_ptr_array_unref);
+  g_clear_object (&self->objects);
+  g_clear_object (&self->iface);
+  g_clear_pointer (&self->receiver, mbms_mikey_receiver_free);
+  g_clear_object (&self->keymgmt);
+  g_clear_object (&self->bootstrapper);
+  g_clear_object (&self->uicc);
+  g_clear_object (&self->connection);
+  G_OBJECT_CLASS (mbms_manager_parent_class)->dispose (object);
+}
+
+static void
+mbms_manager_finalize (GObject *object)
+{
+  MbmsManager *self = MBMS_MANAGER (object);
+
+  mgv_store_free (self->store);
+  mbms_registrations_free (self->registrations);
+  mbms_config_free (self->config);
+  g_hash_table_unref (self->missing_msk_requests);
+  G_OBJECT_CLASS (mbms_manager_parent_class)->finalize (object);
+}
+
+static void
+mbms_manager_class_init (MbmsManagerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = mbms_manager_dispose;
+  G_OBJECT_CLASS (klass)->finalize = mbms_manager_finalize;
+}
+
+static void
+mbms_manager_init (MbmsManager *self)
+{
+  self->services = g_ptr_array_new_with_free_func (g_object_unref);
+  self->missing_msk_requests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+/* ---------------------------------------------------------------- keys */
+
+static void
+on_muk_ready (MbmsKeymgmt *km, const char *fqdn, GbaMbmsKeys *keys, gpointer data)
+{
+  MbmsManager *self = data;
+  g_autofree char *idi = NULL;
+  g_autofree char *idr = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* TS 33.246 6.1: a MUK from a new GBA run becomes the last generated one in MGV-S */
+  if (mgv_store_get_muk_ids (self->store, FALSE, &idi, &idr) && g_strcmp0 (idi, keys->muk_idi) == 0
+      && g_strcmp0 (idr, keys->muk_idr) == 0)
+    return;
+  if (!mgv_store_install_muk (self->store, keys->muk_idi, keys->muk_idr, keys->muk, &error))
+    g_warning ("cannot keep the MUK for %s: %s", fqdn, error->message);
+  else
+    g_message ("new MUK for BM-SC %s (B-TID %s)", keys->muk_idi, keys->muk_idr);
+}
+
+static void
+on_bootstrapped (MbmsKeymgmt *km, GbaContext *context, gpointer data)
+{
+  MbmsManager *self = data;
+
+  mbms_dbus_manager_set_bootstrap_state (self->iface, "bootstrapped");
+  mbms_dbus_manager_set_bootstrap_transaction_id (self->iface, context->btid);
+  mbms_dbus_manager_set_bootstrap_expiry (self->iface, g_date_time_to_unix (context->lifetime) * G_USEC_PER_SEC + g_date_time_get_microsecond (context->lifetime));
+  g_message ("bootstrapped: B-TID %s", context->btid);
+}
+
+static MbmsService *
+service_for_group (MbmsManager *self, const guint8 domain[3], guint16 group, gboolean registered_only)
+{
+  for (guint i = 0; i < self->services->len; i++)
+    {
+      MbmsService *s = g_ptr_array_index (self->services, i);
+      if (mbms_service_uses_key_group (s, domain, group) && (!registered_only || mbms_service_is_registered (s)))
+        return s;
+    }
+  return NULL;
+}
+
+/* 6.3.2.2.3: traffic names an MSK we lack; ask for the current one, at most every 30 s. */
+static void
+request_missing_msk (MbmsManager *self, const guint8 domain[3], guint16 group, gboolean backoff)
+{
+  g_autofree char *key = g_strdup_printf ("%02x%02x%02x/%u", domain[0], domain[1], domain[2], group);
+  gint64 now = g_get_monotonic_time ();
+  gpointer last;
+  MbmsService *s = service_for_group (self, domain, group, TRUE);
+
+  if (s == NULL)
+    return;
+  if (g_hash_table_lookup_extended (self->missing_msk_requests, key, NULL, &last)
+      && now - GPOINTER_TO_SIZE (last) < MGR_MISSING_MSK_INTERVAL_US)
+    return;
+  g_hash_table_replace (self->missing_msk_requests, g_steal_pointer (&key), GSIZE_TO_POINTER ((gsize) now));
+  mbms_service_request_keys (s, domain, group, backoff);
+}
+
+static void
+handle_msk (MbmsManager *self, GBytes *datagram, GSocketAddress *source)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MgvMskResult) r = mgv_process_msk (self->store, datagram, &error);
+
+  if (r == NULL)
+    {
+      g_debug ("MIKEY MSK message dropped: %s", error->message);
+      return;
+    }
+  if (r->verification != NULL && !mbms_mikey_receiver_reply (self->receiver, source, r->verification, &error))
+    g_warning ("cannot send the MIKEY verification message: %s", error->message);
+  switch (r->outcome)
+    {
+    case MGV_MSK_STORED:
+    case MGV_MSK_KV_UPDATED:
+      g_message ("MSK 0x%08x %s", r->msk_id, r->outcome == MGV_MSK_STORED ? "stored" : "validity updated");
+      for (guint i = 0; i < self->services->len; i++)
+        {
+          MbmsService *s = g_ptr_array_index (self->services, i);
+          if (mbms_service_uses_key_group (s, r->domain, MGV_MSK_KEY_GROUP (r->msk_id)))
+            mbms_service_msk_updated (s, r->domain, r->msk_id, 0, 0);
+        }
+      break;
+    case MGV_MSK_PULL:
+    case MGV_MSK_PULL_OLD_MUK:
+      /* 6.3.2.2.4 / 6.3.2.3.1: request the current MSK of the group, no back-off */
+      g_message ("BM-SC asks us to fetch the MSKs of key group %u", MGV_MSK_KEY_GROUP (r->msk_id));
+      {
+        MbmsService *s = service_for_group (self, r->domain, MGV_MSK_KEY_GROUP (r->msk_id), TRUE);
+        if (s != NULL)
+          mbms_service_request_keys (s, r->domain, MGV_MSK_KEY_GROUP (r->msk_id), FALSE);
+      }
+      break;
+    }
+}
+
+static void
+handle_mtk (MbmsManager *self, GBytes *datagram, const char *destination, const MikeyKeyIds *ids)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *session = g_strdup_printf ("%s/%u", destination, MGV_MSK_KEY_GROUP (ids->msk_id));
+  g_autoptr(MgvMtk) mtk = mgv_process_mtk (self->store, session, datagram, &error);
+
+  if (mtk == NULL)
+    {
+      g_debug ("MIKEY MTK message dropped: %s", error->message);
+      if (g_error_matches (error, MGV_ERROR, MGV_ERROR_UNKNOWN_KEY))
+        request_missing_msk (self, ids->domain, MGV_MSK_KEY_GROUP (ids->msk_id), TRUE);
+      return;
+    }
+  g_debug ("MTK %u of MSK 0x%08x on %s", mtk->mtk_id, mtk->msk_id, destination);
+  for (guint i = 0; i < self->services->len; i++)
+    mbms_service_mtk_received (g_ptr_array_index (self->services, i), destination, mtk);
+}
+
+static void
+on_datagram (GBytes *datagram, GSocketAddress *source, const char *destination, gpointer data)
+{
+  MbmsManager *self = data;
+  g_autoptr(MikeyMessage) msg = mikey_message_parse (datagram, NULL);
+
+  if (msg == NULL || !msg->has_key_ids)
+    {
+      g_debug ("MIKEY datagram of %zu octets is not an MBMS message", g_bytes_get_size (datagram));
+      return;
+    }
+  if (msg->key_ids.has_mtk_id)
+    {
+      if (destination != NULL)
+        handle_mtk (self, datagram, destination, &msg->key_ids);
+    }
+  else
+    handle_msk (self, datagram, source);
+}
+
+void
+mbms_manager_watch_destination (MbmsManager *self, const char *address)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!mbms_mikey_receiver_add_destination (self->receiver, address, &error))
+    g_warning ("MTK messages for %s will not be received: %s", address, error->message);
+}
+
+/* ---------------------------------------------------------------- services */
+
+static void
+update_services_property (MbmsManager *self)
+{
+  g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+
+  for (guint i = 0; i < self->services->len; i++)
+    g_ptr_array_add (paths, (gpointer) mbms_service_get_path (g_ptr_array_index (self->services, i)));
+  g_ptr_array_add (paths, NULL);
+  mbms_dbus_manager_set_services (self->iface, (const char *const *) paths->pdata);
+}
+
+static MbmsService *
+find_service (MbmsManager *self, const char *service_id)
+{
+  for (guint i = 0; i < self->services->len; i++)
+    if (g_strcmp0 (mbms_service_get_id (g_ptr_array_index (self->services, i)), service_id) == 0)
+      return g_ptr_array_index (self->services, i);
+  return NULL;
+}
+
+/* Adds the services of a bundle; known service IDs keep their object. */
+static GPtrArray *
+add_bundle (MbmsManager *self, const char *path, GError **error)
+{
+  g_autoptr(GPtrArray) descs = mbms_usd_parse_file (path, error);
+  GPtrArray *paths;
+
+  if (descs == NULL)
+    return NULL;
+  paths = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < descs->len; i++)
+    {
+      MbmsUserService *d = g_ptr_array_index (descs, i);
+      MbmsService *s = find_service (self, d->service_id);
+
+      if (s == NULL)
+        {
+          g_autofree char *opath = g_strdup_printf (MBMS_DBUS_PATH "/Service/%u", self->next_service++);
+          g_ptr_array_steal_index (descs, i--);
+          s = mbms_service_new (self, d, opath, &self->next_session);
+          g_ptr_array_add (self->services, s);
+          g_message ("service %s (%s) from %s", mbms_service_get_id (s), d->protected ? "protected" : "unprotected",
+                     path);
+        }
+      g_ptr_array_add (paths, g_strdup (mbms_service_get_path (s)));
+    }
+  update_services_property (self);
+  return paths;
+}
+
+gboolean
+mbms_manager_rescan (MbmsManager *self, GError **error)
+{
+  g_autoptr(GDir) dir = g_dir_open (self->config->usd_dir, 0, error);
+  const char *name;
+
+  if (dir == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (self->config->usd_dir, name, NULL);
+      g_autoptr(GError) local = NULL;
+      g_autoptr(GPtrArray) added = NULL;
+
+      if (!g_str_has_suffix (name, ".usd.xml"))
+        continue;
+      added = add_bundle (self, path, &local);
+      if (added == NULL)
+        g_warning ("%s: %s", path, local->message);
+    }
+  return TRUE;
+}
+
+gboolean
+mbms_manager_authorize (MbmsManager *self, GDBusMethodInvocation *inv)
+{
+  g_autoptr(GVariant) reply = NULL;
+  guint32 uid = G_MAXUINT32;
+  struct group *gr;
+  struct passwd *pw;
+
+  reply = g_dbus_connection_call_sync (g_dbus_method_invocation_get_connection (inv), "org.freedesktop.DBus",
+                                       "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixUser",
+                                       g_variant_new ("(s)", g_dbus_method_invocation_get_sender (inv)),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(u)", &uid);
+  if (uid == 0 || uid == getuid ())
+    return TRUE;
+  /* members of the control group may change state */
+  gr = getgrnam (self->config->control_group);
+  pw = uid != G_MAXUINT32 ? getpwuid (uid) : NULL;
+  if (gr != NULL && pw != NULL)
+    {
+      gid_t groups[64];
+      int n = G_N_ELEMENTS (groups);
+      if (getgrouplist (pw->pw_name, pw->pw_gid, groups, &n) >= 0)
+        for (int i = 0; i < n; i++)
+          if (groups[i] == gr->gr_gid)
+            return TRUE;
+    }
+  g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_ACCESS_DENIED,
+                                         "Only members of group %s may change mbmsd's state",
+                                         self->config->control_group);
+  return FALSE;
+}
+
+static gboolean
+on_add_description (MbmsDBusManager *iface, GDBusMethodInvocation *inv, const char *path, gpointer data)
+{
+  MbmsManager *self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) paths = NULL;
+
+  if (!mbms_manager_authorize (self, inv))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  paths = add_bundle (self, path, &error);
+  if (paths == NULL)
+    {
+      g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_INVALID_DESCRIPTION, "%s: %s", path,
+                                             error->message);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_ptr_array_add (paths, NULL);
+  mbms_dbus_manager_complete_add_service_description (iface, inv, (const char *const *) paths->pdata);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+on_rescan (MbmsDBusManager *iface, GDBusMethodInvocation *inv, gpointer data)
+{
+  MbmsManager *self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!mbms_manager_authorize (self, inv))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  if (!mbms_manager_rescan (self, &error))
+    g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_FAILED, "%s", error->message);
+  else
+    mbms_dbus_manager_complete_rescan (iface, inv);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---------------------------------------------------------------- life */
+
+static char *
+card_identity (GbaUicc *uicc, GError **error)
+{
+  g_autoptr(GbaUiccIdentity) id = gba_uicc_read_identity (uicc, NULL, error);
+
+  return id != NULL ? g_strdup_printf ("%s/%s", id->iccid ? id->iccid : "", id->imsi) : NULL;
+}
+
+MbmsManager *
+mbms_manager_new (MbmsConfig *config, GError **error)
+{
+  g_autoptr(MbmsManager) self = g_object_new (MBMS_TYPE_MANAGER, NULL);
+  g_autoptr(GKeyFile) usim = g_key_file_new ();
+  g_autoptr(GbaUiccIdentity) id = NULL;
+  g_autofree char *sqn = NULL;
+  g_autofree char *card = NULL;
+  g_autofree char *store_path = NULL;
+  g_autofree char *reg_path = NULL;
+  g_autofree char *bsf = NULL;
+  gboolean wiped = FALSE, reg_wiped = FALSE;
+  static const char *actions[] = { "add-service-description", "rescan", "register", "deregister", "request-keys", NULL };
+
+  self->config = config;
+  if (g_mkdir_with_parents (config->state_dir, 0700) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create %s", config->state_dir);
+      return NULL;
+    }
+  sqn = g_build_filename (config->state_dir, "usim.sqn", NULL);
+  if (!g_key_file_load_from_file (usim, config->usim_file, G_KEY_FILE_NONE, error)
+      || (self->uicc = gba_uicc_soft_new_from_key_file (usim, "usim", sqn, error)) == NULL
+      || (card = card_identity (self->uicc, error)) == NULL)
+    {
+      g_prefix_error (error, "software USIM %s: ", config->usim_file);
+      return NULL;
+    }
+  id = gba_uicc_read_identity (self->uicc, NULL, NULL);
+  bsf = config->bsf_uri ? g_strdup (config->bsf_uri) : NULL;
+  if (bsf == NULL)
+    {
+      g_autofree char *host = gba_bsf_host_from_imsi (id->imsi, id->mnc_len, error);
+      if (host == NULL)
+        return NULL;
+      bsf = g_strdup_printf ("http://%s/", host);
+    }
+  self->bootstrapper = gba_bootstrapper_new (self->uicc, bsf, config->http_timeout_s);
+  self->keymgmt = mbms_keymgmt_new (self->bootstrapper, NULL, config->http_timeout_s);
+  g_signal_connect (self->keymgmt, "muk-ready", G_CALLBACK (on_muk_ready), self);
+  g_signal_connect (self->keymgmt, "bootstrapped", G_CALLBACK (on_bootstrapped), self);
+  store_path = g_build_filename (config->state_dir, "keys.mgv", NULL);
+  self->store = mgv_store_open (store_path, card, &wiped, error);
+  if (self->store == NULL)
+    return NULL;
+  reg_path = g_build_filename (config->state_dir, "registrations", NULL);
+  self->registrations = mbms_registrations_open (reg_path, card, &reg_wiped, error);
+  if (self->registrations == NULL)
+    return NULL;
+  if (wiped || reg_wiped)
+    g_message ("a different card (IMSI %s): every stored MBMS key and registration was deleted", id->imsi);
+  self->receiver = mbms_mikey_receiver_new (config->mikey_address, config->mikey_port, config->mikey_rate_per_s,
+                                            on_datagram, self, error);
+  if (self->receiver == NULL)
+    return NULL;
+  self->objects = g_dbus_object_manager_server_new (MBMS_DBUS_PATH);
+  self->iface = mbms_dbus_manager_skeleton_new ();
+  mbms_dbus_manager_set_version (self->iface, MBMSD_VERSION);
+  mbms_dbus_manager_set_key_management (self->iface, "me");
+  mbms_dbus_manager_set_bootstrap_state (self->iface, "none");
+  mbms_dbus_manager_set_bootstrap_transaction_id (self->iface, "");
+  mbms_dbus_manager_set_actions (self->iface, actions);
+  g_signal_connect (self->iface, "handle-add-service-description", G_CALLBACK (on_add_description), self);
+  g_signal_connect (self->iface, "handle-rescan", G_CALLBACK (on_rescan), self);
+  (void) MBMS_DBUS_ERROR;
+  return g_steal_pointer (&self);
+}
+
+static void
+on_restored (GObject *source, GAsyncResult *res, gpointer data)
+{
+  MbmsManager *self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) statuses = mbms_registrations_restore_finish (self->registrations, res, &error);
+  GHashTableIter it;
+  gpointer k, v;
+
+  if (statuses == NULL)
+    return;
+  g_hash_table_iter_init (&it, statuses);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    {
+      MbmsService *s = find_service (self, k);
+      if (s != NULL && GPOINTER_TO_UINT (v) == 200)
+        mbms_service_restored (s, mbms_registrations_get_bmsc (self->registrations, k));
+      else
+        g_message ("service %s: re-registration at start answered %u", (const char *) k, GPOINTER_TO_UINT (v));
+    }
+  g_object_unref (self);
+}
+
+void
+mbms_manager_start (MbmsManager *self, GDBusConnection *connection)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) kept = mbms_registrations_list (self->registrations);
+
+  self->connection = g_object_ref (connection);
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->iface), connection, MBMS_DBUS_PATH, &error))
+    g_warning ("cannot export the manager: %s", error->message);
+  g_dbus_object_manager_server_set_connection (self->objects, connection);
+  if (!mbms_manager_rescan (self, &error))
+    g_message ("no service descriptions: %s", error->message);
+  /* 6.3.2.1A: register again at power on what the user registered before */
+  if (kept[0] != NULL)
+    mbms_registrations_restore_async (self->registrations, self->keymgmt, NULL, on_restored, g_object_ref (self));
+}
+
+static gboolean
+shutdown_finished (gpointer data)
+{
+  MbmsManager *self = data;
+
+  if (self->shutdown_timer != 0)
+    g_source_remove (self->shutdown_timer);
+  self->shutdown_timer = 0;
+  if (self->shutdown_done != NULL)
+    {
+      GSourceFunc done = self->shutdown_done;
+      self->shutdown_done = NULL;
+      done (self->shutdown_data);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_service_state (GObject *object, GParamSpec *pspec, gpointer data)
+{
+  MbmsManager *self = data;
+
+  if (self->shutdown_pending > 0 && g_strcmp0 (mbms_dbus_service_get_state (MBMS_DBUS_SERVICE (object)),
+                                               "deregistering") != 0)
+    {
+      g_signal_handlers_disconnect_by_data (object, self);
+      if (--self->shutdown_pending == 0)
+        shutdown_finished (self);
+    }
+}
+
+void
+mbms_manager_shutdown (MbmsManager *self, GSourceFunc done, gpointer data)
+{
+  self->shutdown_done = done;
+  self->shutdown_data = data;
+  for (guint i = 0; i < self->services->len; i++)
+    {
+      MbmsService *s = g_ptr_array_index (self->services, i);
+      g_autoptr(MbmsDBusService) iface = NULL;
+
+      if (!mbms_service_is_registered (s))
+        continue;
+      /* 6.3.2.1B at power down; the intent stays for the next start (6.3.2.1A) */
+      iface = mbms_dbus_object_get_service (MBMS_DBUS_OBJECT (g_dbus_object_manager_get_object (
+        G_DBUS_OBJECT_MANAGER (self->objects), mbms_service_get_path (s))));
+      g_signal_connect (iface, "notify::state", G_CALLBACK (on_service_state), self);
+      self->shutdown_pending++;
+      mbms_service_deregister (s, NULL, TRUE);
+    }
+  if (self->shutdown_pending == 0)
+    {
+      g_idle_add (shutdown_finished, self);
+      return;
+    }
+  g_message ("deregistering %u services before exit", self->shutdown_pending);
+  self->shutdown_timer = g_timeout_add_seconds (self->config->shutdown_timeout_s, shutdown_finished, self);
+}

@@ -1,0 +1,51 @@
+/* The daemon's centre: the card, GBA, key management, MGV-S, MIKEY reception, the user's
+ * registrations, and the D-Bus objects of org.mbmsd.Mbmsd1 (Manager, Services, Sessions). */
+#pragma once
+
+#include "mbms-config.h"
+#include "mbms-keymgmt.h"
+#include "mbms-registrations.h"
+#include "mbms-dbus-generated.h"
+#include "mgv.h"
+
+G_BEGIN_DECLS
+
+#define MBMS_DBUS_NAME "org.mbmsd.Mbmsd1"
+#define MBMS_DBUS_PATH "/org/mbmsd/Mbmsd1"
+
+#define MBMS_DBUS_ERROR (mbms_dbus_error_quark ())
+GQuark mbms_dbus_error_quark (void);
+
+/* org.mbmsd.Mbmsd1.Error.* */
+typedef enum {
+  MBMS_DBUS_ERROR_FAILED,
+  MBMS_DBUS_ERROR_ACCESS_DENIED,
+  MBMS_DBUS_ERROR_NOT_PROTECTED,
+  MBMS_DBUS_ERROR_NOT_REGISTERED,
+  MBMS_DBUS_ERROR_BOOTSTRAP_FAILED,
+  MBMS_DBUS_ERROR_KEY_MANAGEMENT_FAILED,
+  MBMS_DBUS_ERROR_INVALID_DESCRIPTION,
+} MbmsDBusError;
+
+#define MBMS_TYPE_MANAGER (mbms_manager_get_type ())
+G_DECLARE_FINAL_TYPE (MbmsManager, mbms_manager, MBMS, MANAGER, GObject)
+
+MbmsManager       *mbms_manager_new (MbmsConfig *config, GError **error);
+/* Exports the objects on the connection and starts: descriptions, restored registrations. */
+void               mbms_manager_start (MbmsManager *self, GDBusConnection *connection);
+/* Deregisters every registered service (the registrations stay for the next start), then
+ * calls done; bounded by the configured shutdown timeout. */
+void               mbms_manager_shutdown (MbmsManager *self, GSourceFunc done, gpointer data);
+gboolean           mbms_manager_rescan (MbmsManager *self, GError **error);
+
+/* For MbmsService. */
+MbmsKeymgmt       *mbms_manager_get_keymgmt (MbmsManager *self);
+MbmsRegistrations *mbms_manager_get_registrations (MbmsManager *self);
+MbmsClock         *mbms_manager_get_clock (MbmsManager *self);
+MgvStore          *mbms_manager_get_store (MbmsManager *self);
+GDBusObjectManagerServer *mbms_manager_get_object_manager (MbmsManager *self);
+/* TRUE when the caller may change state (root, the daemon's user, or the control group). */
+gboolean           mbms_manager_authorize (MbmsManager *self, GDBusMethodInvocation *invocation);
+void               mbms_manager_watch_destination (MbmsManager *self, const char *address);
+
+G_END_DECLS

@@ -1,0 +1,469 @@
+/* A user service of the daemon: its D-Bus Service and Session objects, its lifecycle
+ * (TS 33.246 6.3.2.1A registration, 6.3.2.1B deregistration, 6.3.2.2 MSK requests) and what
+ * MIKEY reception tells it (MSKs stored, MTKs current). Every state move is logged at debug
+ * level with its reason and shown in the State / StateReason properties. */
+#include "mbms-service.h"
+
+#include <string.h>
+
+struct _MbmsService {
+  GObject                 parent_instance;
+  MbmsManager            *manager; /* owns us */
+  MbmsUserService        *desc;
+  char                   *path;
+  MbmsDBusObjectSkeleton *object;
+  MbmsDBusService        *iface;
+  GPtrArray              *sessions; /* MbmsDBusObjectSkeleton, one per protected RTP session */
+  MbmsState               state;
+  char                   *bmsc;
+  GCancellable           *cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (MbmsService, mbms_service, G_TYPE_OBJECT)
+
+const char *
+mbms_state_to_string (MbmsState state)
+{
+  static const char *names[] = { "discovered", "bootstrapping", "registering", "registered",
+                                 "keys-ready", "receiving", "deregistering", "failed" };
+
+  return state < G_N_ELEMENTS (names) ? names[state] : "unknown";
+}
+
+static void
+set_state (MbmsService *self, MbmsState state, const char *reason)
+{
+  g_debug ("service %s: %s -> %s (%s)", self->desc->service_id, mbms_state_to_string (self->state),
+           mbms_state_to_string (state), reason ? reason : "");
+  if (state != self->state && (state == MBMS_STATE_REGISTERED || state == MBMS_STATE_FAILED))
+    g_message ("service %s: %s%s%s", self->desc->service_id, mbms_state_to_string (state), reason ? ": " : "",
+               reason ? reason : "");
+  self->state = state;
+  mbms_dbus_service_set_state (self->iface, mbms_state_to_string (state));
+  mbms_dbus_service_set_state_reason (self->iface, reason ? reason : "");
+}
+
+static void
+mbms_service_dispose (GObject *object)
+{
+  MbmsService *self = MBMS_SERVICE (object);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->iface);
+  g_clear_object (&self->object);
+  g_clear_pointer (&self->sessions, g_ptr_array_unref);
+  G_OBJECT_CLASS (mbms_service_parent_class)->dispose (object);
+}
+
+static void
+mbms_service_finalize (GObject *object)
+{
+  MbmsService *self = MBMS_SERVICE (object);
+
+  mbms_user_service_free (self->desc);
+  g_free (self->path);
+  g_free (self->bmsc);
+  G_OBJECT_CLASS (mbms_service_parent_class)->finalize (object);
+}
+
+static void
+mbms_service_class_init (MbmsServiceClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = mbms_service_dispose;
+  G_OBJECT_CLASS (klass)->finalize = mbms_service_finalize;
+}
+
+static void
+mbms_service_init (MbmsService *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->sessions = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+static char *
+domain_hex (const guint8 d[3])
+{
+  return g_strdup_printf ("%02x%02x%02x", d[0], d[1], d[2]);
+}
+
+/* KeyGroups: (domain, group, MSK ID, SEQl, SEQu) from MGV-S. */
+static void
+update_key_groups (MbmsService *self)
+{
+  GVariantBuilder b;
+  g_autoptr(GArray) msks = mgv_store_list_msks (mbms_manager_get_store (self->manager));
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(squuu)"));
+  for (guint i = 0; i < self->desc->keys->len; i++)
+    {
+      MbmsKeyGroup *k = &g_array_index (self->desc->keys, MbmsKeyGroup, i);
+      g_autofree char *d = domain_hex (k->domain);
+      guint32 msk_id = 0, lo = 0, hi = 0;
+
+      for (guint j = 0; j < msks->len; j++)
+        {
+          MgvMskInfo *m = &g_array_index (msks, MgvMskInfo, j);
+          if (MGV_MSK_KEY_GROUP (m->msk_id) == k->key_group && memcmp (m->domain, k->domain, 3) == 0
+              && m->msk_id >= msk_id)
+            msk_id = m->msk_id, lo = m->seq_low, hi = m->seq_high;
+        }
+      g_variant_builder_add (&b, "(squuu)", d, k->key_group, msk_id, lo, hi);
+    }
+  mbms_dbus_service_set_key_groups (self->iface, g_variant_builder_end (&b));
+}
+
+static void
+add_session (MbmsService *self, MbmsRtpSession *r, const char *path)
+{
+  MbmsDBusObjectSkeleton *obj = mbms_dbus_object_skeleton_new (path);
+  MbmsDBusSession *s = mbms_dbus_session_skeleton_new ();
+  g_autofree char *d = domain_hex (r->key.domain);
+
+  mbms_dbus_session_set_service (s, self->path);
+  mbms_dbus_session_set_media (s, r->media);
+  mbms_dbus_session_set_destination_address (s, r->address);
+  mbms_dbus_session_set_destination_port (s, r->port);
+  mbms_dbus_session_set_key_domain_id (s, d);
+  mbms_dbus_session_set_key_group (s, r->key.key_group);
+  mbms_dbus_session_set_current_mki (s, g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1));
+  mbms_dbus_object_skeleton_set_session (obj, s);
+  g_object_unref (s);
+  g_ptr_array_add (self->sessions, obj);
+}
+
+static gboolean on_register (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data);
+static gboolean on_deregister (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data);
+static gboolean on_request_keys (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data);
+
+MbmsService *
+mbms_service_new (MbmsManager *manager, MbmsUserService *desc, const char *path, guint *next_session)
+{
+  MbmsService *self = g_object_new (MBMS_TYPE_SERVICE, NULL);
+  g_autoptr(GPtrArray) session_paths = g_ptr_array_new_with_free_func (g_free);
+
+  self->manager = manager;
+  self->desc = desc;
+  self->path = g_strdup (path);
+  self->object = mbms_dbus_object_skeleton_new (path);
+  self->iface = mbms_dbus_service_skeleton_new ();
+  mbms_dbus_service_set_service_id (self->iface, desc->service_id);
+  mbms_dbus_service_set_names (self->iface, (const char *const *) desc->names);
+  mbms_dbus_service_set_protected (self->iface, desc->protected);
+  mbms_dbus_service_set_key_management_server (self->iface, "");
+  for (guint i = 0; desc->protected && i < desc->sessions->len; i++)
+    {
+      MbmsRtpSession *r = g_ptr_array_index (desc->sessions, i);
+      char *spath;
+      if (!r->srtp)
+        continue;
+      spath = g_strdup_printf (MBMS_DBUS_PATH "/Session/%u", (*next_session)++);
+      add_session (self, r, spath);
+      g_ptr_array_add (session_paths, spath);
+      mbms_manager_watch_destination (manager, r->address);
+    }
+  g_ptr_array_add (session_paths, NULL);
+  mbms_dbus_service_set_sessions (self->iface, (const char *const *) session_paths->pdata);
+  update_key_groups (self);
+  set_state (self, MBMS_STATE_DISCOVERED, NULL);
+  mbms_dbus_object_skeleton_set_service (self->object, self->iface);
+  g_signal_connect (self->iface, "handle-register", G_CALLBACK (on_register), self);
+  g_signal_connect (self->iface, "handle-deregister", G_CALLBACK (on_deregister), self);
+  g_signal_connect (self->iface, "handle-request-keys", G_CALLBACK (on_request_keys), self);
+  g_dbus_object_manager_server_export (mbms_manager_get_object_manager (manager), G_DBUS_OBJECT_SKELETON (self->object));
+  for (guint i = 0; i < self->sessions->len; i++)
+    g_dbus_object_manager_server_export (mbms_manager_get_object_manager (manager),
+                                         G_DBUS_OBJECT_SKELETON (g_ptr_array_index (self->sessions, i)));
+  return self;
+}
+
+const char *mbms_service_get_id (MbmsService *self) { return self->desc->service_id; }
+const char *mbms_service_get_path (MbmsService *self) { return self->path; }
+MbmsUserService *mbms_service_get_description (MbmsService *self) { return self->desc; }
+MbmsState mbms_service_get_state (MbmsService *self) { return self->state; }
+const char *mbms_service_get_bmsc (MbmsService *self) { return self->bmsc; }
+
+gboolean
+mbms_service_is_registered (MbmsService *self)
+{
+  return self->state == MBMS_STATE_REGISTERED || self->state == MBMS_STATE_KEYS_READY
+         || self->state == MBMS_STATE_RECEIVING;
+}
+
+gboolean
+mbms_service_uses_key_group (MbmsService *self, const guint8 domain[3], guint16 key_group)
+{
+  for (guint i = 0; i < self->desc->keys->len; i++)
+    {
+      MbmsKeyGroup *k = &g_array_index (self->desc->keys, MbmsKeyGroup, i);
+      if (k->key_group == key_group && memcmp (k->domain, domain, 3) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+set_bmsc (MbmsService *self, const char *uri)
+{
+  g_free (self->bmsc);
+  self->bmsc = g_strdup (uri);
+  mbms_dbus_service_set_key_management_server (self->iface, uri ? uri : "");
+}
+
+/* ---------------------------------------------------------------- procedures */
+
+typedef struct {
+  MbmsService           *self;
+  GDBusMethodInvocation *invocation;
+  gboolean               keep_intent;
+} Call;
+
+static void
+call_free (Call *c)
+{
+  g_object_unref (c->self);
+  g_clear_object (&c->invocation);
+  g_free (c);
+}
+
+static guint
+item_status (MbmsKeymgmtResult *r, const char *item)
+{
+  for (guint i = 0; i < r->items->len; i++)
+    if (g_strcmp0 (g_array_index (r->items, MbmsItemStatus, i).item, item) == 0)
+      return g_array_index (r->items, MbmsItemStatus, i).status;
+  return 0;
+}
+
+static void
+on_registered (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Call *c = data;
+  MbmsService *self = c->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsKeymgmtResult) r = mbms_keymgmt_request_finish (MBMS_KEYMGMT (source), res, &error);
+  guint status = r ? item_status (r, self->desc->service_id) : 0;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    goto out;
+  if (r == NULL || status != 200)
+    {
+      g_autofree char *reason = r == NULL ? g_strdup_printf ("key-management: %s", error->message)
+                                : status == 0 ? g_strdup ("bmsc-did-not-answer-for-service")
+                                              : g_strdup_printf ("bmsc-refused-%u", status);
+      set_state (self, MBMS_STATE_FAILED, reason);
+      if (c->invocation != NULL)
+        g_dbus_method_invocation_return_error (c->invocation, MBMS_DBUS_ERROR,
+                                               r == NULL && error->domain == MBMS_KEYMGMT_ERROR
+                                                   && error->code == MBMS_KEYMGMT_ERROR_BOOTSTRAP
+                                                 ? MBMS_DBUS_ERROR_BOOTSTRAP_FAILED
+                                                 : MBMS_DBUS_ERROR_KEY_MANAGEMENT_FAILED,
+                                               "Registration of %s failed: %s", self->desc->service_id, reason);
+      goto out;
+    }
+  /* 6.3.2.1A: the intent and the BM-SC survive restarts */
+  if (!mbms_registrations_add (mbms_manager_get_registrations (self->manager), self->desc->service_id, self->bmsc,
+                               &error))
+    g_warning ("cannot keep the registration of %s: %s", self->desc->service_id, error->message);
+  set_state (self, MBMS_STATE_REGISTERED, "waiting-for-msk");
+  if (c->invocation != NULL)
+    mbms_dbus_service_complete_register (self->iface, c->invocation);
+out:
+  call_free (c);
+}
+
+void
+mbms_service_register (MbmsService *self, GDBusMethodInvocation *invocation)
+{
+  Call *c = g_new0 (Call, 1);
+  const char *ids[] = { self->desc->service_id, NULL };
+  g_autoptr(GBytes) body = mbms_keymgmt_build_register (ids, FALSE);
+  const char *kept = mbms_registrations_get_bmsc (mbms_manager_get_registrations (self->manager), self->desc->service_id);
+
+  c->self = g_object_ref (self);
+  c->invocation = invocation ? g_object_ref (invocation) : NULL;
+  /* 6.3.2.1A: one BM-SC at random at the first registration, the same one afterwards */
+  if (self->bmsc == NULL)
+    set_bmsc (self, kept ? kept : mbms_keymgmt_choose_bmsc ((const char *const *) self->desc->bmsc_uris,
+                                                            mbms_manager_get_clock (self->manager)));
+  set_state (self, MBMS_STATE_REGISTERING, NULL);
+  mbms_keymgmt_request_async (mbms_manager_get_keymgmt (self->manager), self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0,
+                              0, self->cancellable, on_registered, c);
+}
+
+void
+mbms_service_restored (MbmsService *self, const char *bmsc_uri)
+{
+  set_bmsc (self, bmsc_uri);
+  set_state (self, MBMS_STATE_REGISTERED, "restored-at-start");
+}
+
+static void
+on_deregistered (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Call *c = data;
+  MbmsService *self = c->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsKeymgmtResult) r = mbms_keymgmt_request_finish (MBMS_KEYMGMT (source), res, &error);
+
+  if (!c->keep_intent)
+    mbms_registrations_remove (mbms_manager_get_registrations (self->manager), self->desc->service_id, NULL);
+  set_state (self, MBMS_STATE_DISCOVERED, r != NULL ? "deregistered" : "deregistered-locally");
+  if (c->invocation != NULL)
+    {
+      if (r == NULL)
+        g_dbus_method_invocation_return_error (c->invocation, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_KEY_MANAGEMENT_FAILED,
+                                               "Deregistration of %s: %s", self->desc->service_id, error->message);
+      else
+        mbms_dbus_service_complete_deregister (self->iface, c->invocation);
+    }
+  call_free (c);
+}
+
+void
+mbms_service_deregister (MbmsService *self, GDBusMethodInvocation *invocation, gboolean keep_intent)
+{
+  Call *c;
+  const char *ids[] = { self->desc->service_id, NULL };
+  g_autoptr(GBytes) body = NULL;
+
+  if (!mbms_service_is_registered (self) || self->bmsc == NULL)
+    {
+      if (invocation != NULL)
+        g_dbus_method_invocation_return_error (invocation, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_REGISTERED,
+                                               "%s is not registered", self->desc->service_id);
+      return;
+    }
+  c = g_new0 (Call, 1);
+  c->self = g_object_ref (self);
+  c->invocation = invocation ? g_object_ref (invocation) : NULL;
+  c->keep_intent = keep_intent;
+  body = mbms_keymgmt_build_register (ids, TRUE);
+  set_state (self, MBMS_STATE_DEREGISTERING, NULL);
+  mbms_keymgmt_request_async (mbms_manager_get_keymgmt (self->manager), self->bmsc, MBMS_KEYMGMT_DEREGISTER, body, 0,
+                              0, NULL, on_deregistered, c);
+}
+
+static void
+on_keys_requested (GObject *source, GAsyncResult *res, gpointer data)
+{
+  MbmsService *self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsKeymgmtResult) r = mbms_keymgmt_request_finish (MBMS_KEYMGMT (source), res, &error);
+
+  if (r == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("MSK request for %s failed: %s", self->desc->service_id, error->message);
+  g_object_unref (self);
+}
+
+void
+mbms_service_request_keys (MbmsService *self, const guint8 *domain, gint key_group, gboolean backoff)
+{
+  g_autoptr(GArray) refs = g_array_new (FALSE, TRUE, sizeof (MbmsMskRef));
+  g_autoptr(GBytes) body = NULL;
+
+  if (self->bmsc == NULL)
+    return;
+  for (guint i = 0; i < self->desc->keys->len; i++)
+    {
+      MbmsKeyGroup *k = &g_array_index (self->desc->keys, MbmsKeyGroup, i);
+      MbmsMskRef ref = { .msk_id = (guint32) k->key_group << 16 }; /* Key Number 0: the current MSK */
+      if (key_group >= 0 && (k->key_group != key_group || memcmp (k->domain, domain, 3) != 0))
+        continue;
+      memcpy (ref.domain, k->domain, 3);
+      g_array_append_val (refs, ref);
+    }
+  if (refs->len == 0)
+    return;
+  body = mbms_keymgmt_build_msk_request ((MbmsMskRef *) (void *) refs->data, refs->len);
+  mbms_keymgmt_request_async (mbms_manager_get_keymgmt (self->manager), self->bmsc, MBMS_KEYMGMT_MSK_REQUEST, body,
+                              backoff ? self->desc->offset_time_s : 0, backoff ? self->desc->random_period_s : 0,
+                              self->cancellable, on_keys_requested, g_object_ref (self));
+}
+
+void
+mbms_service_msk_updated (MbmsService *self, const guint8 domain[3], guint32 msk_id, guint32 seq_low, guint32 seq_high)
+{
+  update_key_groups (self);
+  if (self->state == MBMS_STATE_REGISTERED)
+    set_state (self, MBMS_STATE_KEYS_READY, "msk-received");
+}
+
+void
+mbms_service_mtk_received (MbmsService *self, const char *destination, const MgvMtk *mtk)
+{
+  for (guint i = 0; i < self->sessions->len; i++)
+    {
+      MbmsDBusSession *s = mbms_dbus_object_get_session (MBMS_DBUS_OBJECT (g_ptr_array_index (self->sessions, i)));
+      g_autofree char *d = domain_hex (mtk->domain);
+      guint8 mki[6] = { (guint8) (mtk->msk_id >> 24), (guint8) (mtk->msk_id >> 16), (guint8) (mtk->msk_id >> 8),
+                        (guint8) mtk->msk_id, (guint8) (mtk->mtk_id >> 8), (guint8) mtk->mtk_id };
+
+      if (g_strcmp0 (mbms_dbus_session_get_destination_address (s), destination) == 0
+          && mbms_dbus_session_get_key_group (s) == MGV_MSK_KEY_GROUP (mtk->msk_id)
+          && g_strcmp0 (mbms_dbus_session_get_key_domain_id (s), d) == 0)
+        {
+          /* MKI = MSK ID || MTK ID (TS 33.246 6.6.2.1) */
+          mbms_dbus_session_set_current_mki (s, g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, mki, 6, 1));
+          mbms_dbus_session_set_current_mtk_id (s, mtk->mtk_id);
+          mbms_dbus_session_set_mtk_messages (s, mbms_dbus_session_get_mtk_messages (s) + 1);
+          mbms_dbus_session_emit_key_changed (s, g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, mki, 6, 1),
+                                              mtk->mtk_id);
+          if (mbms_service_is_registered (self) && self->state != MBMS_STATE_RECEIVING)
+            set_state (self, MBMS_STATE_RECEIVING, "mtk-received");
+        }
+      g_object_unref (s);
+    }
+}
+
+/* ---------------------------------------------------------------- D-Bus methods */
+
+static gboolean
+check (MbmsService *self, GDBusMethodInvocation *inv)
+{
+  if (!mbms_manager_authorize (self->manager, inv))
+    return FALSE;
+  if (!self->desc->protected)
+    {
+      g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_PROTECTED,
+                                             "%s is not protected: nothing to register (TS 33.246 6.3.2.1A)",
+                                             self->desc->service_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+on_register (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data)
+{
+  if (check (data, inv))
+    mbms_service_register (data, inv);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+on_deregister (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data)
+{
+  if (check (data, inv))
+    mbms_service_deregister (data, inv, FALSE);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+on_request_keys (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data)
+{
+  MbmsService *self = data;
+
+  if (!check (self, inv))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  if (!mbms_service_is_registered (self))
+    {
+      g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_REGISTERED,
+                                             "%s is not registered", self->desc->service_id);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  mbms_service_request_keys (self, NULL, -1, TRUE);
+  mbms_dbus_service_complete_request_keys (iface, inv);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}

@@ -1,0 +1,49 @@
+/* One MBMS user service: its D-Bus objects (Service and its protected Sessions), its state
+ * (discovered -> bootstrapping -> registering -> registered -> keys-ready -> receiving, or
+ * failed with a reason) and the key management procedures run on its behalf. */
+#pragma once
+
+#include "mbms-manager.h"
+#include "mbms-usd.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  MBMS_STATE_DISCOVERED,
+  MBMS_STATE_BOOTSTRAPPING,
+  MBMS_STATE_REGISTERING,
+  MBMS_STATE_REGISTERED,
+  MBMS_STATE_KEYS_READY,
+  MBMS_STATE_RECEIVING,
+  MBMS_STATE_DEREGISTERING,
+  MBMS_STATE_FAILED,
+} MbmsState;
+
+const char *mbms_state_to_string (MbmsState state);
+
+#define MBMS_TYPE_SERVICE (mbms_service_get_type ())
+G_DECLARE_FINAL_TYPE (MbmsService, mbms_service, MBMS, SERVICE, GObject)
+
+/* Takes desc. path: /org/mbmsd/Mbmsd1/Service/N; sessions get paths from next_session. */
+MbmsService     *mbms_service_new (MbmsManager *manager, MbmsUserService *desc, const char *path, guint *next_session);
+const char      *mbms_service_get_id (MbmsService *self);
+const char      *mbms_service_get_path (MbmsService *self);
+MbmsUserService *mbms_service_get_description (MbmsService *self);
+MbmsState        mbms_service_get_state (MbmsService *self);
+gboolean         mbms_service_is_registered (MbmsService *self);
+const char      *mbms_service_get_bmsc (MbmsService *self);
+
+void     mbms_service_register (MbmsService *self, GDBusMethodInvocation *invocation);
+void     mbms_service_deregister (MbmsService *self, GDBusMethodInvocation *invocation, gboolean keep_intent);
+/* key_group < 0: every group of the service. backoff: wait as the USD says (not for a pull). */
+void     mbms_service_request_keys (MbmsService *self, const guint8 *domain, gint key_group, gboolean backoff);
+/* Marks a registration restored at start (the BM-SC answered 200). */
+void     mbms_service_restored (MbmsService *self, const char *bmsc_uri);
+
+gboolean mbms_service_uses_key_group (MbmsService *self, const guint8 domain[3], guint16 key_group);
+void     mbms_service_msk_updated (MbmsService *self, const guint8 domain[3], guint32 msk_id, guint32 seq_low,
+                                   guint32 seq_high);
+/* An MTK for the sessions of this service at destination protected by the MTK's key group. */
+void     mbms_service_mtk_received (MbmsService *self, const char *destination, const MgvMtk *mtk);
+
+G_END_DECLS

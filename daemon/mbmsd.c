@@ -1,0 +1,132 @@
+/* mbmsd: the UE-side MBMS security daemon (TS 33.246). Owns org.mbmsd.Mbmsd1 on the system
+ * bus (the session bus with --session-bus); SIGTERM/SIGINT deregister and exit within the
+ * configured bound, SIGHUP reads the service descriptions again. Logs go through GLib's
+ * structured logging (journald under systemd) and never carry key bytes. */
+#include "config.h"
+#include "mbms-manager.h"
+
+#include <glib-unix.h>
+#include <signal.h>
+#include <stdlib.h>
+
+typedef struct {
+  GMainLoop   *loop;
+  MbmsManager *manager;
+  int          status;
+  gboolean     stopping;
+} Daemon;
+
+static void
+on_bus_acquired (GDBusConnection *connection, const char *name, gpointer data)
+{
+  Daemon *d = data;
+
+  mbms_manager_start (d->manager, connection);
+}
+
+static void
+on_name_lost (GDBusConnection *connection, const char *name, gpointer data)
+{
+  Daemon *d = data;
+
+  g_warning ("cannot own %s on the bus (another mbmsd, or no permission in the D-Bus policy)", name);
+  d->status = 1;
+  g_main_loop_quit (d->loop);
+}
+
+static gboolean
+on_stopped (gpointer data)
+{
+  Daemon *d = data;
+
+  g_main_loop_quit (d->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_terminate (gpointer data)
+{
+  Daemon *d = data;
+
+  if (d->stopping)
+    return G_SOURCE_CONTINUE;
+  d->stopping = TRUE;
+  g_message ("stopping");
+  mbms_manager_shutdown (d->manager, on_stopped, d);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_hangup (gpointer data)
+{
+  Daemon *d = data;
+  g_autoptr(GError) error = NULL;
+
+  g_message ("reloading service descriptions");
+  if (!mbms_manager_rescan (d->manager, &error))
+    g_warning ("%s", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *config_path = NULL;
+  g_autofree char *state_dir = NULL;
+  gboolean session_bus = FALSE, verbose = FALSE, version = FALSE;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file (default: none, built-in defaults)", "FILE" },
+    { "session-bus", 0, 0, G_OPTION_ARG_NONE, &session_bus, "Use the session bus instead of the system bus", NULL },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, "State directory (overrides the configuration)", "DIR" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log the protocol trace (debug level)", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("- the MBMS security daemon");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsConfig) config = NULL;
+  Daemon d = { 0 };
+  guint owner;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("mbmsd: %s\n", error->message);
+      return 2;
+    }
+  if (version)
+    {
+      g_print ("mbmsd %s\n", MBMSD_VERSION);
+      return 0;
+    }
+  if (verbose)
+    g_log_set_debug_enabled (TRUE);
+  config = mbms_config_load (config_path, &error);
+  if (config == NULL)
+    {
+      g_printerr ("mbmsd: %s\n", error->message);
+      return 1;
+    }
+  if (state_dir != NULL)
+    {
+      g_free (config->state_dir);
+      config->state_dir = g_steal_pointer (&state_dir);
+    }
+  d.manager = mbms_manager_new (g_steal_pointer (&config), &error);
+  if (d.manager == NULL)
+    {
+      g_printerr ("mbmsd: %s\n", error->message);
+      return 1;
+    }
+  d.loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, on_terminate, &d);
+  g_unix_signal_add (SIGINT, on_terminate, &d);
+  g_unix_signal_add (SIGHUP, on_hangup, &d);
+  owner = g_bus_own_name (session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, MBMS_DBUS_NAME,
+                          G_BUS_NAME_OWNER_FLAGS_NONE, on_bus_acquired, NULL, on_name_lost, &d, NULL);
+  g_main_loop_run (d.loop);
+  g_bus_unown_name (owner);
+  g_clear_object (&d.manager);
+  g_main_loop_unref (d.loop);
+  return d.status;
+}

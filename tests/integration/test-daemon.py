@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""mbmsd as a user meets it: the real daemon on a private D-Bus, the lab network (BSF, BM-SC
+with MSK pushes and an MTK stream) on loopback, a USD in its service directory, and gdbus (a
+client we did not write) as the only way in. From the USD to "receiving" with the MSK pushed
+over UDP and MTKs on the session's destination; SIGTERM deregisters; a restart registers again
+from the persisted intent; another SIM wipes keys and registrations; hostile datagrams on the
+MIKEY port change nothing."""
+import os, re, shutil, signal, socket, subprocess, tempfile, time, unittest
+
+BUILD = os.environ["MBMS_BUILD_DIR"]
+SRC = os.environ["MBMS_SOURCE_DIR"]
+MBMSD = os.path.join(BUILD, "daemon", "mbmsd")
+LABNET = os.path.join(BUILD, "tools", "lab", "mbms-labnet")
+SERVICE = "urn:mbmsd:test:news"
+NAME, ROOT = "org.mbmsd.Mbmsd1", "/org/mbmsd/Mbmsd1"
+
+
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout=15.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Daemon(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        self.procs = []
+        self.port = free_udp_port()
+        bus = os.path.join(self.dir, "bus")
+        self.bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address",
+                                     f"--address=unix:path={bus}"], stdout=subprocess.PIPE, text=True)
+        self.env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.stdout.readline().strip())
+        with open(os.path.join(SRC, "data", "lab", "labnet.conf")) as f:
+            lab = f.read().split("[bmsc]")[0]
+        lab += (f"[bmsc]\nfqdn=127.0.0.1\nue-port={self.port}\n[bmsc-service {SERVICE}]\nkey-domain=00f110\n"
+                f"key-group=1\nstreaming=true\nmtk-to=127.0.0.2:{self.port}\nmtk-interval-ms=250\n")
+        self.write("labnet.conf", lab)
+        with open(os.path.join(self.dir, "lab.log"), "w") as lab_log:
+            self.lab = subprocess.Popen([LABNET, "--config", os.path.join(self.dir, "labnet.conf")],
+                                        stdout=subprocess.PIPE, stderr=lab_log, text=True)
+        self.uri = self.lab.stdout.readline().split()[1].rstrip("/")
+        os.makedirs(os.path.join(self.dir, "usd"))
+        self.write("usd/news.usd.xml", f'<bundleDescription><userServiceDescription serviceId="{SERVICE}">'
+                   '<name>News</name><deliveryMethod sessionDescriptionURI="news.sdp" '
+                   'protectionDescriptionURI="news.prot.xml"/></userServiceDescription></bundleDescription>')
+        self.write("usd/news.sdp", "v=0\nc=IN IP4 127.0.0.2\nm=video 5004 RTP/SAVP 96\na=rtpmap:96 H264/90000\n")
+        self.write("usd/news.prot.xml", f"<securityDescription><keyManagement><serverURI>{self.uri}</serverURI>"
+                   '</keyManagement><key keyDomainID="00f110" MSKID="00010000"/></securityDescription>')
+        self.usim = os.path.join(self.dir, "usim.conf")
+        shutil.copy(os.path.join(SRC, "data", "lab", "soft-usim.conf"), self.usim)
+        self.write("mbmsd.conf", f"[mbmsd]\nstate-directory={self.dir}/state\nservice-descriptions={self.dir}/usd\n"
+                   f"[uicc]\nsoft-usim={self.usim}\n[gba]\nbsf={self.uri}/\n[mikey]\nport={self.port}\n"
+                   "listen=127.0.0.1\n")
+
+    def tearDown(self):
+        for p in [*self.procs, self.lab, self.bus]:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        self.lab.stdout.close()
+        self.bus.stdout.close()
+        self.tmp.cleanup()
+
+    def write(self, name, text):
+        with open(os.path.join(self.dir, name), "w") as f:
+            f.write(text)
+
+    def start(self):
+        with open(os.path.join(self.dir, "mbmsd.log"), "a") as log:
+            p = subprocess.Popen([MBMSD, "--session-bus", "--verbose", "--config",
+                                  os.path.join(self.dir, "mbmsd.conf")], env=self.env, stdout=log, stderr=log)
+        self.procs.append(p)
+        wait_for(lambda: self.gdbus("introspect", "--object-path", ROOT, check=False).returncode == 0,
+                 what="mbmsd on the bus")
+        return p
+
+    def gdbus(self, verb, *args, check=True):
+        r = subprocess.run(["gdbus", verb, "--session", "--dest", NAME, *args], env=self.env, capture_output=True,
+                           text=True, timeout=20)
+        if check and r.returncode != 0:
+            raise AssertionError(f"gdbus {verb} {args}: {r.stderr}")
+        return r
+
+    def prop(self, path, iface, name):
+        r = self.gdbus("call", "--object-path", path, "--method", "org.freedesktop.DBus.Properties.Get",
+                       f"{NAME}.{iface}", name, check=False)
+        return r.stdout.strip() if r.returncode == 0 else ""
+
+    def state(self):
+        return re.sub(r"^\(<'(.*)'>,\)$", r"\1", self.prop(f"{ROOT}/Service/0", "Service", "State"))
+
+    def lab_log(self):
+        with open(os.path.join(self.dir, "lab.log")) as f:
+            return f.read()
+
+    def test_usd_to_keys_terminate_restart_sim_change(self):
+        daemon = self.start()
+        self.assertEqual(self.state(), "discovered")
+        self.assertIn(SERVICE, self.prop(f"{ROOT}/Service/0", "Service", "ServiceId"))
+        self.gdbus("call", "--object-path", f"{ROOT}/Service/0", "--method", f"{NAME}.Service.Register")
+        wait_for(lambda: self.state() == "receiving", what="keys and MTKs")
+        self.assertIn("bootstrapped", self.prop(ROOT, "Manager", "BootstrapState"))
+        self.assertIn("@bsf.lab.mbmsd.test", self.prop(ROOT, "Manager", "BootstrapTransactionId"))
+        groups = self.prop(f"{ROOT}/Service/0", "Service", "KeyGroups")
+        self.assertRegex(groups, r"\('00f110', uint16 1, uint32 65537, ")  # MSK ID 0x00010001 from the push
+        mtk = wait_for(lambda: int(re.sub(r"\D", "", self.prop(f"{ROOT}/Session/0", "Session", "CurrentMtkId")
+                                          .replace("uint16", "")) or 0), what="an MTK")
+        self.assertGreater(mtk, 0)
+        self.assertIn("verified", self.lab_log())  # the V-bit acknowledgement reached the BM-SC
+        # hostile datagrams on the MIKEY port: nothing changes, the daemon keeps going
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            for junk in (b"", b"\x01" * 3, os.urandom(200), b"\x01\x00\x15" + os.urandom(100), b"A" * 5000):
+                s.sendto(junk, ("127.0.0.1", self.port))
+        time.sleep(0.3)
+        self.assertIsNone(daemon.poll())
+        self.assertEqual(self.state(), "receiving")
+        self.assertIn("00f110", self.prop(f"{ROOT}/Service/0", "Service", "KeyGroups"))
+        # SIGTERM: deregistration with the BM-SC, a clean exit
+        daemon.send_signal(signal.SIGTERM)
+        self.assertEqual(daemon.wait(timeout=15), 0)
+        self.assertIn(f"deregistered {SERVICE}", self.lab_log())
+        # restart: registered again from the kept intent, without anyone asking
+        self.start()
+        wait_for(lambda: self.state() in ("registered", "keys-ready", "receiving"), what="restored registration")
+        self.procs[-1].send_signal(signal.SIGTERM)
+        self.procs[-1].wait(timeout=15)
+        # another SIM: every key and registration is gone
+        with open(self.usim) as f:
+            usim = f.read().replace("imsi=001010123456789", "imsi=001010987654321")
+        with open(self.usim, "w") as f:
+            f.write(usim)
+        self.start()
+        time.sleep(0.5)
+        self.assertEqual(self.state(), "discovered")
+        self.assertIn("('00f110', uint16 1, uint32 0, uint32 0, uint32 0)", self.prop(f"{ROOT}/Service/0", "Service", "KeyGroups"))
+        with open(os.path.join(self.dir, "mbmsd.log")) as f:
+            self.assertIn("a different card", f.read())
+
+    def test_unprotected_service_cannot_register(self):
+        self.write("usd/weather.usd.xml", '<bundleDescription><userServiceDescription serviceId="urn:w">'
+                   '<deliveryMethod sessionDescriptionURI="news.sdp"/></userServiceDescription></bundleDescription>')
+        self.start()
+        paths = self.prop(ROOT, "Manager", "Services")
+        self.assertIn("Service/1", paths)
+        r = self.gdbus("call", "--object-path", f"{ROOT}/Service/1", "--method", f"{NAME}.Service.Register",
+                       check=False)
+        if "urn:w" not in self.prop(f"{ROOT}/Service/1", "Service", "ServiceId"):
+            r = self.gdbus("call", "--object-path", f"{ROOT}/Service/0", "--method", f"{NAME}.Service.Register",
+                           check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("org.mbmsd.Mbmsd1.Error.NotProtected", r.stderr)
+
+    def test_add_description_and_busctl_style_introspection(self):
+        self.start()
+        bad = os.path.join(self.dir, "bad.usd.xml")
+        self.write("bad.usd.xml", "<bundleDescription><userServiceDescription/></bundleDescription>")
+        r = self.gdbus("call", "--object-path", ROOT, "--method", f"{NAME}.Manager.AddServiceDescription", bad,
+                       check=False)
+        self.assertIn("org.mbmsd.Mbmsd1.Error.InvalidDescription", r.stderr)
+        tree = self.gdbus("introspect", "--object-path", ROOT, "--recurse").stdout
+        for needle in ("interface org.mbmsd.Mbmsd1.Manager", "interface org.mbmsd.Mbmsd1.Service",
+                       "interface org.mbmsd.Mbmsd1.Session", "org.freedesktop.DBus.ObjectManager"):
+            self.assertIn(needle, tree)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
