@@ -2,6 +2,7 @@
  * debugging (decode-mikey); the daemon commands come with the D-Bus API. */
 #include "config.h"
 #include "mikey-describe.h"
+#include "mbmsctl-daemon.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -110,8 +111,15 @@ decode_mikey (int argc, char **argv)
 static void
 usage (void)
 {
-  g_printerr ("usage: mbmsctl COMMAND [OPTIONS]\n\n"
+  g_printerr ("usage: mbmsctl [--session-bus] [--json] COMMAND [ARGS]\n\n"
               "Commands:\n"
+              "  status              the daemon: version, key management, bootstrap\n"
+              "  services            every user service with its state and keys\n"
+              "  show SERVICE        one service (object path, service ID or index)\n"
+              "  register SERVICE    MBMS User Service Registration\n"
+              "  deregister SERVICE  MBMS User Service Deregistration\n"
+              "  add-usd FILE        read a User Service Description bundle\n"
+              "  monitor             print the daemon's signals as they come\n"
               "  decode-mikey FILE   decode a MIKEY message; --muk or --msk/--rand verify it\n"
               "  --version           print the version\n");
 }
@@ -120,8 +128,40 @@ int
 main (int argc, char **argv)
 {
   g_log_writer_default_set_use_stderr (TRUE); /* stdout carries results */
+  gboolean json = FALSE, session = FALSE;
+
+  /* global options before the command */
+  while (argc >= 2 && argv[1][0] == '-' && argv[1][1] == '-' && strcmp (argv[1], "--version") != 0)
+    {
+      if (strcmp (argv[1], "--json") == 0)
+        json = TRUE;
+      else if (strcmp (argv[1], "--session-bus") == 0)
+        session = TRUE;
+      else
+        break;
+      argv[1] = argv[0];
+      argv++;
+      argc--;
+    }
   if (argc >= 2 && strcmp (argv[1], "decode-mikey") == 0)
-    return decode_mikey (argc - 1, argv + 1);
+    {
+      if (json)
+        {
+          /* keep decode-mikey's own --json */
+          static char flag[] = "--json";
+          char **args = g_new0 (char *, argc + 2);
+          args[0] = argv[1];
+          args[1] = flag;
+          for (int i = 2; i < argc; i++)
+            args[i] = argv[i];
+          return decode_mikey (argc, args);
+        }
+      return decode_mikey (argc - 1, argv + 1);
+    }
+  if (argc >= 2 && strcmp (argv[1], "monitor") == 0)
+    return mbmsctl_monitor (json, session);
+  if (argc >= 2 && argv[1][0] != '-')
+    return mbmsctl_daemon_command (argv[1], argc - 2, argv + 2, json, session);
   if (argc >= 2 && strcmp (argv[1], "--version") == 0)
     {
       g_print ("mbmsctl %s\n", MBMSD_VERSION);

@@ -5,11 +5,12 @@ client we did not write) as the only way in. From the USD to "receiving" with th
 over UDP and MTKs on the session's destination; SIGTERM deregisters; a restart registers again
 from the persisted intent; another SIM wipes keys and registrations; hostile datagrams on the
 MIKEY port change nothing."""
-import os, re, shutil, signal, socket, subprocess, tempfile, time, unittest
+import json, os, re, shutil, signal, socket, subprocess, tempfile, time, unittest
 
 BUILD = os.environ["MBMS_BUILD_DIR"]
 SRC = os.environ["MBMS_SOURCE_DIR"]
 MBMSD = os.path.join(BUILD, "daemon", "mbmsd")
+MBMSCTL = os.path.join(BUILD, "tools", "mbmsctl")
 LABNET = os.path.join(BUILD, "tools", "lab", "mbms-labnet")
 SERVICE = "urn:mbmsd:test:news"
 NAME, ROOT = "org.mbmsd.Mbmsd1", "/org/mbmsd/Mbmsd1"
@@ -95,6 +96,11 @@ class Daemon(unittest.TestCase):
             raise AssertionError(f"gdbus {verb} {args}: {r.stderr}")
         return r
 
+    def mbmsctl(self, *args):
+        r = subprocess.run([MBMSCTL, "--session-bus", *args], env=self.env, capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
     def prop(self, path, iface, name):
         r = self.gdbus("call", "--object-path", path, "--method", "org.freedesktop.DBus.Properties.Get",
                        f"{NAME}.{iface}", name, check=False)
@@ -121,6 +127,15 @@ class Daemon(unittest.TestCase):
                                           .replace("uint16", "")) or 0), what="an MTK")
         self.assertGreater(mtk, 0)
         self.assertIn("verified", self.lab_log())  # the V-bit acknowledgement reached the BM-SC
+        # the same through mbmsctl --json
+        shown = json.loads(self.mbmsctl("--json", "show", SERVICE))
+        self.assertEqual(shown["state"], "receiving")
+        self.assertEqual(shown["key-groups"][0]["msk-id"], 0x00010001)
+        self.assertEqual(shown["key-groups"][0]["seq-high"], 60000)
+        self.assertGreater(shown["sessions"][0]["mtk-id"], 0)
+        status = json.loads(self.mbmsctl("--json", "status"))
+        self.assertEqual(status["bootstrap"], "bootstrapped")
+        self.assertIn("receiving", self.mbmsctl("services"))
         # hostile datagrams on the MIKEY port: nothing changes, the daemon keeps going
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             for junk in (b"", b"\x01" * 3, os.urandom(200), b"\x01\x00\x15" + os.urandom(100), b"A" * 5000):
@@ -149,6 +164,19 @@ class Daemon(unittest.TestCase):
         self.assertIn("('00f110', uint16 1, uint32 0, uint32 0, uint32 0)", self.prop(f"{ROOT}/Service/0", "Service", "KeyGroups"))
         with open(os.path.join(self.dir, "mbmsd.log")) as f:
             self.assertIn("a different card", f.read())
+
+    def test_mbmsctl_register_deregister(self):
+        self.start()
+        self.mbmsctl("register", "0")
+        wait_for(lambda: json.loads(self.mbmsctl("--json", "show", SERVICE))["state"] in ("keys-ready", "receiving"),
+                 what="keys through mbmsctl")
+        self.mbmsctl("deregister", SERVICE)
+        self.assertEqual(json.loads(self.mbmsctl("--json", "show", SERVICE))["state"], "discovered")
+        self.assertIn(f"deregistered {SERVICE}", self.lab_log())
+        r = subprocess.run([MBMSCTL, "--session-bus", "show", "urn:none"], env=self.env, capture_output=True,
+                           text=True, timeout=20)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no service", r.stderr)
 
     def test_unprotected_service_cannot_register(self):
         self.write("usd/weather.usd.xml", '<bundleDescription><userServiceDescription serviceId="urn:w">'
