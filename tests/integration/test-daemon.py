@@ -178,6 +178,41 @@ class Daemon(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("no service", r.stderr)
 
+    def test_unprivileged_caller_denied(self):
+        """Reading state is open to everyone; changing it needs root, mbmsd's user or the control group."""
+        if os.getuid() != 0 or shutil.which("setpriv") is None:
+            self.skipTest("needs root to act as an unprivileged user")
+        # a bus that lets another user connect, reachable by that user
+        conf = os.path.join(self.dir, "open-bus.conf")
+        self.write("open-bus.conf", '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN" '
+                   '"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd"><busconfig><type>session</type>'
+                   f'<listen>unix:path={self.dir}/open-bus</listen>'
+                   '<policy context="default"><allow user="*"/><allow own="*"/>'
+                   '<allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/></policy></busconfig>')
+        os.chmod(self.dir, 0o755)
+        self.bus.terminate()
+        self.bus.wait(timeout=10)
+        self.bus.stdout.close()
+        self.bus = subprocess.Popen(["dbus-daemon", "--nofork", "--print-address", f"--config-file={conf}"],
+                                    stdout=subprocess.PIPE, text=True)
+        self.env["DBUS_SESSION_BUS_ADDRESS"] = self.bus.stdout.readline().strip()
+        os.chmod(os.path.join(self.dir, "open-bus"), 0o777)
+        self.start()
+        nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+        read = subprocess.run(nobody + [MBMSCTL, "--session-bus", "--json", "show", SERVICE], env=self.env,
+                              capture_output=True, text=True, timeout=20)
+        self.assertEqual(read.returncode, 0, read.stderr)
+        self.assertEqual(json.loads(read.stdout)["state"], "discovered")
+        change = subprocess.run(nobody + [MBMSCTL, "--session-bus", "register", SERVICE], env=self.env,
+                                capture_output=True, text=True, timeout=20)
+        self.assertEqual(change.returncode, 1)
+        self.assertIn("Only members of group", change.stderr)
+        r = subprocess.run(nobody + ["gdbus", "call", "--session", "--dest", NAME, "--object-path",
+                                     f"{ROOT}/Service/0", "--method", f"{NAME}.Service.Register"],
+                           env=self.env, capture_output=True, text=True, timeout=20)
+        self.assertIn("org.mbmsd.Mbmsd1.Error.AccessDenied", r.stderr)
+        self.assertEqual(self.state(), "discovered")
+
     def test_unprotected_service_cannot_register(self):
         self.write("usd/weather.usd.xml", '<bundleDescription><userServiceDescription serviceId="urn:w">'
                    '<deliveryMethod sessionDescriptionURI="news.sdp"/></userServiceDescription></bundleDescription>')
