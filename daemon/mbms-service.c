@@ -393,6 +393,9 @@ mbms_service_msk_updated (MbmsService *self, const guint8 domain[3], guint32 msk
 void
 mbms_service_mtk_received (MbmsService *self, const char *destination, const MgvMtk *mtk)
 {
+  /* SEQl moved with the MTK (6.5.4): show it */
+  if (mbms_service_uses_key_group (self, mtk->domain, MGV_MSK_KEY_GROUP (mtk->msk_id)))
+    update_key_groups (self);
   for (guint i = 0; i < self->sessions->len; i++)
     {
       MbmsDBusSession *s = mbms_dbus_object_get_session (MBMS_DBUS_OBJECT (g_ptr_array_index (self->sessions, i)));

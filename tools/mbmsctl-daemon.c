@@ -183,12 +183,15 @@ mbmsctl_daemon_command (const char *command, int argc, char **argv, gboolean jso
                                   g_strv_length ((char **) mbms_dbus_manager_get_services (m)));
         }
       else
-        g_string_append_printf (out, "mbmsd %s, key management in the %s\nbootstrap %s%s%s\nservices  %u\n",
-                                mbms_dbus_manager_get_version (m), mbms_dbus_manager_get_key_management (m),
+        {
+          g_autofree char *mode = g_ascii_strup (mbms_dbus_manager_get_key_management (m), -1);
+          g_string_append_printf (out, "mbmsd %s, key management in the %s\nbootstrap %s%s%s\nservices  %u\n",
+                                mbms_dbus_manager_get_version (m), mode,
                                 mbms_dbus_manager_get_bootstrap_state (m),
                                 *mbms_dbus_manager_get_bootstrap_transaction_id (m) ? ", B-TID " : "",
                                 mbms_dbus_manager_get_bootstrap_transaction_id (m),
                                 g_strv_length ((char **) mbms_dbus_manager_get_services (m)));
+        }
     }
   else if (g_strcmp0 (command, "services") == 0 || g_strcmp0 (command, "show") == 0)
     {

@@ -42,6 +42,8 @@ class Daemon(unittest.TestCase):
         self.bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address",
                                      f"--address=unix:path={bus}"], stdout=subprocess.PIPE, text=True)
         self.env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.stdout.readline().strip())
+        # gdbus would print GLib's debug lines on stdout; mbmsd gets --verbose instead
+        self.env.pop("G_MESSAGES_DEBUG", None)
         with open(os.path.join(SRC, "data", "lab", "labnet.conf")) as f:
             lab = f.read().split("[bmsc]")[0]
         lab += (f"[bmsc]\nfqdn=127.0.0.1\nue-port={self.port}\n[bmsc-service {SERVICE}]\nkey-domain=00f110\n"

@@ -52,6 +52,7 @@ class SystemFiles(unittest.TestCase):
                 address = bus.stdout.readline().strip()
                 self.assertTrue(address.startswith("unix:"), bus.stderr.read() if bus.poll() is not None else "")
                 env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address)
+                env.pop("G_MESSAGES_DEBUG", None)
                 r = subprocess.run(["gdbus", "call", "--session", "--dest", "org.freedesktop.DBus", "--object-path",
                                     "/org/freedesktop/DBus", "--method", "org.freedesktop.DBus.RequestName",
                                     "org.mbmsd.Mbmsd1", "0"], env=env, capture_output=True, text=True, timeout=20)
