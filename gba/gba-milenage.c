@@ -94,7 +94,11 @@ gba_milenage_f1 (const guint8 k[16], const guint8 opc[16], const guint8 rand[16]
     memcpy (mac_a, out1, 8);
   if (mac_s != NULL)
     memcpy (mac_s, out1 + 8, 8);
+  /* in1, rot and x carry OPc and TEMP masks: wipe them with TEMP itself */
   gba_wipe (temp, sizeof temp);
+  gba_wipe (in1, sizeof in1);
+  gba_wipe (rot, sizeof rot);
+  gba_wipe (x, sizeof x);
   gba_wipe (out1, sizeof out1);
 }
 
@@ -153,6 +157,7 @@ gba_milenage_autn (const guint8 k[16], const guint8 opc[16], const guint8 rand[1
   memcpy (autn + 6, amf, 2);
   memcpy (autn + 8, mac_a, 8);
   gba_wipe (ak, sizeof ak);
+  gba_wipe (mac_a, sizeof mac_a);
 }
 
 gboolean
@@ -169,6 +174,7 @@ gba_milenage_check_auts (const guint8 k[16], const guint8 opc[16], const guint8 
   gba_milenage_f1 (k, opc, rand, sqn_ms, AMF_RESYNC, NULL, mac_s);
   ok = CRYPTO_memcmp (mac_s, auts + 6, 8) == 0;
   gba_wipe (ak_star, sizeof ak_star);
+  gba_wipe (mac_s, sizeof mac_s);
   return ok;
 }
 
