@@ -56,6 +56,17 @@ save_state (GbaUiccSoft *self, guint64 sqn_ms, const guint64 *seq, GError **erro
 }
 
 static gboolean
+state_corrupt (GbaUiccSoft *self, const char *field, GError **error)
+{
+  g_set_error (error, GBA_ERROR, GBA_ERROR_STORAGE,
+               "USIM: SQN state %s is corrupt (%s); refusing to guess (remove it to start from SQN 0)",
+               self->sqn_path, field);
+  return FALSE;
+}
+
+/* A corrupt state file is an error, never a silent reset: a reset would let the network's
+ * old vectors be answered again. */
+static gboolean
 load_state (GbaUiccSoft *self, GError **error)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
@@ -63,6 +74,7 @@ load_state (GbaUiccSoft *self, GError **error)
   g_auto(GStrv) parts = NULL;
   g_autofree char *seq = NULL;
   g_autofree char *sqn_ms = NULL;
+  g_autofree char *version = NULL;
 
   if (self->sqn_path == NULL)
     return TRUE;
@@ -74,22 +86,20 @@ load_state (GbaUiccSoft *self, GError **error)
                    local->message);
       return FALSE;
     }
+  version = g_key_file_get_string (kf, SOFT_STATE_GROUP, "version", NULL);
   seq = g_key_file_get_string (kf, SOFT_STATE_GROUP, "seq", NULL);
   sqn_ms = g_key_file_get_string (kf, SOFT_STATE_GROUP, "sqn-ms", NULL);
   parts = seq != NULL ? g_strsplit (seq, ";", -1) : NULL;
-  if (g_key_file_get_integer (kf, SOFT_STATE_GROUP, "version", NULL) != SOFT_STATE_VERSION || parts == NULL
-      || g_strv_length (parts) != SOFT_IND_COUNT
-      || sqn_ms == NULL || !g_ascii_string_to_unsigned (sqn_ms, 10, 0, SOFT_SQN_MAX, &self->sqn_ms, NULL))
-    goto corrupt;
+  if (version == NULL || g_strcmp0 (g_strstrip (version), G_STRINGIFY (SOFT_STATE_VERSION)) != 0)
+    return state_corrupt (self, "version is not " G_STRINGIFY (SOFT_STATE_VERSION), error);
+  if (sqn_ms == NULL || !g_ascii_string_to_unsigned (sqn_ms, 10, 0, SOFT_SQN_MAX, &self->sqn_ms, NULL))
+    return state_corrupt (self, "sqn-ms is not a 48-bit number", error);
+  if (parts == NULL || g_strv_length (parts) != SOFT_IND_COUNT)
+    return state_corrupt (self, "seq does not hold 32 values", error);
   for (guint i = 0; i < SOFT_IND_COUNT; i++)
     if (!g_ascii_string_to_unsigned (parts[i], 10, 0, SOFT_SQN_MAX >> SOFT_IND_BITS, &self->seq[i], NULL))
-      goto corrupt;
+      return state_corrupt (self, "seq holds a value that is not a 43-bit number", error);
   return TRUE;
-
-corrupt:
-  g_set_error (error, GBA_ERROR, GBA_ERROR_STORAGE,
-               "USIM: SQN state %s is corrupt; refusing to guess (remove it to start from SQN 0)", self->sqn_path);
-  return FALSE;
 }
 
 /* TS 33.102 C.2.2: is SQN fresh for the stored array? */
@@ -103,6 +113,41 @@ sqn_acceptable (GbaUiccSoft *self, guint64 sqn)
   return seq > self->seq[ind] && (seq <= seq_ms || seq - seq_ms <= SOFT_DELTA);
 }
 
+/* AUTS = (SQN_MS XOR AK*) || MAC-S, MAC-S = f1* over SQN_MS with AMF* = 0000 (TS 33.102
+ * 6.3.3; SQN_MS is the highest SQN this USIM accepted, Annex C). Called with the lock held. */
+static void
+build_auts (GbaUiccSoft *self, const guint8 rand[16], const guint8 ak_star[6], guint8 auts[GBA_AKA_AUTS_LEN])
+{
+  static const guint8 amf_resync[GBA_AKA_AMF_LEN] = { 0, 0 };
+  guint8 sqn_ms[GBA_AKA_SQN_LEN], mac_s[8];
+
+  gba_sqn_from_u64 (self->sqn_ms, sqn_ms);
+  gba_milenage_f1 (self->k, self->opc, rand, sqn_ms, amf_resync, NULL, mac_s);
+  for (int i = 0; i < GBA_AKA_SQN_LEN; i++)
+    auts[i] = sqn_ms[i] ^ ak_star[i];
+  memcpy (auts + GBA_AKA_SQN_LEN, mac_s, sizeof mac_s);
+  gba_wipe (sqn_ms, sizeof sqn_ms);
+  gba_wipe (mac_s, sizeof mac_s);
+}
+
+/* Accept SQN: store it durably first, then in memory, so a crash between the two can never
+ * let the same challenge be answered twice. Called with the lock held. */
+static gboolean
+accept_sqn (GbaUiccSoft *self, guint64 sqn, GError **error)
+{
+  guint64 seq[SOFT_IND_COUNT];
+  guint64 new_ms = MAX (self->sqn_ms, sqn);
+
+  memcpy (seq, self->seq, sizeof seq);
+  seq[sqn & (SOFT_IND_COUNT - 1)] = sqn >> SOFT_IND_BITS;
+  if (!save_state (self, new_ms, seq, error))
+    return FALSE;
+  memcpy (self->seq, seq, sizeof seq);
+  self->sqn_ms = new_ms;
+  return TRUE;
+}
+
+/* TS 33.102 6.3.3: MAC-A first (with the AMF the network sent), then SQN freshness. */
 static GbaAkaResult *
 soft_authenticate (GbaUicc *uicc, const guint8 rand[16], const guint8 autn[16], GCancellable *cancellable,
                    GError **error)
@@ -110,58 +155,41 @@ soft_authenticate (GbaUicc *uicc, const guint8 rand[16], const guint8 autn[16], 
   GbaUiccSoft *self = GBA_UICC_SOFT (uicc);
   g_autoptr(GbaAkaResult) result = g_new0 (GbaAkaResult, 1);
   g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&self->lock);
-  guint8 res[8], ck[16], ik[16], ak[6], ak_star[6], sqn[6], xmac[8], mac_s[8];
-  static const guint8 amf_resync[2] = { 0, 0 };
+  guint8 res[8], ck[16], ik[16], ak[6], ak_star[6], sqn[6], xmac[8];
   guint64 sqn_value;
 
   gba_milenage_f2345 (self->k, self->opc, rand, res, ck, ik, ak, ak_star);
-  for (int i = 0; i < 6; i++)
+  for (int i = 0; i < GBA_AKA_SQN_LEN; i++)
     sqn[i] = autn[i] ^ ak[i];
-  /* AUTN = SQN ^ AK || AMF || MAC-A: check MAC-A with the AMF the network used */
-  gba_milenage_f1 (self->k, self->opc, rand, sqn, autn + 6, xmac, NULL);
-  if (CRYPTO_memcmp (xmac, autn + 8, 8) != 0)
+  gba_milenage_f1 (self->k, self->opc, rand, sqn, autn + GBA_AKA_SQN_LEN, xmac, NULL);
+  sqn_value = gba_sqn_to_u64 (sqn);
+  if (CRYPTO_memcmp (xmac, autn + GBA_AKA_SQN_LEN + GBA_AKA_AMF_LEN, sizeof xmac) != 0)
     {
       result->status = GBA_AKA_MAC_FAILURE;
       g_debug ("USIM: AUTN MAC failure");
-      goto out;
     }
-  sqn_value = gba_sqn_to_u64 (sqn);
-  if (!sqn_acceptable (self, sqn_value))
+  else if (!sqn_acceptable (self, sqn_value))
     {
-      guint8 sqn_ms[6];
-
-      /* AUTS = (SQN_MS XOR AK*) || MAC-S over SQN_MS with AMF* = 0000 (TS 33.102 6.3.3) */
-      gba_sqn_from_u64 (self->sqn_ms, sqn_ms);
-      gba_milenage_f1 (self->k, self->opc, rand, sqn_ms, amf_resync, NULL, mac_s);
-      for (int i = 0; i < 6; i++)
-        result->auts[i] = sqn_ms[i] ^ ak_star[i];
-      memcpy (result->auts + 6, mac_s, 8);
+      build_auts (self, rand, ak_star, result->auts);
       result->status = GBA_AKA_SYNC_FAILURE;
       g_debug ("USIM: SQN out of range, answering AUTS");
-      goto out;
     }
-  {
-    guint64 seq[SOFT_IND_COUNT];
-    guint64 new_ms = MAX (self->sqn_ms, sqn_value);
-
-    memcpy (seq, self->seq, sizeof seq);
-    seq[sqn_value & (SOFT_IND_COUNT - 1)] = sqn_value >> SOFT_IND_BITS;
-    if (!save_state (self, new_ms, seq, error))
-      return NULL; /* no RES without a durable SQN */
-    memcpy (self->seq, seq, sizeof seq);
-    self->sqn_ms = new_ms;
-  }
-  result->status = GBA_AKA_OK;
-  result->res = gba_secret_new (res, sizeof res);
-  result->ck = gba_secret_new (ck, sizeof ck);
-  result->ik = gba_secret_new (ik, sizeof ik);
-
-out:
+  else if (!accept_sqn (self, sqn_value, error))
+    g_clear_pointer (&result, gba_aka_result_free); /* no RES without a durable SQN */
+  else
+    {
+      result->status = GBA_AKA_OK;
+      result->res = gba_secret_new (res, sizeof res);
+      result->ck = gba_secret_new (ck, sizeof ck);
+      result->ik = gba_secret_new (ik, sizeof ik);
+    }
   gba_wipe (res, sizeof res);
   gba_wipe (ck, sizeof ck);
   gba_wipe (ik, sizeof ik);
   gba_wipe (ak, sizeof ak);
   gba_wipe (ak_star, sizeof ak_star);
+  gba_wipe (sqn, sizeof sqn);
+  gba_wipe (xmac, sizeof xmac);
   return g_steal_pointer (&result);
 }
 
@@ -265,6 +293,23 @@ key_file_hex (GKeyFile *kf, const char *group, const char *key, guint8 *out, gsi
   return ok;
 }
 
+/* mnc-length: 2 or 3, the MNC length EF_AD gives a real card (TS 31.102 4.2.18); absent
+ * means 2, as before. */
+static gboolean
+key_file_mnc_len (GKeyFile *kf, const char *group, guint *mnc_len, GError **error)
+{
+  g_autofree char *text = g_key_file_get_string (kf, group, "mnc-length", NULL);
+  guint64 value = 2;
+
+  if (text != NULL && !g_ascii_string_to_unsigned (g_strstrip (text), 10, 2, 3, &value, NULL))
+    {
+      g_set_error (error, GBA_ERROR, GBA_ERROR_PARSE, "USIM [%s] mnc-length: \"%s\" is not 2 or 3", group, text);
+      return FALSE;
+    }
+  *mnc_len = (guint) value;
+  return TRUE;
+}
+
 GbaUicc *
 gba_uicc_soft_new_from_key_file (GKeyFile *kf, const char *group, const char *default_sqn_path, GError **error)
 {
@@ -283,8 +328,8 @@ gba_uicc_soft_new_from_key_file (GKeyFile *kf, const char *group, const char *de
     }
   p.imsi = g_strstrip (imsi);
   p.iccid = iccid != NULL ? g_strstrip (iccid) : NULL;
-  p.mnc_len = g_key_file_has_key (kf, group, "mnc-length", NULL)
-                ? (guint) g_key_file_get_integer (kf, group, "mnc-length", NULL) : 2;
+  if (!key_file_mnc_len (kf, group, &p.mnc_len, error))
+    return NULL;
   p.sqn_path = sqn_file != NULL ? sqn_file : default_sqn_path;
   if (has_op == has_opc)
     {

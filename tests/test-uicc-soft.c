@@ -170,16 +170,58 @@ test_sqn_persisted (Fx *fx, gconstpointer d)
 }
 
 static void
-test_corrupt_state_refused (Fx *fx, gconstpointer d)
+assert_state_refused (Fx *fx, const char *contents, const char *fragment)
 {
   GbaUiccSoftParams p = { .imsi = "001010123456789", .mnc_len = 2, .sqn_path = fx->sqn_path };
   g_autoptr(GError) error = NULL;
+  g_autofree char *after = NULL;
   GbaUicc *uicc;
 
-  g_assert_true (g_file_set_contents (fx->sqn_path, "[usim-state]\nversion=1\nsqn-ms=12\nseq=1;2\n", -1, NULL));
+  g_assert_true (g_file_set_contents (fx->sqn_path, contents, -1, NULL));
   uicc = gba_uicc_soft_new (&p, &error);
   g_assert_null (uicc);
   g_assert_error (error, GBA_ERROR, GBA_ERROR_STORAGE);
+  if (strstr (error->message, fragment) == NULL)
+    g_error ("\"%s\" does not mention \"%s\"", error->message, fragment);
+  /* never reset: the file is left for a person to look at */
+  g_assert_true (g_file_get_contents (fx->sqn_path, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, contents);
+}
+
+static void
+test_corrupt_state_refused (Fx *fx, gconstpointer d)
+{
+  assert_state_refused (fx, "[usim-state]\nversion=1\nsqn-ms=12\nseq=1;2\n", "seq does not hold 32 values");
+  assert_state_refused (fx, "[usim-state]\nversion=2\nsqn-ms=12\nseq=1;2\n", "version");
+  assert_state_refused (fx, "[usim-state]\nversion=1\nsqn-ms=-1\nseq=1;2\n", "sqn-ms");
+  assert_state_refused (fx, "", "version");
+  assert_state_refused (fx, "not a key file\n", "unreadable");
+}
+
+/* TS 33.102 6.3.3 with persistence: if the SQN cannot be stored, no RES leaves the card and
+ * the in-memory state does not move either. */
+static void
+test_unwritable_state_no_res (Fx *fx, gconstpointer d)
+{
+  g_autofree char *sub = g_build_filename (fx->dir, "sub", NULL);
+  guint8 rand[16], autn[16];
+  g_autoptr(GError) error = NULL;
+  GbaAkaResult *r;
+
+  g_assert_cmpint (g_mkdir (sub, 0700), ==, 0);
+  g_free (fx->sqn_path);
+  fx->sqn_path = g_build_filename (sub, "usim.sqn", NULL);
+  g_clear_object (&fx->uicc);
+  fx->uicc = new_usim (fx);
+  /* the state's folder becomes a plain file: every write now fails, even for root */
+  g_assert_cmpint (g_rmdir (sub), ==, 0);
+  g_assert_true (g_file_set_contents (sub, "", 0, NULL));
+  challenge (fx, 32, fx->k, rand, autn);
+  r = gba_uicc_authenticate (fx->uicc, rand, autn, NULL, &error);
+  g_assert_null (r);
+  g_assert_error (error, GBA_ERROR, GBA_ERROR_STORAGE);
+  g_assert_cmpuint (gba_uicc_soft_get_sqn_ms (GBA_UICC_SOFT (fx->uicc)), ==, 0);
+  g_assert_cmpint (g_unlink (sub), ==, 0);
 }
 
 static void
@@ -311,6 +353,29 @@ test_key_file (void)
                          "k: expected 32 hex digits");
   assert_key_file_error ("[usim]\nimsi=001010123456789\nk=" K_SET1 "\nopc=" OPC_SET1 "\n", "amf: missing");
   assert_key_file_error ("[usim]\nimsi=0010\nk=" K_SET1 "\nopc=" OPC_SET1 "\namf=8000\n", "IMSI");
+  assert_key_file_error ("[usim]\nimsi=001010123456789\nmnc-length=two\nk=" K_SET1 "\nopc=" OPC_SET1
+                         "\namf=8000\n", "mnc-length");
+  assert_key_file_error ("[usim]\nimsi=001010123456789\nmnc-length=4\nk=" K_SET1 "\nopc=" OPC_SET1
+                         "\namf=8000\n", "mnc-length");
+}
+
+/* mnc-length=3 from the key file reaches the IMPI (TS 23.003 13.3) */
+static void
+test_key_file_mnc3 (void)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GbaUicc) uicc = NULL;
+  g_autoptr(GbaUiccIdentity) id = NULL;
+
+  g_assert_true (g_key_file_load_from_data (kf, "[usim]\nimsi=310150123456789\nmnc-length=3\nk=" K_SET1
+                                                "\nopc=" OPC_SET1 "\namf=8000\n", -1, G_KEY_FILE_NONE, NULL));
+  uicc = gba_uicc_soft_new_from_key_file (kf, "usim", NULL, &error);
+  g_assert_no_error (error);
+  id = gba_uicc_read_identity (uicc, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (id->mnc_len, ==, 3);
+  g_assert_cmpstr (id->impi, ==, "310150123456789@ims.mnc150.mcc310.3gppnetwork.org");
 }
 
 int
@@ -325,11 +390,13 @@ main (int argc, char **argv)
   ADD ("wrong-k-mac-failure-state-unchanged", test_wrong_k_mac_failure);
   ADD ("sqn-persisted-0600", test_sqn_persisted);
   ADD ("corrupt-state-refused", test_corrupt_state_refused);
+  ADD ("unwritable-state-no-res", test_unwritable_state_no_res);
   ADD ("async-authenticate", test_async_authenticate);
   ADD ("identity-and-impi", test_identity);
   ADD ("gba-u-and-mbms-context-not-supported", test_gba_u_and_mbms_not_supported);
 #undef ADD
   g_test_add_func ("/gba/usim-soft/names-from-imsi-ts23003", test_names_from_imsi);
   g_test_add_func ("/gba/usim-soft/key-file", test_key_file);
+  g_test_add_func ("/gba/usim-soft/key-file-mnc-length-3", test_key_file_mnc3);
   return g_test_run ();
 }
