@@ -78,9 +78,13 @@ void
 gba_uicc_authenticate_async (GbaUicc *self, const guint8 rand[16], const guint8 autn[16], GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  AuthData *data = g_new0 (AuthData, 1);
+  g_autoptr(GTask) task = NULL;
+  AuthData *data;
 
+  g_return_if_fail (GBA_IS_UICC (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  /* the caller's buffers may be gone before the worker runs: copy them */
+  data = g_new0 (AuthData, 1);
   memcpy (data->rand, rand, GBA_AKA_RAND_LEN);
   memcpy (data->autn, autn, GBA_AKA_AUTN_LEN);
   g_task_set_task_data (task, data, (GDestroyNotify) auth_data_free);
@@ -197,7 +201,11 @@ gba_bsf_host_from_imsi (const char *imsi, guint mnc_len, GError **error)
 
   if (!check_imsi (imsi, mnc_len, error))
     return NULL;
-  /* TS 23.003 16.2: bsf.mnc<MNC>.mcc<MCC>.pub.3gppnetwork.org */
+  /* TS 23.003 16.2: bsf.mnc<MNC>.mcc<MCC>.pub.3gppnetwork.org, MNC padded to 3 digits. We had
+   * no copy of clause 16 itself; the form matches the sibling ANDSF-SN rule of TS 23.003
+   * ("andsf.mnc<MNC>.mcc<MCC>.pub.3gppnetwork.org", MNC 3 digits, tech-invite.com
+   * tinv-3gpp-23-003_y.html) and deployed GBA clients (AOSP-derived IMS stacks build
+   * "bsf.mnc%03d.mcc<MCC>.pub.3gppnetwork.org"; Symbian's GBA client has the same labels). */
   labels = mnc_mcc_labels (imsi, mnc_len);
   return g_strdup_printf ("bsf.%s.pub.3gppnetwork.org", labels);
 }
