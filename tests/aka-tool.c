@@ -58,9 +58,14 @@ main (int argc, char **argv)
       memcpy (p.k, k, 16);
       memcpy (p.opc, opc, 16);
       usim = gba_uicc_soft_new (&p, &error);
+      if (usim == NULL)
+        return fprintf (stderr, "aka-tool: %s\n", error->message), 1;
       /* bring the USIM to SQN_MS with one accepted challenge, then replay SQN_AUTN */
       gba_milenage_autn (k, opc, rand, sqn_ms, amf0, autn);
-      gba_aka_result_free (gba_uicc_authenticate (usim, rand, autn, NULL, &error));
+      r = gba_uicc_authenticate (usim, rand, autn, NULL, &error);
+      if (r == NULL || r->status != GBA_AKA_OK)
+        return fprintf (stderr, "aka-tool: the USIM refused SQN_MS\n"), 1;
+      g_clear_pointer (&r, gba_aka_result_free);
       gba_milenage_autn (k, opc, rand, sqn, amf0, autn);
       r = gba_uicc_authenticate (usim, rand, autn, NULL, &error);
       if (r == NULL || r->status != GBA_AKA_SYNC_FAILURE)
