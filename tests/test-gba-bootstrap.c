@@ -27,13 +27,16 @@ typedef struct {
 /* Every log line of the process, whatever its level, for the current test (the writer can be
  * set only once per process). */
 static GPtrArray *captured_log;
+static GMutex captured_lock; /* the USIM logs from its worker thread */
 
 static GLogWriterOutput
 capture_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
 {
+  g_mutex_lock (&captured_lock);
   for (gsize i = 0; i < n_fields && captured_log != NULL; i++)
     if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
       g_ptr_array_add (captured_log, g_strdup (fields[i].value));
+  g_mutex_unlock (&captured_lock);
   if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
     return g_log_writer_default (level, fields, n_fields, NULL);
   return G_LOG_WRITER_HANDLED;
@@ -64,7 +67,9 @@ fixture_set_up (Fixture *fx, gconstpointer data)
   GSList *uris;
 
   fx->log = g_ptr_array_new_with_free_func (g_free);
+  g_mutex_lock (&captured_lock);
   captured_log = fx->log;
+  g_mutex_unlock (&captured_lock);
   fx->tmpdir = test_tmpdir_new ();
   g_key_file_set_string (kf, "bsf", "host", "bsf.lab.mbmsd.test");
   g_key_file_set_string (kf, "subscriber " IMPI, "k", K_SET1);
@@ -92,7 +97,9 @@ fixture_tear_down (Fixture *fx, gconstpointer data)
   test_tmpdir_remove (fx->tmpdir);
   g_free (fx->tmpdir);
   g_clear_pointer (&fx->clock, g_date_time_unref);
+  g_mutex_lock (&captured_lock);
   captured_log = NULL;
+  g_mutex_unlock (&captured_lock);
   g_ptr_array_unref (fx->log);
 }
 

@@ -69,6 +69,7 @@ struct _LabBmsc {
   GSource       *ack_source;
   GPtrArray     *pending;   /* PendingAck */
   GPtrArray     *streams;   /* MtkStream */
+  GHashTable    *delayed;   /* timeout ID -> held SoupServerMessage */
   guint          requests, pushes, acks, mtk_messages;
 };
 
@@ -135,6 +136,7 @@ lab_bmsc_new (LabBsf *bsf, const char *fqdn)
   b->nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   b->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_free);
   b->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) stream_free);
+  b->delayed = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   b->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
   g_socket_bind (b->socket, any, FALSE, NULL);
   g_socket_set_blocking (b->socket, FALSE);
@@ -150,6 +152,15 @@ lab_bmsc_free (LabBmsc *b)
   if (b == NULL)
     return;
   g_ptr_array_unref (b->streams);
+  {
+    /* answers still held must not fire after the BM-SC is gone */
+    GHashTableIter it;
+    gpointer id;
+    g_hash_table_iter_init (&it, b->delayed);
+    while (g_hash_table_iter_next (&it, &id, NULL))
+      g_source_remove (GPOINTER_TO_UINT (id));
+    g_hash_table_unref (b->delayed);
+  }
   g_source_destroy (b->ack_source);
   g_source_unref (b->ack_source);
   g_object_unref (b->socket);
@@ -598,11 +609,20 @@ respond (LabBmsc *b, SoupServerMessage *msg, const char *type, GbaDigestAuthoriz
     push_msk (b, ue, g_ptr_array_index (a->groups, i), peer);
 }
 
+typedef struct {
+  LabBmsc *bmsc;
+  guint    id;
+} Delayed;
+
 static gboolean
-unpause (gpointer msg)
+unpause (gpointer data)
 {
-  soup_server_message_unpause (msg);
-  g_object_unref (msg);
+  Delayed *d = data;
+  SoupServerMessage *msg = g_hash_table_lookup (d->bmsc->delayed, GUINT_TO_POINTER (d->id));
+
+  if (msg != NULL)
+    soup_server_message_unpause (msg);
+  g_hash_table_remove (d->bmsc->delayed, GUINT_TO_POINTER (d->id));
   return G_SOURCE_REMOVE;
 }
 
@@ -676,8 +696,11 @@ on_keymanagement (SoupServer *server, SoupServerMessage *msg, const char *path, 
   handle (b, msg, query);
   if (b->faults.delay_ms > 0)
     {
+      Delayed *d = g_new0 (Delayed, 1);
+      d->bmsc = b;
       soup_server_message_pause (msg);
-      g_timeout_add (b->faults.delay_ms, unpause, g_object_ref (msg));
+      d->id = g_timeout_add_full (G_PRIORITY_DEFAULT, b->faults.delay_ms, unpause, d, g_free);
+      g_hash_table_insert (b->delayed, GUINT_TO_POINTER (d->id), g_object_ref (msg));
     }
 }
 

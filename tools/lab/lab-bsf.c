@@ -36,6 +36,7 @@ struct _LabBsf {
   GHashTable  *subscribers; /* IMPI -> Subscriber */
   GHashTable  *challenges;  /* nonce -> Challenge */
   GHashTable  *sessions;    /* B-TID -> Session */
+  GHashTable  *delayed;     /* timeout ID -> held SoupServerMessage */
   LabBsfFaults faults;
 };
 
@@ -126,6 +127,7 @@ lab_bsf_new_from_key_file (GKeyFile *kf, GError **error)
   bsf->subscribers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) subscriber_free);
   bsf->challenges = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) challenge_free);
   bsf->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) session_free);
+  bsf->delayed = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
 
   for (guint i = 0; groups[i] != NULL; i++)
     {
@@ -151,6 +153,16 @@ lab_bsf_free (LabBsf *bsf)
   g_clear_pointer (&bsf->subscribers, g_hash_table_unref);
   g_clear_pointer (&bsf->challenges, g_hash_table_unref);
   g_clear_pointer (&bsf->sessions, g_hash_table_unref);
+  if (bsf->delayed != NULL)
+    {
+      /* answers still held must not fire after the BSF is gone */
+      GHashTableIter it;
+      gpointer id;
+      g_hash_table_iter_init (&it, bsf->delayed);
+      while (g_hash_table_iter_next (&it, &id, NULL))
+        g_source_remove (GPOINTER_TO_UINT (id));
+      g_hash_table_unref (bsf->delayed);
+    }
   g_free (bsf);
 }
 
@@ -353,13 +365,20 @@ handle_ub (LabBsf *bsf, SoupServerMessage *msg)
     answer_response (bsf, msg, auth);
 }
 
+typedef struct {
+  LabBsf *bsf;
+  guint   id;
+} Delayed;
+
 static gboolean
 unpause_delayed (gpointer user_data)
 {
-  SoupServerMessage *msg = user_data;
+  Delayed *d = user_data;
+  SoupServerMessage *msg = g_hash_table_lookup (d->bsf->delayed, GUINT_TO_POINTER (d->id));
 
-  soup_server_message_unpause (msg);
-  g_object_unref (msg);
+  if (msg != NULL)
+    soup_server_message_unpause (msg);
+  g_hash_table_remove (d->bsf->delayed, GUINT_TO_POINTER (d->id));
   return G_SOURCE_REMOVE;
 }
 
@@ -371,8 +390,11 @@ on_ub (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable 
   handle_ub (bsf, msg);
   if (bsf->faults.delay_ms > 0)
     {
+      Delayed *d = g_new0 (Delayed, 1);
+      d->bsf = bsf;
       soup_server_message_pause (msg);
-      g_timeout_add (bsf->faults.delay_ms, unpause_delayed, g_object_ref (msg));
+      d->id = g_timeout_add_full (G_PRIORITY_DEFAULT, bsf->faults.delay_ms, unpause_delayed, d, g_free);
+      g_hash_table_insert (bsf->delayed, GUINT_TO_POINTER (d->id), g_object_ref (msg));
     }
 }
 
