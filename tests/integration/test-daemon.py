@@ -236,6 +236,17 @@ class Daemon(unittest.TestCase):
         r = self.gdbus("call", "--object-path", ROOT, "--method", f"{NAME}.Manager.AddServiceDescription", bad,
                        check=False)
         self.assertIn("org.mbmsd.Mbmsd1.Error.InvalidDescription", r.stderr)
+        if shutil.which("busctl") is not None:
+            # busctl, as a developer uses it, on the same bus
+            address = self.env["DBUS_SESSION_BUS_ADDRESS"]
+            t = subprocess.run(["busctl", f"--address={address}", "tree", NAME], env=self.env, capture_output=True,
+                               text=True, timeout=20)
+            self.assertEqual(t.returncode, 0, t.stderr)
+            self.assertIn(f"{ROOT}/Service/0", t.stdout)
+            self.assertIn(f"{ROOT}/Session/0", t.stdout)
+            g = subprocess.run(["busctl", f"--address={address}", "get-property", NAME, f"{ROOT}/Service/0",
+                                f"{NAME}.Service", "State"], env=self.env, capture_output=True, text=True, timeout=20)
+            self.assertEqual(g.stdout.strip(), 's "discovered"', g.stderr)
         tree = self.gdbus("introspect", "--object-path", ROOT, "--recurse").stdout
         for needle in ("interface org.mbmsd.Mbmsd1.Manager", "interface org.mbmsd.Mbmsd1.Service",
                        "interface org.mbmsd.Mbmsd1.Session", "org.freedesktop.DBus.ObjectManager"):
