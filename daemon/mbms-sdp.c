@@ -193,3 +193,42 @@ fail:
     g_string_free (block, TRUE);
   return NULL;
 }
+
+/* The decrypted streams as a player sees them: same codecs, plain RTP on a local address. */
+char *
+mbms_sdp_playback (const MbmsUserService *service, const char *address, const guint16 *ports)
+{
+  GString *out = g_string_new ("v=0\r\n");
+  const char *family = strchr (address, ':') != NULL ? "IP6" : "IP4";
+  guint n = 0;
+
+  g_string_append_printf (out, "o=mbmsd 0 0 IN %s %s\r\ns=%s\r\nc=IN %s %s\r\nt=0 0\r\n", family, address,
+                          service->names && service->names[0] ? service->names[0] : service->service_id, family,
+                          address);
+  for (guint i = 0; i < service->sessions->len; i++)
+    {
+      MbmsRtpSession *r = g_ptr_array_index (service->sessions, i);
+      g_auto(GStrv) lines = NULL;
+
+      if (!r->srtp || r->sdp_media == NULL)
+        continue;
+      lines = g_strsplit (r->sdp_media, "\r\n", -1);
+      for (guint j = 0; lines[j] != NULL; j++)
+        {
+          const char *l = lines[j];
+          if (j == 0)
+            {
+              /* m=<media> <port> RTP/SAVP <fmts> -> m=<media> <local port> RTP/AVP <fmts> */
+              g_auto(GStrv) f = g_strsplit (l, " ", 4);
+              g_string_append_printf (out, "%s %u RTP/AVP %s\r\n", f[0], ports[n], f[3] ? f[3] : "");
+              g_string_append_printf (out, "a=rtcp:%u\r\n", ports[n] + 1);
+            }
+          /* codec lines stay; addresses, keys and RTCP ports are ours now */
+          else if (g_str_has_prefix (l, "a=") && !g_str_has_prefix (l, "a=rtcp:") && !g_str_has_prefix (l, "a=crypto")
+                   && !g_str_has_prefix (l, "a=key-mgmt"))
+            g_string_append_printf (out, "%s\r\n", l);
+        }
+      n++;
+    }
+  return g_string_free (out, FALSE);
+}

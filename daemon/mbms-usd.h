@@ -63,6 +63,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MbmsUserService, mbms_user_service_free)
 GPtrArray *mbms_usd_parse (const char *xml, gsize len, const char *base_dir, GError **error);
 GPtrArray *mbms_usd_parse_file (const char *path, GError **error);
 
+/* The playback SDP of a streaming service (issue: StartStreaming): every SRTP session becomes
+ * RTP/AVP on address at ports[i] (RTCP ports[i] + 1), with the codec lines of the original. */
+char *mbms_sdp_playback (const MbmsUserService *service, const char *address, const guint16 *ports);
+
 /* Parses an SDP (RFC 4566) into RTP sessions (no key mapping yet). */
 GPtrArray *mbms_sdp_parse (const char *sdp, gsize len, GError **error);
 

@@ -225,6 +225,30 @@ test_sdp (void)
   }
 }
 
+static void
+test_playback_sdp (void)
+{
+  g_autoptr(GPtrArray) services = parse_example ("streaming.usd.xml");
+  MbmsUserService *s = g_ptr_array_index (services, 0);
+  const guint16 ports[] = { 40000, 40002 };
+  g_autofree char *sdp = mbms_sdp_playback (s, "127.0.0.1", ports);
+  g_autoptr(GPtrArray) back = mbms_sdp_parse (sdp, strlen (sdp), NULL);
+
+  g_assert_nonnull (strstr (sdp, "c=IN IP4 127.0.0.1\r\n"));
+  g_assert_nonnull (strstr (sdp, "m=video 40000 RTP/AVP 96\r\n"));
+  g_assert_nonnull (strstr (sdp, "m=audio 40002 RTP/AVP 97\r\n"));
+  g_assert_nonnull (strstr (sdp, "a=rtpmap:96 H264/90000"));
+  g_assert_nonnull (strstr (sdp, "a=fmtp:96 packetization-mode=1"));
+  g_assert_nonnull (strstr (sdp, "a=rtcp:40001"));
+  g_assert_null (strstr (sdp, "SAVP"));
+  g_assert_null (strstr (sdp, "239.255.42"));
+  /* and it reads back as two plain RTP sessions on the local address */
+  g_assert_nonnull (back);
+  g_assert_cmpuint (back->len, ==, 2);
+  g_assert_false (((MbmsRtpSession *) g_ptr_array_index (back, 0))->srtp);
+  g_assert_cmpstr (((MbmsRtpSession *) g_ptr_array_index (back, 1))->address, ==, "127.0.0.1");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -235,5 +259,6 @@ main (int argc, char **argv)
   g_test_add_func ("/daemon/usd/shared-key-group-annex-i", test_shared_key_group);
   g_test_add_func ("/daemon/usd/rejections-name-the-element", test_rejections);
   g_test_add_func ("/daemon/usd/sdp", test_sdp);
+  g_test_add_func ("/daemon/usd/playback-sdp", test_playback_sdp);
   return g_test_run ();
 }
