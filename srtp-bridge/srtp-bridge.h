@@ -98,13 +98,16 @@ void              srtp_bridge_receiver_expire (SrtpBridgeReceiver *receiver, gin
 const SrtpBridgeCounters *srtp_bridge_receiver_get_counters (SrtpBridgeReceiver *receiver);
 
 /* Decrypt-and-forward for one session: SRTP on (group or unicast address, port) and SRTCP on
- * port + 1, plain RTP/RTCP to (forward address, forward port) and forward port + 1. Batched
- * socket I/O on the GLib main context of the caller. */
+ * rtcp_port (0 = port + 1, the SDP's a=rtcp otherwise), plain RTP/RTCP to (forward address,
+ * forward port) and forward port + 1. Batched socket I/O on the caller's thread-default main
+ * context. */
 typedef struct _SrtpBridgeForwarder SrtpBridgeForwarder;
 
 SrtpBridgeForwarder *srtp_bridge_forwarder_new (SrtpBridgeReceiver *receiver, const char *address, guint16 port,
-                                                const char *forward_address, guint16 forward_port,
-                                                GError **error);
+                                                guint16 rtcp_port, const char *forward_address,
+                                                guint16 forward_port, GError **error);
+/* Plain packets sent to the player so far (RTP and RTCP). */
+guint64              srtp_bridge_forwarder_get_forwarded (SrtpBridgeForwarder *forwarder);
 void                 srtp_bridge_forwarder_free (SrtpBridgeForwarder *forwarder);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrtpBridgeForwarder, srtp_bridge_forwarder_free)
 

@@ -31,6 +31,7 @@ struct _SrtpBridgeForwarder {
   guint8             (*buffers)[PACKET_SIZE];
   struct mmsghdr      in[BATCH], out_msgs[BATCH];
   struct iovec        in_iov[BATCH], out_iov[BATCH];
+  guint64             forwarded;
 };
 
 static void
@@ -46,6 +47,7 @@ flush (Leg *leg, guint n)
         break; /* a full local socket: the player is not reading; drop, never block */
       sent += (guint) r;
     }
+  f->forwarded += sent;
 }
 
 static gboolean
@@ -98,7 +100,14 @@ on_release (const guint8 *packet, gsize len, gboolean rtcp, gpointer data)
   SrtpBridgeForwarder *f = data;
   Leg *leg = &f->legs[rtcp ? 1 : 0];
 
-  (void) sendto (g_socket_get_fd (f->out), packet, len, MSG_DONTWAIT, (struct sockaddr *) &leg->dest, leg->dest_len);
+  if (sendto (g_socket_get_fd (f->out), packet, len, MSG_DONTWAIT, (struct sockaddr *) &leg->dest, leg->dest_len) > 0)
+    f->forwarded++;
+}
+
+guint64
+srtp_bridge_forwarder_get_forwarded (SrtpBridgeForwarder *f)
+{
+  return f->forwarded;
 }
 
 static gboolean
@@ -135,7 +144,7 @@ open_leg (SrtpBridgeForwarder *f, Leg *leg, GInetAddress *inet, guint16 port, GI
 }
 
 SrtpBridgeForwarder *
-srtp_bridge_forwarder_new (SrtpBridgeReceiver *receiver, const char *address, guint16 port,
+srtp_bridge_forwarder_new (SrtpBridgeReceiver *receiver, const char *address, guint16 port, guint16 rtcp_port,
                            const char *forward_address, guint16 forward_port, GError **error)
 {
   g_autoptr(SrtpBridgeForwarder) f = g_new0 (SrtpBridgeForwarder, 1);
@@ -149,6 +158,8 @@ srtp_bridge_forwarder_new (SrtpBridgeReceiver *receiver, const char *address, gu
                    inet == NULL ? address : forward_address);
       return NULL;
     }
+  if (rtcp_port == 0)
+    rtcp_port = port + 1;
   if (port == G_MAXUINT16 || forward_port == G_MAXUINT16)
     {
       g_set_error (error, SRTP_BRIDGE_ERROR, SRTP_BRIDGE_ERROR_SOCKET, "port %u leaves no room for RTCP on port + 1",
@@ -162,7 +173,7 @@ srtp_bridge_forwarder_new (SrtpBridgeReceiver *receiver, const char *address, gu
   g_socket_set_blocking (f->out, FALSE);
   f->legs[1].rtcp = TRUE;
   if (!open_leg (f, &f->legs[0], inet, port, fwd, forward_port, error)
-      || !open_leg (f, &f->legs[1], inet, port + 1, fwd, forward_port + 1, error))
+      || !open_leg (f, &f->legs[1], inet, rtcp_port, fwd, forward_port + 1, error))
     {
       g_prefix_error (error, "SRTP %s:%u: ", address, port);
       if (error != NULL && *error != NULL && (*error)->domain != SRTP_BRIDGE_ERROR)

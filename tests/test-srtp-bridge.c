@@ -608,7 +608,7 @@ run_forwarder (const char *group)
   srtp_bridge_policy_init_default (&policy);
   sender_init (&s, 2, 10, 10, SSRC);
   add_key (r, &s, 0, &policy);
-  f = srtp_bridge_forwarder_new (r, group, in_port, "127.0.0.1", out_port, &error);
+  f = srtp_bridge_forwarder_new (r, group, in_port, 0, "127.0.0.1", out_port, &error);
   g_assert_no_error (error);
   if (g_inet_address_get_is_multicast (dst))
     {
@@ -668,6 +668,7 @@ run_forwarder (const char *group)
     g_assert_cmpuint (buf[1], ==, 200);
   }
   g_assert_cmpuint (srtp_bridge_receiver_get_counters (r)->auth_fail, ==, 1);
+  g_assert_cmpuint (srtp_bridge_forwarder_get_forwarded (f), ==, 100);
   sender_clear (&s);
 }
 
@@ -679,7 +680,7 @@ test_forwarder_bad_address (void)
 {
   g_autoptr(SrtpBridgeReceiver) r = srtp_bridge_receiver_new (NULL, NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(SrtpBridgeForwarder) f = srtp_bridge_forwarder_new (r, "not-an-address", 5004, "127.0.0.1", 40000, &error);
+  g_autoptr(SrtpBridgeForwarder) f = srtp_bridge_forwarder_new (r, "not-an-address", 5004, 0, "127.0.0.1", 40000, &error);
 
   g_assert_null (f);
   g_assert_error (error, SRTP_BRIDGE_ERROR, SRTP_BRIDGE_ERROR_SOCKET);
