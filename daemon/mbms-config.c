@@ -8,6 +8,7 @@
 #define DEFAULT_USD_DIR    MBMSD_SYSCONFDIR "/mbmsd/services"
 #define DEFAULT_USIM_FILE  MBMSD_SYSCONFDIR "/mbmsd/soft-usim.conf"
 #define DEFAULT_MIKEY_PORT 2269 /* TS 33.246 6.4.1, IANA */
+#define DEFAULT_RUNTIME_DIR "/run/mbmsd" /* systemd RuntimeDirectory= */
 
 void
 mbms_config_free (MbmsConfig *c)
@@ -22,6 +23,8 @@ mbms_config_free (MbmsConfig *c)
   g_free (c->mikey_address);
   g_free (c->forward_address);
   g_free (c->control_group);
+  g_free (c->key_group);
+  g_free (c->runtime_dir);
   g_free (c);
 }
 
@@ -76,6 +79,8 @@ mbms_config_load (const char *path, GError **error)
   c->mikey_address = get_string (kf, "mikey", "listen", "0.0.0.0");
   c->forward_address = get_string (kf, "bridge", "forward-address", "127.0.0.1");
   c->control_group = get_string (kf, "dbus", "control-group", "mbmsd");
+  c->key_group = get_string (kf, "dbus", "key-group", "mbmsd-keys");
+  c->runtime_dir = get_string (kf, "mbmsd", "runtime-directory", DEFAULT_RUNTIME_DIR);
   if (!get_uint (kf, "gba", "timeout", 1, 300, 15, &v, error))
     return NULL;
   c->http_timeout_s = (guint) v;

@@ -17,6 +17,8 @@ typedef struct {
   char    *forward_address;  /* [bridge] forward-address: where decrypted RTP goes */
   guint16  forward_port_base;/* [bridge] forward-port-base */
   char    *control_group;    /* [dbus] control-group: may change state (policy) */
+  char    *key_group;        /* [dbus] key-group: may receive SRTP keys (GetKeys) */
+  char    *runtime_dir;      /* [mbmsd] runtime-directory: playback SDP files */
   guint    shutdown_timeout_s; /* [mbmsd] shutdown-timeout: bound on deregistration at exit */
 } MbmsConfig;
 

@@ -50,6 +50,8 @@ static const GDBusErrorEntry dbus_errors[] = {
   { MBMS_DBUS_ERROR_BOOTSTRAP_FAILED, "org.mbmsd.Mbmsd1.Error.BootstrapFailed" },
   { MBMS_DBUS_ERROR_KEY_MANAGEMENT_FAILED, "org.mbmsd.Mbmsd1.Error.KeyManagementFailed" },
   { MBMS_DBUS_ERROR_INVALID_DESCRIPTION, "org.mbmsd.Mbmsd1.Error.InvalidDescription" },
+  { MBMS_DBUS_ERROR_NO_KEY, "org.mbmsd.Mbmsd1.Error.NoKey" },
+  { MBMS_DBUS_ERROR_NOT_SUPPORTED, "org.mbmsd.Mbmsd1.Error.NotSupported" },
 };
 
 GQuark
@@ -65,6 +67,7 @@ MbmsKeymgmt *mbms_manager_get_keymgmt (MbmsManager *self) { return self->keymgmt
 MbmsRegistrations *mbms_manager_get_registrations (MbmsManager *self) { return self->registrations; }
 MbmsClock *mbms_manager_get_clock (MbmsManager *self) { return mbms_clock_get_system (); }
 MgvStore *mbms_manager_get_store (MbmsManager *self) { return self->store; }
+const MbmsConfig *mbms_manager_get_config (MbmsManager *self) { return self->config; }
 GDBusObjectManagerServer *mbms_manager_get_object_manager (MbmsManager *self) { return self->objects; }
 
 static void
@@ -168,6 +171,20 @@ request_missing_msk (MbmsManager *self, const guint8 domain[3], guint16 group, g
     return;
   g_hash_table_replace (self->missing_msk_requests, g_steal_pointer (&key), GSIZE_TO_POINTER ((gsize) now));
   mbms_service_request_keys (s, domain, group, backoff);
+}
+
+void
+mbms_manager_msk_missing (MbmsManager *self, const guint8 domain[3], guint32 msk_id)
+{
+  g_autoptr(GArray) msks = mgv_store_list_msks (self->store);
+
+  for (guint i = 0; i < msks->len; i++)
+    {
+      MgvMskInfo *m = &g_array_index (msks, MgvMskInfo, i);
+      if (m->msk_id == msk_id && memcmp (m->domain, domain, 3) == 0)
+        return; /* the MTK message is on its way */
+    }
+  request_missing_msk (self, domain, MGV_MSK_KEY_GROUP (msk_id), TRUE);
 }
 
 static void
@@ -331,8 +348,9 @@ mbms_manager_rescan (MbmsManager *self, GError **error)
   return TRUE;
 }
 
-gboolean
-mbms_manager_authorize (MbmsManager *self, GDBusMethodInvocation *inv)
+/* Root, the daemon's own user, or a member of group (from the caller's credentials). */
+static gboolean
+caller_in_group (GDBusMethodInvocation *inv, const char *group)
 {
   g_autoptr(GVariant) reply = NULL;
   guint32 uid = G_MAXUINT32;
@@ -347,8 +365,7 @@ mbms_manager_authorize (MbmsManager *self, GDBusMethodInvocation *inv)
     g_variant_get (reply, "(u)", &uid);
   if (uid == 0 || uid == getuid ())
     return TRUE;
-  /* members of the control group may change state */
-  gr = getgrnam (self->config->control_group);
+  gr = getgrnam (group);
   pw = uid != G_MAXUINT32 ? getpwuid (uid) : NULL;
   if (gr != NULL && pw != NULL)
     {
@@ -359,9 +376,29 @@ mbms_manager_authorize (MbmsManager *self, GDBusMethodInvocation *inv)
           if (groups[i] == gr->gr_gid)
             return TRUE;
     }
+  return FALSE;
+}
+
+gboolean
+mbms_manager_authorize (MbmsManager *self, GDBusMethodInvocation *inv)
+{
+  if (caller_in_group (inv, self->config->control_group))
+    return TRUE;
   g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_ACCESS_DENIED,
                                          "Only members of group %s may change mbmsd's state",
                                          self->config->control_group);
+  return FALSE;
+}
+
+gboolean
+mbms_manager_authorize_keys (MbmsManager *self, GDBusMethodInvocation *inv)
+{
+  if (caller_in_group (inv, self->config->key_group))
+    return TRUE;
+  g_message ("key hand-out refused to %s (not in group %s)", g_dbus_method_invocation_get_sender (inv),
+             self->config->key_group);
+  g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_ACCESS_DENIED,
+                                         "Only members of group %s may receive keys", self->config->key_group);
   return FALSE;
 }
 

@@ -25,6 +25,8 @@ typedef enum {
   MBMS_DBUS_ERROR_BOOTSTRAP_FAILED,
   MBMS_DBUS_ERROR_KEY_MANAGEMENT_FAILED,
   MBMS_DBUS_ERROR_INVALID_DESCRIPTION,
+  MBMS_DBUS_ERROR_NO_KEY,
+  MBMS_DBUS_ERROR_NOT_SUPPORTED,
 } MbmsDBusError;
 
 #define MBMS_TYPE_MANAGER (mbms_manager_get_type ())
@@ -44,8 +46,14 @@ MbmsRegistrations *mbms_manager_get_registrations (MbmsManager *self);
 MbmsClock         *mbms_manager_get_clock (MbmsManager *self);
 MgvStore          *mbms_manager_get_store (MbmsManager *self);
 GDBusObjectManagerServer *mbms_manager_get_object_manager (MbmsManager *self);
-/* TRUE when the caller may change state (root, the daemon's user, or the control group). */
+const MbmsConfig  *mbms_manager_get_config (MbmsManager *self);
+/* TRUE when the caller may change state (root, the daemon's user, or the control group);
+ * otherwise answers AccessDenied. */
 gboolean           mbms_manager_authorize (MbmsManager *self, GDBusMethodInvocation *invocation);
+/* The same for key hand-out, with the key group of the configuration. */
+gboolean           mbms_manager_authorize_keys (MbmsManager *self, GDBusMethodInvocation *invocation);
+/* SRTP traffic names msk_id: without that MSK in MGV-S, an MSK request (6.3.2.2.3). */
+void               mbms_manager_msk_missing (MbmsManager *self, const guint8 domain[3], guint32 msk_id);
 void               mbms_manager_watch_destination (MbmsManager *self, const char *address);
 
 G_END_DECLS

@@ -3,8 +3,18 @@
  * MIKEY reception tells it (MSKs stored, MTKs current). Every state move is logged at debug
  * level with its reason and shown in the State / StateReason properties. */
 #include "mbms-service.h"
+#include "mbms-session.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+
+#define COUNTERS_EVERY_S 1 /* session counters on D-Bus while streaming */
+
+typedef struct {
+  MbmsService *self;
+  char        *name;  /* unique bus name of a caller that started streaming */
+  guint        watch;
+} Hold;
 
 struct _MbmsService {
   GObject                 parent_instance;
@@ -13,10 +23,13 @@ struct _MbmsService {
   char                   *path;
   MbmsDBusObjectSkeleton *object;
   MbmsDBusService        *iface;
-  GPtrArray              *sessions; /* MbmsDBusObjectSkeleton, one per protected RTP session */
+  GPtrArray              *sessions; /* MbmsSession, one per protected RTP session */
   MbmsState               state;
   char                   *bmsc;
   GCancellable           *cancellable;
+  GHashTable             *holds;    /* bus name -> Hold: who keeps the stream going */
+  char                   *playback_path;
+  guint                   counters_timer;
 };
 
 G_DEFINE_FINAL_TYPE (MbmsService, mbms_service, G_TYPE_OBJECT)
@@ -51,6 +64,11 @@ mbms_service_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->holds, g_hash_table_unref);
+  g_clear_handle_id (&self->counters_timer, g_source_remove);
+  if (self->playback_path != NULL)
+    g_unlink (self->playback_path);
+  g_clear_pointer (&self->playback_path, g_free);
   g_clear_object (&self->iface);
   g_clear_object (&self->object);
   g_clear_pointer (&self->sessions, g_ptr_array_unref);
@@ -76,10 +94,20 @@ mbms_service_class_init (MbmsServiceClass *klass)
 }
 
 static void
+hold_free (Hold *h)
+{
+  if (h->watch != 0)
+    g_bus_unwatch_name (h->watch);
+  g_free (h->name);
+  g_free (h);
+}
+
+static void
 mbms_service_init (MbmsService *self)
 {
   self->cancellable = g_cancellable_new ();
-  self->sessions = g_ptr_array_new_with_free_func (g_object_unref);
+  self->sessions = g_ptr_array_new_with_free_func ((GDestroyNotify) mbms_session_free);
+  self->holds = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) hold_free);
 }
 
 static char *
@@ -114,28 +142,11 @@ update_key_groups (MbmsService *self)
   mbms_dbus_service_set_key_groups (self->iface, g_variant_builder_end (&b));
 }
 
-static void
-add_session (MbmsService *self, MbmsRtpSession *r, const char *path)
-{
-  MbmsDBusObjectSkeleton *obj = mbms_dbus_object_skeleton_new (path);
-  MbmsDBusSession *s = mbms_dbus_session_skeleton_new ();
-  g_autofree char *d = domain_hex (r->key.domain);
-
-  mbms_dbus_session_set_service (s, self->path);
-  mbms_dbus_session_set_media (s, r->media);
-  mbms_dbus_session_set_destination_address (s, r->address);
-  mbms_dbus_session_set_destination_port (s, r->port);
-  mbms_dbus_session_set_key_domain_id (s, d);
-  mbms_dbus_session_set_key_group (s, r->key.key_group);
-  mbms_dbus_session_set_current_mki (s, g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1));
-  mbms_dbus_object_skeleton_set_session (obj, s);
-  g_object_unref (s);
-  g_ptr_array_add (self->sessions, obj);
-}
-
 static gboolean on_register (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data);
 static gboolean on_deregister (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data);
 static gboolean on_request_keys (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data);
+static gboolean on_start_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data);
+static gboolean on_stop_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data);
 
 MbmsService *
 mbms_service_new (MbmsManager *manager, MbmsUserService *desc, const char *path, guint *next_session)
@@ -155,11 +166,16 @@ mbms_service_new (MbmsManager *manager, MbmsUserService *desc, const char *path,
   for (guint i = 0; desc->protected && i < desc->sessions->len; i++)
     {
       MbmsRtpSession *r = g_ptr_array_index (desc->sessions, i);
+      guint n;
       char *spath;
       if (!r->srtp)
         continue;
-      spath = g_strdup_printf (MBMS_DBUS_PATH "/Session/%u", (*next_session)++);
-      add_session (self, r, spath);
+      n = (*next_session)++;
+      spath = g_strdup_printf (MBMS_DBUS_PATH "/Session/%u", n);
+      /* a stable pair of local ports per session: RTP, RTCP */
+      g_ptr_array_add (self->sessions,
+                       mbms_session_new (manager, path, r, spath,
+                                         (guint16) (mbms_manager_get_config (manager)->forward_port_base + 2 * n)));
       g_ptr_array_add (session_paths, spath);
       mbms_manager_watch_destination (manager, r->address);
     }
@@ -167,14 +183,18 @@ mbms_service_new (MbmsManager *manager, MbmsUserService *desc, const char *path,
   mbms_dbus_service_set_sessions (self->iface, (const char *const *) session_paths->pdata);
   update_key_groups (self);
   set_state (self, MBMS_STATE_DISCOVERED, NULL);
+  mbms_dbus_service_set_stream_state (self->iface, "stopped");
+  mbms_dbus_service_set_playback_uri (self->iface, "");
   mbms_dbus_object_skeleton_set_service (self->object, self->iface);
   g_signal_connect (self->iface, "handle-register", G_CALLBACK (on_register), self);
   g_signal_connect (self->iface, "handle-deregister", G_CALLBACK (on_deregister), self);
   g_signal_connect (self->iface, "handle-request-keys", G_CALLBACK (on_request_keys), self);
+  g_signal_connect (self->iface, "handle-start-streaming", G_CALLBACK (on_start_streaming), self);
+  g_signal_connect (self->iface, "handle-stop-streaming", G_CALLBACK (on_stop_streaming), self);
   g_dbus_object_manager_server_export (mbms_manager_get_object_manager (manager), G_DBUS_OBJECT_SKELETON (self->object));
   for (guint i = 0; i < self->sessions->len; i++)
     g_dbus_object_manager_server_export (mbms_manager_get_object_manager (manager),
-                                         G_DBUS_OBJECT_SKELETON (g_ptr_array_index (self->sessions, i)));
+                                         mbms_session_get_object (g_ptr_array_index (self->sessions, i)));
   return self;
 }
 
@@ -390,34 +410,151 @@ mbms_service_msk_updated (MbmsService *self, const guint8 domain[3], guint32 msk
     set_state (self, MBMS_STATE_KEYS_READY, "msk-received");
 }
 
+static void set_stream_state (MbmsService *self, const char *state, const char *reason);
+
 void
 mbms_service_mtk_received (MbmsService *self, const char *destination, const MgvMtk *mtk)
 {
+  gboolean ours = FALSE;
+
   /* SEQl moved with the MTK (6.5.4): show it */
   if (mbms_service_uses_key_group (self, mtk->domain, MGV_MSK_KEY_GROUP (mtk->msk_id)))
     update_key_groups (self);
   for (guint i = 0; i < self->sessions->len; i++)
-    {
-      MbmsDBusSession *s = mbms_dbus_object_get_session (MBMS_DBUS_OBJECT (g_ptr_array_index (self->sessions, i)));
-      g_autofree char *d = domain_hex (mtk->domain);
-      guint8 mki[6] = { (guint8) (mtk->msk_id >> 24), (guint8) (mtk->msk_id >> 16), (guint8) (mtk->msk_id >> 8),
-                        (guint8) mtk->msk_id, (guint8) (mtk->mtk_id >> 8), (guint8) mtk->mtk_id };
+    ours |= mbms_session_mtk_received (g_ptr_array_index (self->sessions, i), destination, mtk);
+  if (!ours)
+    return;
+  if (mbms_service_is_registered (self) && self->state != MBMS_STATE_RECEIVING)
+    set_state (self, MBMS_STATE_RECEIVING, "mtk-received");
+  if (g_strcmp0 (mbms_dbus_service_get_stream_state (self->iface), "waiting-for-keys") == 0)
+    set_stream_state (self, "streaming", "mtk-received");
+}
 
-      if (g_strcmp0 (mbms_dbus_session_get_destination_address (s), destination) == 0
-          && mbms_dbus_session_get_key_group (s) == MGV_MSK_KEY_GROUP (mtk->msk_id)
-          && g_strcmp0 (mbms_dbus_session_get_key_domain_id (s), d) == 0)
-        {
-          /* MKI = MSK ID || MTK ID (TS 33.246 6.6.2.1) */
-          mbms_dbus_session_set_current_mki (s, g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, mki, 6, 1));
-          mbms_dbus_session_set_current_mtk_id (s, mtk->mtk_id);
-          mbms_dbus_session_set_mtk_messages (s, mbms_dbus_session_get_mtk_messages (s) + 1);
-          mbms_dbus_session_emit_key_changed (s, g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, mki, 6, 1),
-                                              mtk->mtk_id);
-          if (mbms_service_is_registered (self) && self->state != MBMS_STATE_RECEIVING)
-            set_state (self, MBMS_STATE_RECEIVING, "mtk-received");
-        }
-      g_object_unref (s);
+void
+mbms_service_clear_keys (MbmsService *self)
+{
+  for (guint i = 0; i < self->sessions->len; i++)
+    mbms_session_clear_keys (g_ptr_array_index (self->sessions, i));
+  update_key_groups (self);
+}
+
+/* ---------------------------------------------------------------- streaming */
+
+static void
+set_stream_state (MbmsService *self, const char *state, const char *reason)
+{
+  if (g_strcmp0 (mbms_dbus_service_get_stream_state (self->iface), state) == 0)
+    return;
+  g_message ("service %s: stream %s (%s)", self->desc->service_id, state, reason);
+  mbms_dbus_service_set_stream_state (self->iface, state);
+  mbms_dbus_service_emit_stream_state_changed (self->iface, state, reason);
+}
+
+static gboolean
+update_counters (gpointer data)
+{
+  MbmsService *self = data;
+
+  for (guint i = 0; i < self->sessions->len; i++)
+    mbms_session_update_counters (g_ptr_array_index (self->sessions, i));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+stop_streaming (MbmsService *self, const char *reason)
+{
+  for (guint i = 0; i < self->sessions->len; i++)
+    mbms_session_stop (g_ptr_array_index (self->sessions, i));
+  g_clear_handle_id (&self->counters_timer, g_source_remove);
+  if (self->playback_path != NULL)
+    g_unlink (self->playback_path);
+  g_clear_pointer (&self->playback_path, g_free);
+  mbms_dbus_service_set_playback_uri (self->iface, "");
+  set_stream_state (self, "stopped", reason);
+}
+
+/* The playback SDP: decrypted sessions on the forward address, or the service's own SDP when
+ * nothing is protected (the player joins the groups itself). */
+static gboolean
+write_playback (MbmsService *self, GError **error)
+{
+  const MbmsConfig *config = mbms_manager_get_config (self->manager);
+  g_autofree char *name = g_strdup_printf ("service-%s.sdp", strrchr (self->path, '/') + 1);
+  g_autofree char *text = NULL;
+  g_autofree guint16 *ports = g_new0 (guint16, self->sessions->len + 1);
+
+  if (self->desc->sdp == NULL)
+    {
+      g_set_error (error, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_SUPPORTED, "%s has no streaming session",
+                   self->desc->service_id);
+      return FALSE;
     }
+  for (guint i = 0; i < self->sessions->len; i++)
+    ports[i] = mbms_session_get_forward_port (g_ptr_array_index (self->sessions, i));
+  text = self->desc->protected ? mbms_sdp_playback (self->desc, config->forward_address, ports)
+                               : g_strdup (self->desc->sdp);
+  if (g_mkdir_with_parents (config->runtime_dir, 0755) != 0)
+    {
+      g_set_error (error, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_FAILED, "cannot create %s", config->runtime_dir);
+      return FALSE;
+    }
+  self->playback_path = g_build_filename (config->runtime_dir, name, NULL);
+  /* no secret in it: players of any user read it */
+  if (!g_file_set_contents_full (self->playback_path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
+    {
+      g_clear_pointer (&self->playback_path, g_free);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+start_streaming (MbmsService *self, GError **error)
+{
+  g_autofree char *uri = NULL;
+
+  for (guint i = 0; i < self->sessions->len; i++)
+    if (!mbms_session_start (g_ptr_array_index (self->sessions, i), error))
+      {
+        stop_streaming (self, "join-failed");
+        return FALSE;
+      }
+  if (!write_playback (self, error))
+    {
+      stop_streaming (self, "playback-file-failed");
+      return FALSE;
+    }
+  uri = g_filename_to_uri (self->playback_path, NULL, NULL);
+  mbms_dbus_service_set_playback_uri (self->iface, uri);
+  self->counters_timer = g_timeout_add_seconds (COUNTERS_EVERY_S, update_counters, self);
+  if (!self->desc->protected || (self->sessions->len > 0 && mbms_session_has_key (g_ptr_array_index (self->sessions, 0))))
+    set_stream_state (self, "streaming", "started");
+  else
+    {
+      set_stream_state (self, "waiting-for-keys", mbms_service_is_registered (self) ? "started" : "registering");
+      /* 6.3.2.1A: a protected service is watched only once registered */
+      if (!mbms_service_is_registered (self) && self->state != MBMS_STATE_REGISTERING)
+        mbms_service_register (self, NULL);
+    }
+  return TRUE;
+}
+
+static void
+release_hold (MbmsService *self, const char *name, const char *reason)
+{
+  if (!g_hash_table_remove (self->holds, name))
+    return;
+  if (g_hash_table_size (self->holds) == 0)
+    stop_streaming (self, reason);
+}
+
+static void
+on_holder_vanished (GDBusConnection *connection, const char *name, gpointer data)
+{
+  Hold *h = data;
+
+  g_debug ("service %s: %s left the bus", h->self->desc->service_id, name);
+  release_hold (h->self, name, "caller-left");
 }
 
 /* ---------------------------------------------------------------- D-Bus methods */
@@ -468,5 +605,51 @@ on_request_keys (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer da
     }
   mbms_service_request_keys (self, NULL, -1, TRUE);
   mbms_dbus_service_complete_request_keys (iface, inv);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+on_start_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data)
+{
+  MbmsService *self = data;
+  g_autoptr(GError) error = NULL;
+  const char *sender = g_dbus_method_invocation_get_sender (inv);
+  Hold *h;
+
+  if (!mbms_manager_authorize (self->manager, inv))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  if (sender == NULL)
+    sender = "";
+  if (g_hash_table_size (self->holds) == 0 && !start_streaming (self, &error))
+    {
+      g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_FAILED,
+                                             "Cannot stream %s: %s", self->desc->service_id, error->message);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  if (!g_hash_table_contains (self->holds, sender))
+    {
+      h = g_new0 (Hold, 1);
+      h->self = self;
+      h->name = g_strdup (sender);
+      g_hash_table_insert (self->holds, h->name, h);
+      /* streaming lasts while its callers are on the bus */
+      if (*sender != '\0')
+        h->watch = g_bus_watch_name_on_connection (g_dbus_method_invocation_get_connection (inv), sender,
+                                                   G_BUS_NAME_WATCHER_FLAGS_NONE, NULL, on_holder_vanished, h, NULL);
+    }
+  mbms_dbus_service_complete_start_streaming (iface, inv, mbms_dbus_service_get_playback_uri (iface));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+on_stop_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data)
+{
+  MbmsService *self = data;
+  const char *sender = g_dbus_method_invocation_get_sender (inv);
+
+  if (!mbms_manager_authorize (self->manager, inv))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  release_hold (self, sender ? sender : "", "stopped");
+  mbms_dbus_service_complete_stop_streaming (iface, inv);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

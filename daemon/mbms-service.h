@@ -45,5 +45,7 @@ void     mbms_service_msk_updated (MbmsService *self, const guint8 domain[3], gu
                                    guint32 seq_high);
 /* An MTK for the sessions of this service at destination protected by the MTK's key group. */
 void     mbms_service_mtk_received (MbmsService *self, const char *destination, const MgvMtk *mtk);
+/* Forgets the MTKs of every session (a different card). */
+void     mbms_service_clear_keys (MbmsService *self);
 
 G_END_DECLS

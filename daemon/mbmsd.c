@@ -107,6 +107,12 @@ main (int argc, char **argv)
       g_printerr ("mbmsd: %s\n", error->message);
       return 1;
     }
+  /* a daemon of the user's session keeps its playback files in the user's runtime dir */
+  if (session_bus && g_strcmp0 (config->runtime_dir, "/run/mbmsd") == 0)
+    {
+      g_free (config->runtime_dir);
+      config->runtime_dir = g_build_filename (g_get_user_runtime_dir (), "mbmsd", NULL);
+    }
   if (state_dir != NULL)
     {
       g_free (config->state_dir);
