@@ -5,7 +5,7 @@ client we did not write) as the only way in. From the USD to "receiving" with th
 over UDP and MTKs on the session's destination; SIGTERM deregisters; a restart registers again
 from the persisted intent; another SIM wipes keys and registrations; hostile datagrams on the
 MIKEY port change nothing."""
-import json, os, re, shutil, signal, socket, subprocess, tempfile, time, unittest
+import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, unittest
 
 BUILD = os.environ["MBMS_BUILD_DIR"]
 SRC = os.environ["MBMS_SOURCE_DIR"]
@@ -62,9 +62,11 @@ class Daemon(unittest.TestCase):
                    '</keyManagement><key keyDomainID="00f110" MSKID="00010000"/></securityDescription>')
         self.usim = os.path.join(self.dir, "usim.conf")
         shutil.copy(os.path.join(SRC, "data", "lab", "soft-usim.conf"), self.usim)
+        self.forward_base = free_udp_port() & ~1
         self.write("mbmsd.conf", f"[mbmsd]\nstate-directory={self.dir}/state\nservice-descriptions={self.dir}/usd\n"
+                   f"runtime-directory={self.dir}/run\n"
                    f"[uicc]\nsoft-usim={self.usim}\n[gba]\nbsf={self.uri}/\n[mikey]\nport={self.port}\n"
-                   "listen=127.0.0.1\n")
+                   f"listen=127.0.0.1\n[bridge]\nforward-port-base={self.forward_base}\n")
 
     def tearDown(self):
         for p in [*self.procs, self.lab, self.bus]:
@@ -167,6 +169,82 @@ class Daemon(unittest.TestCase):
         with open(os.path.join(self.dir, "mbmsd.log")) as f:
             self.assertIn("a different card", f.read())
 
+    def player(self):
+        """A stand-in media player: asks for the stream and holds it while it is on the bus."""
+        code = ("import sys\nfrom gi.repository import Gio, GLib\n"
+                "bus = Gio.bus_get_sync(Gio.BusType.SESSION)\n"
+                f"r = bus.call_sync('{NAME}', '{ROOT}/Service/0', '{NAME}.Service', 'StartStreaming', None,"
+                " GLib.VariantType('(s)'), 0, 20000, None)\n"
+                "print(r.unpack()[0], flush=True)\nsys.stdin.read()\n")
+        # Debian's python3 has PyGObject (python3-gi); a private python may not
+        python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+        p = subprocess.Popen([python, "-c", code], env=self.env, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+        self.procs.append(p)
+        return p, p.stdout.readline().strip()
+
+    def stream_state(self):
+        return re.sub(r"^\(<'(.*)'>,\)$", r"\1", self.prop(f"{ROOT}/Service/0", "Service", "StreamState"))
+
+    def test_streaming_held_by_callers_playback_sdp_and_keys(self):
+        self.start()
+        monitor = subprocess.Popen(["gdbus", "monitor", "--session", "--dest", NAME], env=self.env,
+                                   stdout=subprocess.PIPE, text=True)
+        self.procs.append(monitor)
+        time.sleep(0.3)
+        self.assertEqual(self.stream_state(), "stopped")
+        # a caller that leaves at once: its hold goes with it
+        r = self.gdbus("call", "--object-path", f"{ROOT}/Service/0", "--method", f"{NAME}.Service.StartStreaming")
+        uri = re.sub(r"^\('(.*)',\)$", r"\1", r.stdout.strip())
+        self.assertTrue(uri.startswith(f"file://{self.dir}/run/"), uri)
+        wait_for(lambda: self.stream_state() == "stopped", what="stop when the caller left")
+        self.assertFalse(os.path.exists(uri[len("file://"):]))
+        # a player that stays: the service registers, keys come, the stream goes on
+        player, uri = self.player()
+        path = uri[len("file://"):]
+        with open(path) as f:
+            sdp = f.read()
+        self.assertIn("c=IN IP4 127.0.0.1", sdp)
+        self.assertIn(f"m=video {self.forward_base} RTP/AVP 96", sdp)
+        self.assertIn("a=rtpmap:96 H264/90000", sdp)
+        self.assertNotIn("SAVP", sdp)
+        self.assertIn(str(self.forward_base), self.prop(f"{ROOT}/Session/0", "Session", "ForwardPort"))
+        wait_for(lambda: self.stream_state() == "streaming", what="streaming once an MTK came")
+        self.assertEqual(self.state(), "receiving")
+        self.assertIn(uri, self.prop(f"{ROOT}/Service/0", "Service", "PlaybackUri"))
+        # a second holder, then the first one leaves: still streaming
+        second, _ = self.player()
+        player.stdin.close()
+        player.wait(timeout=10)
+        time.sleep(0.3)
+        self.assertEqual(self.stream_state(), "streaming")
+        # the key hand-out for our own user: srtpdec's fields, the current MKI
+        keys = self.gdbus("call", "--object-path", f"{ROOT}/Session/0", "--method", f"{NAME}.Session.GetKeys",
+                          "@ay []").stdout
+        for field in ("'srtp-key'", "'mki'", "'srtp-cipher': <'aes-128-icm'>", "'srtp-auth': <'hmac-sha1-80'>",
+                      "'srtcp-cipher': <'aes-128-icm'>", "'srtcp-auth': <'hmac-sha1-80'>"):
+            self.assertIn(field, keys)
+        key = re.search(r"'srtp-key': <\[byte ([^\]]*)\]>", keys).group(1).split(", ")
+        self.assertEqual(len(key), 30)
+        r = self.gdbus("call", "--object-path", f"{ROOT}/Session/0", "--method", f"{NAME}.Session.GetKeys",
+                       "[byte 0, 0, 0, 0, 0, 0]", check=False)
+        self.assertIn("org.mbmsd.Mbmsd1.Error.NoKey", r.stderr)
+        with open(os.path.join(self.dir, "mbmsd.log")) as f:
+            log = f.read()
+        self.assertIn("handed to", log)
+        self.assertNotIn(bytes(int(b, 0) for b in key).hex(), log)  # key IDs only in the log
+        # the last holder stops explicitly... through its own connection leaving
+        second.stdin.close()
+        second.wait(timeout=10)
+        wait_for(lambda: self.stream_state() == "stopped", what="stop when the last holder left")
+        self.assertFalse(os.path.exists(path))
+        self.assertEqual(self.state(), "receiving")  # key management goes on without a stream
+        monitor.terminate()
+        signals = monitor.communicate(timeout=10)[0]
+        self.assertIn("StreamStateChanged ('waiting-for-keys', 'registering')", signals)
+        self.assertIn("StreamStateChanged ('streaming', 'mtk-received')", signals)
+        self.assertIn("StreamStateChanged ('stopped', 'caller-left')", signals)
+
     def test_mbmsctl_register_deregister(self):
         self.start()
         self.mbmsctl("register", "0")
@@ -214,6 +292,12 @@ class Daemon(unittest.TestCase):
                            env=self.env, capture_output=True, text=True, timeout=20)
         self.assertIn("org.mbmsd.Mbmsd1.Error.AccessDenied", r.stderr)
         self.assertEqual(self.state(), "discovered")
+        # keys only for the key group
+        r = subprocess.run(nobody + ["gdbus", "call", "--session", "--dest", NAME, "--object-path",
+                                     f"{ROOT}/Session/0", "--method", f"{NAME}.Session.GetKeys", "@ay []"],
+                           env=self.env, capture_output=True, text=True, timeout=20)
+        self.assertIn("org.mbmsd.Mbmsd1.Error.AccessDenied", r.stderr)
+        self.assertIn("receive keys", r.stderr)
 
     def test_unprotected_service_cannot_register(self):
         self.write("usd/weather.usd.xml", '<bundleDescription><userServiceDescription serviceId="urn:w">'
