@@ -5,6 +5,8 @@
 #include "mbmsctl-daemon.h"
 #include "mbms-dbus-generated.h"
 
+#include <glib-unix.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -94,14 +96,21 @@ describe_service (GDBusConnection *bus, const char *path, gboolean json, GString
       json_string (out, mbms_dbus_service_get_state_reason (s));
       g_string_append (out, ",\"bmsc\":");
       json_string (out, mbms_dbus_service_get_key_management_server (s));
+      g_string_append (out, ",\"stream\":");
+      json_string (out, mbms_dbus_service_get_stream_state (s));
+      g_string_append (out, ",\"playback-uri\":");
+      json_string (out, mbms_dbus_service_get_playback_uri (s));
       g_string_append (out, ",\"key-groups\":[");
     }
   else
-    g_string_append_printf (out, "%s\n  service   %s\n  protected %s\n  state     %s%s%s%s\n  bm-sc     %s\n", path,
+    g_string_append_printf (out, "%s\n  service   %s\n  protected %s\n  state     %s%s%s%s\n  bm-sc     %s\n"
+                            "  stream    %s%s%s\n", path,
                             mbms_dbus_service_get_service_id (s), mbms_dbus_service_get_protected (s) ? "yes" : "no",
                             mbms_dbus_service_get_state (s), *mbms_dbus_service_get_state_reason (s) ? " (" : "",
                             mbms_dbus_service_get_state_reason (s), *mbms_dbus_service_get_state_reason (s) ? ")" : "",
-                            *mbms_dbus_service_get_key_management_server (s) ? mbms_dbus_service_get_key_management_server (s) : "-");
+                            *mbms_dbus_service_get_key_management_server (s) ? mbms_dbus_service_get_key_management_server (s) : "-",
+                            mbms_dbus_service_get_stream_state (s), *mbms_dbus_service_get_playback_uri (s) ? ", " : "",
+                            mbms_dbus_service_get_playback_uri (s));
   if (groups != NULL)
     {
       gboolean first = TRUE;
@@ -130,14 +139,27 @@ describe_service (GDBusConnection *bus, const char *path, gboolean json, GString
           json_string (out, sessions[i]);
           g_string_append (out, ",\"destination\":");
           json_string (out, mbms_dbus_session_get_destination_address (ss));
-          g_string_append_printf (out, ",\"port\":%u,\"mtk-id\":%u,\"mtk-messages\":%" G_GUINT64_FORMAT "}",
+          g_string_append_printf (out, ",\"port\":%u,\"mtk-id\":%u,\"mtk-messages\":%" G_GUINT64_FORMAT
+                                  ",\"forward-port\":%u,\"decrypted\":%" G_GUINT64_FORMAT ",\"auth-failures\":%"
+                                  G_GUINT64_FORMAT ",\"replays\":%" G_GUINT64_FORMAT ",\"unknown-mki\":%"
+                                  G_GUINT64_FORMAT "}",
                                   mbms_dbus_session_get_destination_port (ss), mbms_dbus_session_get_current_mtk_id (ss),
-                                  mbms_dbus_session_get_mtk_messages (ss));
+                                  mbms_dbus_session_get_mtk_messages (ss), mbms_dbus_session_get_forward_port (ss),
+                                  mbms_dbus_session_get_packets_decrypted (ss),
+                                  mbms_dbus_session_get_authentication_failures (ss),
+                                  mbms_dbus_session_get_replays (ss), mbms_dbus_session_get_unknown_mki (ss));
         }
       else
-        g_string_append_printf (out, "  session   %s %s:%u, MTK ID %u (%" G_GUINT64_FORMAT " MTK messages)\n",
+        g_string_append_printf (out, "  session   %s %s:%u -> %s:%u, %" G_GUINT64_FORMAT " decrypted, %" G_GUINT64_FORMAT
+                                " rejected, %" G_GUINT64_FORMAT " unknown MKI\n",
                                 mbms_dbus_session_get_media (ss), mbms_dbus_session_get_destination_address (ss),
-                                mbms_dbus_session_get_destination_port (ss), mbms_dbus_session_get_current_mtk_id (ss),
+                                mbms_dbus_session_get_destination_port (ss), mbms_dbus_session_get_forward_address (ss),
+                                mbms_dbus_session_get_forward_port (ss), mbms_dbus_session_get_packets_decrypted (ss),
+                                mbms_dbus_session_get_authentication_failures (ss) + mbms_dbus_session_get_replays (ss),
+                                mbms_dbus_session_get_unknown_mki (ss));
+      if (!json)
+        g_string_append_printf (out, "            MTK ID %u (%" G_GUINT64_FORMAT " MTK messages)\n",
+                                mbms_dbus_session_get_current_mtk_id (ss),
                                 mbms_dbus_session_get_mtk_messages (ss));
     }
   if (json)
@@ -312,5 +334,65 @@ mbmsctl_monitor (gboolean json, gboolean session)
   g_dbus_connection_signal_subscribe (bus, NAME, NULL, NULL, NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal,
                                       GINT_TO_POINTER (json), NULL);
   g_main_loop_run (loop);
+  return 0;
+}
+
+static gboolean
+quit_loop (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_stream_state (MbmsDBusService *s, const char *state, const char *reason, gpointer data)
+{
+  gboolean json = GPOINTER_TO_INT (data);
+
+  if (json)
+    printf ("{\"stream\":\"%s\",\"reason\":\"%s\"}\n", state, reason);
+  else
+    printf ("stream %s (%s)\n", state, reason);
+  fflush (stdout);
+}
+
+/* stream SERVICE: StartStreaming, print the playback URI, hold the stream until interrupted. */
+int
+mbmsctl_stream (int argc, char **argv, gboolean json, gboolean session)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = connect_bus (session, &error);
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autofree char *path = NULL;
+  g_autofree char *uri = NULL;
+  g_autoptr(MbmsDBusService) s = NULL;
+
+  if (argc < 1)
+    {
+      g_printerr ("mbmsctl stream SERVICE\n");
+      return 2;
+    }
+  if (bus == NULL || (path = resolve_service (bus, argv[0], &error)) == NULL)
+    return fail (error);
+  s = service_proxy (bus, path);
+  g_signal_connect (s, "stream-state-changed", G_CALLBACK (on_stream_state), GINT_TO_POINTER (json));
+  if (!mbms_dbus_service_call_start_streaming_sync (s, &uri, NULL, &error))
+    {
+      g_dbus_error_strip_remote_error (error);
+      return fail (error);
+    }
+  if (json)
+    printf ("{\"playback-uri\":\"%s\",\"stream\":\"%s\"}\n", uri, mbms_dbus_service_get_stream_state (s));
+  else
+    printf ("%s\nstream %s; open the URI with a player, Ctrl-C stops\n", uri, mbms_dbus_service_get_stream_state (s));
+  fflush (stdout);
+  g_unix_signal_add (SIGINT, quit_loop, loop);
+  g_unix_signal_add (SIGTERM, quit_loop, loop);
+  g_main_loop_run (loop);
+  if (!mbms_dbus_service_call_stop_streaming_sync (s, NULL, &error))
+    {
+      g_dbus_error_strip_remote_error (error);
+      return fail (error);
+    }
   return 0;
 }

@@ -120,6 +120,7 @@ usage (void)
               "  deregister SERVICE  MBMS User Service Deregistration\n"
               "  add-usd FILE        read a User Service Description bundle\n"
               "  monitor             print the daemon's signals as they come\n"
+              "  stream SERVICE      start streaming, print the playback URI, hold until Ctrl-C\n"
               "  decode-mikey FILE   decode a MIKEY message; --muk or --msk/--rand verify it\n"
               "  --version           print the version\n");
 }
@@ -160,6 +161,8 @@ main (int argc, char **argv)
     }
   if (argc >= 2 && strcmp (argv[1], "monitor") == 0)
     return mbmsctl_monitor (json, session);
+  if (argc >= 2 && strcmp (argv[1], "stream") == 0)
+    return mbmsctl_stream (argc - 2, argv + 2, json, session);
   if (argc >= 2 && argv[1][0] != '-')
     return mbmsctl_daemon_command (argv[1], argc - 2, argv + 2, json, session);
   if (argc >= 2 && strcmp (argv[1], "--version") == 0)

@@ -212,8 +212,12 @@ class Daemon(unittest.TestCase):
         wait_for(lambda: self.stream_state() == "streaming", what="streaming once an MTK came")
         self.assertEqual(self.state(), "receiving")
         self.assertIn(uri, self.prop(f"{ROOT}/Service/0", "Service", "PlaybackUri"))
-        # a second holder, then the first one leaves: still streaming
-        second, _ = self.player()
+        # a second holder (mbmsctl stream), then the first one leaves: still streaming
+        second = subprocess.Popen([MBMSCTL, "--session-bus", "--json", "stream", SERVICE], env=self.env,
+                                  stdout=subprocess.PIPE, text=True)
+        self.procs.append(second)
+        self.assertEqual(json.loads(second.stdout.readline()),
+                         {"playback-uri": uri, "stream": "streaming"})
         player.stdin.close()
         player.wait(timeout=10)
         time.sleep(0.3)
@@ -233,10 +237,14 @@ class Daemon(unittest.TestCase):
             log = f.read()
         self.assertIn("handed to", log)
         self.assertNotIn(bytes(int(b, 0) for b in key).hex(), log)  # key IDs only in the log
-        # the last holder stops explicitly... through its own connection leaving
-        second.stdin.close()
-        second.wait(timeout=10)
-        wait_for(lambda: self.stream_state() == "stopped", what="stop when the last holder left")
+        shown = json.loads(self.mbmsctl("--json", "show", SERVICE))
+        self.assertEqual(shown["stream"], "streaming")
+        self.assertEqual(shown["sessions"][0]["forward-port"], self.forward_base)
+        # the last holder stops (Ctrl-C on mbmsctl stream calls StopStreaming)
+        second.send_signal(signal.SIGINT)
+        self.assertEqual(second.wait(timeout=10), 0)
+        second.stdout.close()
+        wait_for(lambda: self.stream_state() == "stopped", what="stop when the last holder stopped")
         self.assertFalse(os.path.exists(path))
         self.assertEqual(self.state(), "receiving")  # key management goes on without a stream
         monitor.terminate()
@@ -244,6 +252,7 @@ class Daemon(unittest.TestCase):
         self.assertIn("StreamStateChanged ('waiting-for-keys', 'registering')", signals)
         self.assertIn("StreamStateChanged ('streaming', 'mtk-received')", signals)
         self.assertIn("StreamStateChanged ('stopped', 'caller-left')", signals)
+        self.assertIn("StreamStateChanged ('stopped', 'stopped')", signals)
 
     def test_mbmsctl_register_deregister(self):
         self.start()
