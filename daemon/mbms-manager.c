@@ -7,6 +7,7 @@
  * lacks triggers an MSK request (6.3.2.2.3). */
 #include "config.h"
 #include "mbms-manager.h"
+#include "mbms-address-watch.h"
 #include "mbms-mikey-receiver.h"
 #include "mbms-service.h"
 
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #define MGR_MISSING_MSK_INTERVAL_US (30 * G_USEC_PER_SEC) /* one triggered MSK request per group */
+#define ADDRESS_SETTLE_MS 1000 /* addresses come and go in bursts (DHCP, SLAAC): wait for calm */
 
 struct _MbmsManager {
   GObject                   parent_instance;
@@ -27,6 +29,7 @@ struct _MbmsManager {
   MgvStore                 *store;
   MbmsRegistrations        *registrations;
   MbmsMikeyReceiver        *receiver;
+  MbmsAddressWatch         *addresses;
   GDBusObjectManagerServer *objects;
   MbmsDBusManager          *iface;
   GDBusConnection          *connection;
@@ -75,6 +78,7 @@ mbms_manager_dispose (GObject *object)
 {
   MbmsManager *self = MBMS_MANAGER (object);
 
+  g_clear_pointer (&self->addresses, mbms_address_watch_free);
   g_clear_pointer (&self->services, g_ptr_array_unref);
   g_clear_object (&self->objects);
   g_clear_object (&self->iface);
@@ -539,6 +543,16 @@ on_restored (GObject *source, GAsyncResult *res, gpointer data)
   g_object_unref (self);
 }
 
+/* 6.3.2.1A: a UE whose address changed registers again, so the BM-SC pushes to the new one. */
+static void
+on_addresses_changed (gpointer data)
+{
+  MbmsManager *self = data;
+
+  for (guint i = 0; i < self->services->len; i++)
+    mbms_service_reregister (g_ptr_array_index (self->services, i));
+}
+
 void
 mbms_manager_start (MbmsManager *self, GDBusConnection *connection)
 {
@@ -551,6 +565,7 @@ mbms_manager_start (MbmsManager *self, GDBusConnection *connection)
   g_dbus_object_manager_server_set_connection (self->objects, connection);
   if (!mbms_manager_rescan (self, &error))
     g_message ("no service descriptions: %s", error->message);
+  self->addresses = mbms_address_watch_new (ADDRESS_SETTLE_MS, on_addresses_changed, self);
   /* 6.3.2.1A: register again at power on what the user registered before */
   if (kept[0] != NULL)
     mbms_registrations_restore_async (self->registrations, self->keymgmt, NULL, on_restored, g_object_ref (self));

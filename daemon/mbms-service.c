@@ -237,6 +237,7 @@ typedef struct {
   MbmsService           *self;
   GDBusMethodInvocation *invocation;
   gboolean               keep_intent;
+  gboolean               refresh;     /* registered already: tell the BM-SC again, keep the state */
 } Call;
 
 static void
@@ -286,7 +287,10 @@ on_registered (GObject *source, GAsyncResult *res, gpointer data)
   if (!mbms_registrations_add (mbms_manager_get_registrations (self->manager), self->desc->service_id, self->bmsc,
                                &error))
     g_warning ("cannot keep the registration of %s: %s", self->desc->service_id, error->message);
-  set_state (self, MBMS_STATE_REGISTERED, "waiting-for-msk");
+  if (c->refresh && mbms_service_is_registered (self))
+    g_message ("service %s registered again (local address changed)", self->desc->service_id);
+  else
+    set_state (self, MBMS_STATE_REGISTERED, "waiting-for-msk");
   if (c->invocation != NULL)
     mbms_dbus_service_complete_register (self->iface, c->invocation);
 out:
@@ -308,6 +312,24 @@ mbms_service_register (MbmsService *self, GDBusMethodInvocation *invocation)
     set_bmsc (self, kept ? kept : mbms_keymgmt_choose_bmsc ((const char *const *) self->desc->bmsc_uris,
                                                             mbms_manager_get_clock (self->manager)));
   set_state (self, MBMS_STATE_REGISTERING, NULL);
+  mbms_keymgmt_request_async (mbms_manager_get_keymgmt (self->manager), self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0,
+                              0, self->cancellable, on_registered, c);
+}
+
+void
+mbms_service_reregister (MbmsService *self)
+{
+  Call *c;
+  const char *ids[] = { self->desc->service_id, NULL };
+  g_autoptr(GBytes) body = NULL;
+
+  if (!mbms_service_is_registered (self) || self->bmsc == NULL)
+    return;
+  c = g_new0 (Call, 1);
+  c->self = g_object_ref (self);
+  c->refresh = TRUE;
+  body = mbms_keymgmt_build_register (ids, FALSE);
+  /* 6.3.2.1A: the BM-SC learns the UE's new address from the registration */
   mbms_keymgmt_request_async (mbms_manager_get_keymgmt (self->manager), self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0,
                               0, self->cancellable, on_registered, c);
 }

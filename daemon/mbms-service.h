@@ -37,6 +37,8 @@ void     mbms_service_register (MbmsService *self, GDBusMethodInvocation *invoca
 void     mbms_service_deregister (MbmsService *self, GDBusMethodInvocation *invocation, gboolean keep_intent);
 /* key_group < 0: every group of the service. backoff: wait as the USD says (not for a pull). */
 void     mbms_service_request_keys (MbmsService *self, const guint8 *domain, gint key_group, gboolean backoff);
+/* Registers a registered service again, its state unchanged unless it fails (address change). */
+void     mbms_service_reregister (MbmsService *self);
 /* Marks a registration restored at start (the BM-SC answered 200). */
 void     mbms_service_restored (MbmsService *self, const char *bmsc_uri);
 

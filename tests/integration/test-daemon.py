@@ -254,6 +254,25 @@ class Daemon(unittest.TestCase):
         self.assertIn("StreamStateChanged ('stopped', 'caller-left')", signals)
         self.assertIn("StreamStateChanged ('stopped', 'stopped')", signals)
 
+    def test_address_change_registers_again(self):
+        """6.3.2.1A: the BM-SC must learn the UE's new address."""
+        if os.getuid() != 0 or shutil.which("ip") is None:
+            self.skipTest("needs root and ip(8) to add an address")
+        self.start()
+        self.mbmsctl("register", SERVICE)
+        wait_for(lambda: self.state() == "receiving", what="keys")
+        registered = f"registered {SERVICE}"
+        self.assertEqual(self.lab_log().count(registered) - self.lab_log().count("de" + registered), 1)
+        address = f"127.{os.getpid() % 200 + 20}.{os.getpid() % 250 + 1}.9/32"
+        subprocess.run(["ip", "address", "add", address, "dev", "lo"], check=True)
+        try:
+            wait_for(lambda: self.lab_log().count(registered) == 2, what="registration after the address change")
+        finally:
+            subprocess.run(["ip", "address", "del", address, "dev", "lo"], check=False)
+        self.assertEqual(self.state(), "receiving")  # nothing lost on the way
+        with open(os.path.join(self.dir, "mbmsd.log")) as f:
+            self.assertIn("registered again (local address changed)", f.read())
+
     def test_mbmsctl_register_deregister(self):
         self.start()
         self.mbmsctl("register", "0")

@@ -471,6 +471,7 @@ answer_registration (LabBmsc *b, Ue *ue, xmlNode *root, gboolean deregister, Ans
         }
       else if (status == 200)
         {
+          g_message ("lab BM-SC: %s registered %s", ue->btid, id);
           g_hash_table_add (ue->registered, g_strdup (id));
           /* a service may use several key groups (one per RTP session) */
           for (guint i = 0; i < b->services->len; i++)
