@@ -12,6 +12,7 @@ SRC = os.environ["MBMS_SOURCE_DIR"]
 MBMSD = os.path.join(BUILD, "daemon", "mbmsd")
 MBMSCTL = os.path.join(BUILD, "tools", "mbmsctl")
 LABNET = os.path.join(BUILD, "tools", "lab", "mbms-labnet")
+SRTP_SEND = os.path.join(BUILD, "tests", "srtp-send")
 SERVICE = "urn:mbmsd:test:news"
 NAME, ROOT = "org.mbmsd.Mbmsd1", "/org/mbmsd/Mbmsd1"
 
@@ -237,6 +238,24 @@ class Daemon(unittest.TestCase):
             log = f.read()
         self.assertIn("handed to", log)
         self.assertNotIn(bytes(int(b, 0) for b in key).hex(), log)  # key IDs only in the log
+        # SRTP from libsrtp2 under the handed-out key comes out of the bridge as plain RTP
+        mki = re.search(r"'mki': <\[byte ([^\]]*)\]>", keys).group(1).split(", ")
+        master = bytes(int(b, 0) for b in key).hex()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sink:
+            sink.bind(("127.0.0.1", self.forward_base))
+            sink.settimeout(5)
+            subprocess.run([SRTP_SEND, "127.0.0.2", "5004", master, bytes(int(b, 0) for b in mki).hex(), "40",
+                            "100", "120"], check=True, timeout=20)
+            got = set()
+            while len(got) < 39:
+                data = sink.recv(2048)
+                seq = int.from_bytes(data[2:4], "big")
+                self.assertEqual(data[12:], bytes((seq + 13 * i) % 256 for i in range(800)))
+                got.add(seq)
+        self.assertEqual(got, set(range(100, 140)) - {120})  # the tampered one never comes out
+        wait_for(lambda: "uint64 39" in self.prop(f"{ROOT}/Session/0", "Session", "PacketsDecrypted"),
+                 what="the decrypted count")
+        self.assertIn("uint64 1", self.prop(f"{ROOT}/Session/0", "Session", "AuthenticationFailures"))
         shown = json.loads(self.mbmsctl("--json", "show", SERVICE))
         self.assertEqual(shown["stream"], "streaming")
         self.assertEqual(shown["sessions"][0]["forward-port"], self.forward_base)
