@@ -106,8 +106,10 @@ typedef struct _SrtpBridgeForwarder SrtpBridgeForwarder;
 SrtpBridgeForwarder *srtp_bridge_forwarder_new (SrtpBridgeReceiver *receiver, const char *address, guint16 port,
                                                 guint16 rtcp_port, const char *forward_address,
                                                 guint16 forward_port, GError **error);
-/* Plain packets sent to the player so far (RTP and RTCP). */
+/* Plain packets sent to the player so far (RTP and RTCP), and those dropped because the
+ * player's socket was full (the bridge never blocks on a slow player). */
 guint64              srtp_bridge_forwarder_get_forwarded (SrtpBridgeForwarder *forwarder);
+guint64              srtp_bridge_forwarder_get_dropped (SrtpBridgeForwarder *forwarder);
 void                 srtp_bridge_forwarder_free (SrtpBridgeForwarder *forwarder);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrtpBridgeForwarder, srtp_bridge_forwarder_free)
 

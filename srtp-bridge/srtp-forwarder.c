@@ -13,6 +13,7 @@
 #define BATCHES_PER_WAKEUP 8   /* then let the main loop breathe */
 #define PACKET_SIZE  2048      /* larger datagrams are truncated and dropped as malformed */
 #define RCVBUF_BYTES (2 * 1024 * 1024)
+#define SNDBUF_BYTES (2 * 1024 * 1024)
 
 typedef struct {
   SrtpBridgeForwarder *fwd;
@@ -32,6 +33,7 @@ struct _SrtpBridgeForwarder {
   struct mmsghdr      in[BATCH], out_msgs[BATCH];
   struct iovec        in_iov[BATCH], out_iov[BATCH];
   guint64             forwarded;
+  guint64             dropped;   /* decrypted, but the player's socket was full */
 };
 
 static void
@@ -48,6 +50,7 @@ flush (Leg *leg, guint n)
       sent += (guint) r;
     }
   f->forwarded += sent;
+  f->dropped += n - sent;
 }
 
 static gboolean
@@ -102,6 +105,14 @@ on_release (const guint8 *packet, gsize len, gboolean rtcp, gpointer data)
 
   if (sendto (g_socket_get_fd (f->out), packet, len, MSG_DONTWAIT, (struct sockaddr *) &leg->dest, leg->dest_len) > 0)
     f->forwarded++;
+  else
+    f->dropped++;
+}
+
+guint64
+srtp_bridge_forwarder_get_dropped (SrtpBridgeForwarder *f)
+{
+  return f->dropped;
 }
 
 guint64
@@ -122,8 +133,10 @@ open_leg (SrtpBridgeForwarder *f, Leg *leg, GInetAddress *inet, guint16 port, GI
   leg->socket = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, error);
   if (leg->socket == NULL)
     return FALSE;
-  /* the kernel caps it at rmem_max; a bigger queue only absorbs bursts */
-  (void) setsockopt (g_socket_get_fd (leg->socket), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  /* bursts (a key frame) must not overflow the queue: beyond rmem_max only with CAP_NET_ADMIN,
+   * else the kernel caps it (raise net.core.rmem_max for high rates) */
+  if (setsockopt (g_socket_get_fd (leg->socket), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
+    (void) setsockopt (g_socket_get_fd (leg->socket), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   if (!g_socket_bind (leg->socket, bind_to, TRUE, error))
     return FALSE;
   if (g_inet_address_get_is_multicast (inet))
@@ -171,6 +184,12 @@ srtp_bridge_forwarder_new (SrtpBridgeReceiver *receiver, const char *address, gu
   if (f->out == NULL)
     return NULL;
   g_socket_set_blocking (f->out, FALSE);
+  {
+    /* a burst towards a player that reads in bursts (a key frame) waits here, not in a drop */
+    int size = SNDBUF_BYTES;
+    if (setsockopt (g_socket_get_fd (f->out), SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+      (void) setsockopt (g_socket_get_fd (f->out), SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  }
   f->legs[1].rtcp = TRUE;
   if (!open_leg (f, &f->legs[0], inet, port, fwd, forward_port, error)
       || !open_leg (f, &f->legs[1], inet, rtcp_port, fwd, forward_port + 1, error))
