@@ -172,7 +172,11 @@ request_missing_msk (MbmsManager *self, const guint8 domain[3], guint16 group, g
     return;
   if (g_hash_table_lookup_extended (self->missing_msk_requests, key, NULL, &last)
       && now - GPOINTER_TO_SIZE (last) < MGR_MISSING_MSK_INTERVAL_US)
-    return;
+    {
+      g_debug ("no MSK request for %s: one went out %" G_GINT64_FORMAT " ms ago", key,
+               (now - (gint64) GPOINTER_TO_SIZE (last)) / 1000);
+      return;
+    }
   g_hash_table_replace (self->missing_msk_requests, g_steal_pointer (&key), GSIZE_TO_POINTER ((gsize) now));
   mbms_service_request_keys (s, domain, group, backoff);
 }
@@ -209,6 +213,13 @@ handle_msk (MbmsManager *self, GBytes *datagram, GSocketAddress *source)
     case MGV_MSK_STORED:
     case MGV_MSK_KV_UPDATED:
       g_message ("MSK 0x%08x %s", r->msk_id, r->outcome == MGV_MSK_STORED ? "stored" : "validity updated");
+      if (r->outcome == MGV_MSK_STORED)
+        {
+          /* the group's request was answered: traffic naming yet another MSK may ask again */
+          g_autofree char *key = g_strdup_printf ("%02x%02x%02x/%u", r->domain[0], r->domain[1], r->domain[2],
+                                                  MGV_MSK_KEY_GROUP (r->msk_id));
+          g_hash_table_remove (self->missing_msk_requests, key);
+        }
       for (guint i = 0; i < self->services->len; i++)
         {
           MbmsService *s = g_ptr_array_index (self->services, i);

@@ -258,6 +258,12 @@ class Daemon(unittest.TestCase):
         wait_for(lambda: "uint64 39" in self.prop(f"{ROOT}/Session/0", "Session", "PacketsDecrypted"),
                  what="the decrypted count")
         self.assertIn("uint64 1", self.prop(f"{ROOT}/Session/0", "Session", "AuthenticationFailures"))
+        # SRTP naming an MSK the UE lacks (key number 9 of the group): an MSK request (6.3.2.2.3)
+        requests = self.lab_log().count("MSK request from")
+        subprocess.run([SRTP_SEND, "127.0.0.2", "5004", master, "000100090001", "3", "500"], check=True, timeout=20)
+        wait_for(lambda: self.lab_log().count("MSK request from") > requests, what="an MSK request for the MKI")
+        wait_for(lambda: "uint64 0" not in self.prop(f"{ROOT}/Session/0", "Session", "UnknownMki"),
+                 what="packets under the unknown MKI counted")
         shown = json.loads(self.mbmsctl("--json", "show", SERVICE))
         self.assertEqual(shown["stream"], "streaming")
         self.assertEqual(shown["sessions"][0]["forward-port"], self.forward_base)

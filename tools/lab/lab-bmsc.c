@@ -668,7 +668,10 @@ handle (LabBmsc *b, SoupServerMessage *msg, GHashTable *query)
   else
     {
       if (strcmp (type, "msk-request") == 0)
-        answer_msk_request (b, ue, xmlDocGetRootElement (doc), &a);
+        {
+          g_message ("lab BM-SC: MSK request from %s", ue->btid);
+          answer_msk_request (b, ue, xmlDocGetRootElement (doc), &a);
+        }
       else
         answer_registration (b, ue, xmlDocGetRootElement (doc), strcmp (type, "deregister") == 0, &a);
       respond (b, msg, strcmp (type, "msk-request") == 0 ? "application/mbms-msk-response+xml"
