@@ -1,8 +1,9 @@
 /* mbms-labnet: the lab network simulator: the BSF (Ub, and Zn on loopback) and, with a [bmsc]
- * group in the configuration, the BM-SC (key management, MSK pushes, MTK streams). A media
- * sender joins it with the SRTP bridge. */
+ * group in the configuration, the BM-SC (key management, MSK pushes, MTK streams), and with a
+ * [lab-media] group an SRTP sender under the BM-SC's MTKs. */
 #include "config.h"
 #include "lab-bmsc.h"
+#include "lab-media.h"
 
 #include <glib-unix.h>
 #include <signal.h>
@@ -31,6 +32,7 @@ main (int argc, char **argv)
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(LabBsf) bsf = NULL;
   g_autoptr(LabBmsc) bmsc = NULL;
+  g_autoptr(LabMedia) media = NULL;
   g_autoptr(SoupServer) server = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GInetAddress) addr = NULL;
@@ -75,6 +77,12 @@ main (int argc, char **argv)
           return 1;
         }
       lab_bmsc_attach (bmsc, server);
+      /* [lab-media]: SRTP under the MTKs the BM-SC announces */
+      if (g_key_file_has_group (kf, "lab-media") && (media = lab_media_from_key_file (bmsc, kf, &error)) == NULL)
+        {
+          g_printerr ("mbms-labnet: %s: %s\n", config, error->message);
+          return 1;
+        }
     }
   if (!soup_server_listen (server, sockaddr, 0, &error))
     {
@@ -95,5 +103,7 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGTERM, on_signal, loop);
   g_unix_signal_add (SIGINT, on_signal, loop);
   g_main_loop_run (loop);
+  if (media != NULL)
+    g_message ("lab media: %" G_GUINT64_FORMAT " SRTP packets sent", lab_media_sent (media));
   return 0;
 }
