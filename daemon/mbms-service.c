@@ -527,6 +527,8 @@ write_playback (MbmsService *self, GError **error)
       g_clear_pointer (&self->playback_path, g_free);
       return FALSE;
     }
+  /* the unit's UMask=0077 would keep it from the players of other users */
+  g_chmod (self->playback_path, 0644);
   return TRUE;
 }
 

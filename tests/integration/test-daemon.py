@@ -208,6 +208,7 @@ class Daemon(unittest.TestCase):
         # a player that stays: the service registers, keys come, the stream goes on
         player, uri = self.player()
         path = uri[len("file://"):]
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o644)  # players of any user read it
         with open(path) as f:
             sdp = f.read()
         self.assertIn("c=IN IP4 127.0.0.1", sdp)

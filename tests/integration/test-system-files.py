@@ -42,7 +42,7 @@ class SystemFiles(unittest.TestCase):
     def test_man_pages_render_and_cover_everything(self):
         need("man", "man-db")
         pages = {}
-        for page in ("mbmsd.8", "mbmsctl.1", "mbmsd.conf.5"):
+        for page in ("mbmsd.8", "mbmsctl.1", "mbmsd.conf.5", "mbms-bootstrap.1"):
             path = os.path.join(SRC, "data", "man", page)
             r = subprocess.run(["man", "--warnings", "-l", path], capture_output=True, text=True, timeout=60,
                                env=dict(os.environ, MANWIDTH="80"))
