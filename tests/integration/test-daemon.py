@@ -175,11 +175,11 @@ class Daemon(unittest.TestCase):
         with open(os.path.join(self.dir, "mbmsd.log")) as f:
             self.assertIn("a different card", f.read())
 
-    def player(self):
+    def player(self, service="Service/0"):
         """A stand-in media player: asks for the stream and holds it while it is on the bus."""
         code = ("import sys\nfrom gi.repository import Gio, GLib\n"
                 "bus = Gio.bus_get_sync(Gio.BusType.SESSION)\n"
-                f"r = bus.call_sync('{NAME}', '{ROOT}/Service/0', '{NAME}.Service', 'StartStreaming', None,"
+                f"r = bus.call_sync('{NAME}', '{ROOT}/{service}', '{NAME}.Service', 'StartStreaming', None,"
                 " GLib.VariantType('(s)'), 0, 20000, None)\n"
                 "print(r.unpack()[0], flush=True)\nsys.stdin.read()\n")
         # Debian's python3 has PyGObject (python3-gi); a private python may not
@@ -430,6 +430,13 @@ class Daemon(unittest.TestCase):
                            check=False)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("org.mbmsd.Mbmsd1.Error.NotProtected", r.stderr)
+        # streaming it needs no keys: the playback URI is the service's own SDP (the player joins)
+        weather = "Service/1" if "urn:w" in self.prop(f"{ROOT}/Service/1", "Service", "ServiceId") else "Service/0"
+        holder, uri = self.player(weather)
+        with open(uri[len("file://"):]) as f, open(os.path.join(self.dir, "usd", "news.sdp")) as g:
+            self.assertEqual(f.read(), g.read())
+        self.assertIn("streaming", self.prop(f"{ROOT}/{weather}", "Service", "StreamState"))
+        holder.stdin.close()
 
     def test_add_description_and_busctl_style_introspection(self):
         self.start()
