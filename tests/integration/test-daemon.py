@@ -48,7 +48,11 @@ class Daemon(unittest.TestCase):
         with open(os.path.join(SRC, "data", "lab", "labnet.conf")) as f:
             lab = f.read().split("[bmsc]")[0]
         # MTKs change fast, except where a real player needs one key for a while
-        interval = 2000 if "player" in self._testMethodName else 250
+        interval = 250
+        if "player" in self._testMethodName:
+            interval = 2000
+        if "srtpdec" in self._testMethodName:  # time to send a burst under each key
+            interval = 4000
         lab += (f"[bmsc]\nfqdn=127.0.0.1\nue-port={self.port}\n[bmsc-service {SERVICE}]\nkey-domain=00f110\n"
                 f"key-group=1\nstreaming=true\nmtk-to=127.0.0.2:{self.port}\nmtk-interval-ms={interval}\n")
         if "lab_media" in self._testMethodName:
@@ -318,6 +322,48 @@ class Daemon(unittest.TestCase):
         frames = int(viewer.communicate(timeout=20)[0].split()[-1])
         self.assertGreaterEqual(frames, 25)  # 30 sent; the jitter buffer may hold the last ones
         holder.stdin.close()
+
+    def test_srtpdec_example_asks_mbmsd_for_keys_and_follows_key_changes(self):
+        """data/examples/play-with-srtpdec.py in its D-Bus mode: srtpdec's request-key answered by
+        GetKeys, KeyChanged clears srtpdec's keys so the next MTK is asked for (6.6.2)."""
+        if subprocess.run(["gst-inspect-1.0", "srtpenc"], capture_output=True).returncode != 0:
+            self.skipTest("GStreamer's srtpenc is missing (tools/install-deps installs it)")
+        self.start()
+        self.mbmsctl("register", SERVICE)
+        wait_for(lambda: self.state() == "receiving", what="MTKs")
+        python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+        example = os.path.join(SRC, "data", "examples", "play-with-srtpdec.py")
+        # not streaming: the session's own port is free for the player, which decrypts itself
+        player = subprocess.Popen([python, example, "--session-bus", "--session", f"{ROOT}/Session/0",
+                                   "--headless", "--frames", "40", "--timeout", "40"], env=self.env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.procs.append(player)
+        self.assertEqual(player.stdout.readline().strip(), "listening on 127.0.0.2:5004")
+        mkis = []
+        for burst in range(2):
+            # each burst right after a key change, under the key that just became current
+            current = self.prop(f"{ROOT}/Session/0", "Session", "CurrentMtkId")
+            wait_for(lambda: self.prop(f"{ROOT}/Session/0", "Session", "CurrentMtkId") != current,
+                     what="a new MTK")
+            time.sleep(0.3)
+            keys = self.gdbus("call", "--object-path", f"{ROOT}/Session/0", "--method",
+                              f"{NAME}.Session.GetKeys", "@ay []").stdout
+            key = bytes(int(b, 0) for b in re.search(r"'srtp-key': <\[byte ([^\]]*)\]>", keys).group(1).split(", "))
+            mki = bytes(int(b, 0) for b in re.search(r"'mki': <\[byte ([^\]]*)\]>", keys).group(1).split(", "))
+            mkis.append(mki)
+            pipeline = ("videotestsrc num-buffers=30 pattern=ball is-live=true ! video/x-raw,width=160,"
+                        "height=120,framerate=30/1 ! vp8enc deadline=1 ! "
+                        f"rtpvp8pay ssrc=4660 pt=96 mtu=1000 seqnum-offset={1000 + 2000 * burst} ! "
+                        f"srtpenc key={key.hex()} mki={mki.hex()} rtp-cipher=aes-128-icm rtp-auth=hmac-sha1-80 "
+                        "rtcp-cipher=aes-128-icm rtcp-auth=hmac-sha1-80 ! udpsink host=127.0.0.2 port=5004")
+            subprocess.run(["gst-launch-1.0", "-q", *pipeline.split()], check=True, timeout=30)
+        self.assertNotEqual(mkis[0], mkis[1])
+        out, err = player.communicate(timeout=60)
+        # 30 frames a burst: 40 decoded needs frames under both MTKs
+        self.assertEqual(player.returncode, 0, err)
+        self.assertRegex(out, r"decoded (4\d|5\d|60) frames")
+        with open(os.path.join(self.dir, "mbmsd.log")) as f:
+            self.assertGreaterEqual(f.read().count("handed to"), 2)
 
     def test_lab_media_decrypted_across_key_changes_without_loss(self):
         """The lab's SRTP sender follows the BM-SC's MTKs (a new one every 250 ms, used 100 ms
