@@ -3,6 +3,8 @@
 #include "mbms-config.h"
 
 #include <gio/gio.h>
+#include <net/if.h>
+#include <string.h>
 
 #define DEFAULT_STATE_DIR  MBMSD_LOCALSTATEDIR "/lib/mbmsd"
 #define DEFAULT_USD_DIR    MBMSD_SYSCONFDIR "/mbmsd/services"
@@ -25,6 +27,7 @@ mbms_config_free (MbmsConfig *c)
   g_free (c->control_group);
   g_free (c->key_group);
   g_free (c->runtime_dir);
+  g_free (c->multicast_interface);
   g_free (c);
 }
 
@@ -100,6 +103,16 @@ mbms_config_load (const char *path, GError **error)
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                    "[uicc] backend = \"%s\": this build has the software USIM only (\"soft\")", c->uicc_backend);
+      return NULL;
+    }
+  c->multicast_interface = get_string (kf, "mbmsd", "multicast-interface", NULL);
+  if (c->multicast_interface != NULL && *c->multicast_interface == '\0')
+    g_clear_pointer (&c->multicast_interface, g_free); /* empty: by route */
+  if (c->multicast_interface != NULL
+      && (strlen (c->multicast_interface) >= IF_NAMESIZE || strpbrk (c->multicast_interface, "/: \t") != NULL))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[mbmsd] multicast-interface = \"%s\" is not a network interface name", c->multicast_interface);
       return NULL;
     }
   if (!g_hostname_is_ip_address (c->mikey_address) || !g_hostname_is_ip_address (c->forward_address))

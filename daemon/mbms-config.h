@@ -20,6 +20,7 @@ typedef struct {
   char    *key_group;        /* [dbus] key-group: may receive SRTP keys (GetKeys) */
   char    *runtime_dir;      /* [mbmsd] runtime-directory: playback SDP files */
   guint    shutdown_timeout_s; /* [mbmsd] shutdown-timeout: bound on deregistration at exit */
+  char    *multicast_interface; /* [mbmsd] multicast-interface: the MBMS bearer; NULL = by route */
 } MbmsConfig;
 
 void        mbms_config_free (MbmsConfig *config);

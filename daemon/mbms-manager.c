@@ -514,8 +514,8 @@ mbms_manager_new (MbmsConfig *config, GError **error)
     return NULL;
   if (wiped || reg_wiped)
     g_message ("a different card (IMSI %s): every stored MBMS key and registration was deleted", id->imsi);
-  self->receiver = mbms_mikey_receiver_new (config->mikey_address, config->mikey_port, config->mikey_rate_per_s,
-                                            on_datagram, self, error);
+  self->receiver = mbms_mikey_receiver_new (config->mikey_address, config->mikey_port, config->multicast_interface,
+                                            config->mikey_rate_per_s, on_datagram, self, error);
   if (self->receiver == NULL)
     return NULL;
   self->objects = g_dbus_object_manager_server_new (MBMS_DBUS_PATH);

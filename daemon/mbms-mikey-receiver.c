@@ -5,6 +5,7 @@
 #include "mbms-mikey-receiver.h"
 #include "mgv.h"
 
+#include <net/if.h>
 #include <openssl/evp.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@ typedef struct {
 
 struct _MbmsMikeyReceiver {
   guint16           port;
+  char             *iface;        /* where groups are joined, NULL = by route */
   guint             rate_per_s;
   MbmsMikeyFunc     func;
   gpointer          user_data;
@@ -44,7 +46,7 @@ endpoint_free (Endpoint *ep)
   if (ep == NULL)
     return;
   if (ep->group != NULL)
-    g_socket_leave_multicast_group (ep->socket, ep->group, FALSE, NULL, NULL);
+    g_socket_leave_multicast_group (ep->socket, ep->group, FALSE, ep->rx->iface, NULL);
   g_source_destroy (ep->source);
   g_source_unref (ep->source);
   g_object_unref (ep->socket);
@@ -135,6 +137,18 @@ on_readable (GSocket *socket, GIOCondition cond, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+join_group (MbmsMikeyReceiver *rx, GSocket *socket, GInetAddress *group, GError **error)
+{
+  /* GLib would join on the routes' choice if the interface is not there (yet) */
+  if (rx->iface != NULL && if_nametoindex (rx->iface) == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no network interface %s", rx->iface);
+      return FALSE;
+    }
+  return g_socket_join_multicast_group (socket, group, FALSE, rx->iface, error);
+}
+
 static Endpoint *
 endpoint_new (MbmsMikeyReceiver *rx, const char *address, gboolean is_destination, GError **error)
 {
@@ -163,7 +177,7 @@ endpoint_new (MbmsMikeyReceiver *rx, const char *address, gboolean is_destinatio
   ep->rx = rx;
   ep->socket = socket;
   ep->destination = is_destination ? g_strdup (address) : NULL;
-  if (g_inet_address_get_is_multicast (inet) && !g_socket_join_multicast_group (socket, inet, FALSE, NULL, error))
+  if (g_inet_address_get_is_multicast (inet) && !join_group (rx, socket, inet, error))
     {
       g_prefix_error (error, "joining %s: ", address);
       ep->source = g_socket_create_source (socket, G_IO_IN, NULL);
@@ -180,12 +194,13 @@ endpoint_new (MbmsMikeyReceiver *rx, const char *address, gboolean is_destinatio
 }
 
 MbmsMikeyReceiver *
-mbms_mikey_receiver_new (const char *listen_address, guint16 port, guint rate_per_s, MbmsMikeyFunc func,
-                         gpointer user_data, GError **error)
+mbms_mikey_receiver_new (const char *listen_address, guint16 port, const char *multicast_interface, guint rate_per_s,
+                         MbmsMikeyFunc func, gpointer user_data, GError **error)
 {
   g_autoptr(MbmsMikeyReceiver) rx = g_new0 (MbmsMikeyReceiver, 1);
 
   rx->port = port;
+  rx->iface = g_strdup (multicast_interface);
   rx->rate_per_s = MAX (rate_per_s, 1u);
   rx->func = func;
   rx->user_data = user_data;
@@ -211,6 +226,7 @@ mbms_mikey_receiver_free (MbmsMikeyReceiver *rx)
   g_hash_table_unref (rx->destinations);
   g_hash_table_unref (rx->buckets);
   endpoint_free (rx->push);
+  g_free (rx->iface);
   g_free (rx);
 }
 

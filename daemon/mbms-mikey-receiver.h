@@ -13,8 +13,11 @@ typedef struct _MbmsMikeyReceiver MbmsMikeyReceiver;
 typedef void (*MbmsMikeyFunc) (GBytes *datagram, GSocketAddress *source, const char *destination,
                                gpointer user_data);
 
-MbmsMikeyReceiver *mbms_mikey_receiver_new (const char *listen_address, guint16 port, guint rate_per_s,
-                                            MbmsMikeyFunc func, gpointer user_data, GError **error);
+/* multicast_interface: where session groups are joined (the MBMS bearer's network interface;
+ * NULL = the one the kernel's routes choose). */
+MbmsMikeyReceiver *mbms_mikey_receiver_new (const char *listen_address, guint16 port, const char *multicast_interface,
+                                            guint rate_per_s, MbmsMikeyFunc func, gpointer user_data,
+                                            GError **error);
 void               mbms_mikey_receiver_free (MbmsMikeyReceiver *rx);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MbmsMikeyReceiver, mbms_mikey_receiver_free)
 

@@ -171,6 +171,7 @@ mbms_session_start (MbmsSession *self, GError **error)
   if (self->forwarder != NULL)
     return TRUE;
   self->forwarder = srtp_bridge_forwarder_new (self->receiver, self->address, self->port, self->rtcp_port,
+                                               mbms_manager_get_config (self->manager)->multicast_interface,
                                                mbms_manager_get_config (self->manager)->forward_address,
                                                self->forward_port, error);
   if (self->forwarder == NULL)

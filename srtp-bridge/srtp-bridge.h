@@ -99,13 +99,15 @@ const SrtpBridgeCounters *srtp_bridge_receiver_get_counters (SrtpBridgeReceiver 
 
 /* Decrypt-and-forward for one session: SRTP on (group or unicast address, port) and SRTCP on
  * rtcp_port (0 = port + 1, the SDP's a=rtcp otherwise), plain RTP/RTCP to (forward address,
- * forward port) and forward port + 1. Batched socket I/O on the caller's thread-default main
- * context. */
+ * forward port) and forward port + 1. A multicast group is joined on multicast_interface (the
+ * MBMS bearer's network interface; NULL = the one the kernel's routes choose). Batched socket
+ * I/O on the caller's thread-default main context. */
 typedef struct _SrtpBridgeForwarder SrtpBridgeForwarder;
 
 SrtpBridgeForwarder *srtp_bridge_forwarder_new (SrtpBridgeReceiver *receiver, const char *address, guint16 port,
-                                                guint16 rtcp_port, const char *forward_address,
-                                                guint16 forward_port, GError **error);
+                                                guint16 rtcp_port, const char *multicast_interface,
+                                                const char *forward_address, guint16 forward_port,
+                                                GError **error);
 /* Plain packets sent to the player so far (RTP and RTCP), and those dropped because the
  * player's socket was full (the bridge never blocks on a slow player). */
 guint64              srtp_bridge_forwarder_get_forwarded (SrtpBridgeForwarder *forwarder);

@@ -6,6 +6,7 @@
 #include "srtp-bridge.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -27,6 +28,7 @@ typedef struct {
 
 struct _SrtpBridgeForwarder {
   SrtpBridgeReceiver *receiver;
+  char               *iface;   /* where groups are joined, NULL = by route */
   Leg                 legs[2]; /* RTP, RTCP */
   GSocket            *out;
   guint8             (*buffers)[PACKET_SIZE];
@@ -141,7 +143,13 @@ open_leg (SrtpBridgeForwarder *f, Leg *leg, GInetAddress *inet, guint16 port, GI
     return FALSE;
   if (g_inet_address_get_is_multicast (inet))
     {
-      if (!g_socket_join_multicast_group (leg->socket, inet, FALSE, NULL, error))
+      /* GLib would join on the routes' choice if the interface is not there (yet) */
+      if (f->iface != NULL && if_nametoindex (f->iface) == 0)
+        {
+          g_set_error (error, SRTP_BRIDGE_ERROR, SRTP_BRIDGE_ERROR_SOCKET, "no network interface %s", f->iface);
+          return FALSE;
+        }
+      if (!g_socket_join_multicast_group (leg->socket, inet, FALSE, f->iface, error))
         return FALSE;
       leg->group = g_object_ref (inet);
     }
@@ -158,13 +166,15 @@ open_leg (SrtpBridgeForwarder *f, Leg *leg, GInetAddress *inet, guint16 port, GI
 
 SrtpBridgeForwarder *
 srtp_bridge_forwarder_new (SrtpBridgeReceiver *receiver, const char *address, guint16 port, guint16 rtcp_port,
-                           const char *forward_address, guint16 forward_port, GError **error)
+                           const char *multicast_interface, const char *forward_address, guint16 forward_port,
+                           GError **error)
 {
   g_autoptr(SrtpBridgeForwarder) f = g_new0 (SrtpBridgeForwarder, 1);
   g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
   g_autoptr(GInetAddress) fwd = g_inet_address_new_from_string (forward_address);
 
   f->receiver = receiver;
+  f->iface = g_strdup (multicast_interface);
   if (inet == NULL || fwd == NULL)
     {
       g_set_error (error, SRTP_BRIDGE_ERROR, SRTP_BRIDGE_ERROR_SOCKET, "\"%s\" is not an IP address",
@@ -221,7 +231,7 @@ srtp_bridge_forwarder_free (SrtpBridgeForwarder *f)
           g_source_unref (leg->source);
         }
       if (leg->group != NULL)
-        g_socket_leave_multicast_group (leg->socket, leg->group, FALSE, NULL, NULL);
+        g_socket_leave_multicast_group (leg->socket, leg->group, FALSE, f->iface, NULL);
       g_clear_object (&leg->group);
       g_clear_object (&leg->socket);
     }
@@ -229,5 +239,6 @@ srtp_bridge_forwarder_free (SrtpBridgeForwarder *f)
     srtp_bridge_receiver_set_release_func (f->receiver, NULL, NULL);
   g_clear_object (&f->out);
   g_free (f->buffers);
+  g_free (f->iface);
   g_free (f);
 }

@@ -22,6 +22,8 @@ test_defaults_and_example (void)
   g_assert_cmpstr (e->state_dir, ==, d->state_dir);
   g_assert_cmpuint (e->http_timeout_s, ==, d->http_timeout_s);
   g_assert_cmpuint (e->forward_port_base, ==, d->forward_port_base);
+  g_assert_null (d->multicast_interface); /* groups joined where the routes say */
+  g_assert_null (e->multicast_interface);
 }
 
 static MbmsConfig *
@@ -54,6 +56,18 @@ test_values_and_errors (void)
   g_assert_nonnull (strstr (error->message, "software USIM only"));
   g_clear_error (&error);
   g_assert_null (load_text ("[mikey]\nlisten=example.org\n", &error));
+  g_clear_error (&error);
+  {
+    g_autoptr(MbmsConfig) m = load_text ("[mbmsd]\nmulticast-interface= wwan0 \n", &error);
+    g_autoptr(MbmsConfig) empty = load_text ("[mbmsd]\nmulticast-interface=\n", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (m->multicast_interface, ==, "wwan0");
+    g_assert_null (empty->multicast_interface);
+  }
+  g_assert_null (load_text ("[mbmsd]\nmulticast-interface=an-interface-name-too-long\n", &error));
+  g_assert_nonnull (strstr (error->message, "[mbmsd] multicast-interface"));
+  g_clear_error (&error);
+  g_assert_null (load_text ("[mbmsd]\nmulticast-interface=../eth0\n", &error));
   g_clear_error (&error);
   g_assert_null (load_text ("not a key file", &error));
   g_assert_nonnull (error);

@@ -3,6 +3,10 @@
 #include "mbms-mikey-receiver.h"
 #include "test-util.h"
 
+#include <net/if.h>
+#include <netinet/in.h>
+#include <string.h>
+
 typedef struct {
   GPtrArray *seen;        /* destinations ("" for the push socket) */
   GSocketAddress *last_from;
@@ -51,7 +55,7 @@ test_rate_limit_duplicates_oversize (void)
 {
   Seen s = { g_ptr_array_new_with_free_func (g_free), NULL };
   g_autoptr(GError) error = NULL;
-  g_autoptr(MbmsMikeyReceiver) rx = mbms_mikey_receiver_new ("127.0.0.1", 0, 5, on_datagram, &s, &error);
+  g_autoptr(MbmsMikeyReceiver) rx = mbms_mikey_receiver_new ("127.0.0.1", 0, NULL, 5, on_datagram, &s, &error);
   g_autoptr(GSocket) tx = sender ();
   guint16 port;
   MbmsMikeyCounters c;
@@ -87,7 +91,7 @@ test_destination_and_reply (void)
 {
   Seen s = { g_ptr_array_new_with_free_func (g_free), NULL };
   g_autoptr(GError) error = NULL;
-  g_autoptr(MbmsMikeyReceiver) rx = mbms_mikey_receiver_new ("127.0.0.1", 0, 100, on_datagram, &s, &error);
+  g_autoptr(MbmsMikeyReceiver) rx = mbms_mikey_receiver_new ("127.0.0.1", 0, NULL, 100, on_datagram, &s, &error);
   g_autoptr(GSocket) tx = sender ();
   g_autoptr(GBytes) answer = g_bytes_new_static ("ack", 3);
   char buf[16];
@@ -115,11 +119,50 @@ test_destination_and_reply (void)
   g_ptr_array_unref (s.seen);
 }
 
+/* MTK messages on a session's multicast group (6.3.3.2.2), joined on the configured
+ * interface: sent out of lo, they arrive only if the group was joined on lo. */
+static void
+test_multicast_destination_on_interface (void)
+{
+  Seen s = { g_ptr_array_new_with_free_func (g_free), NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsMikeyReceiver) rx = mbms_mikey_receiver_new ("127.0.0.1", 0, "lo", 100, on_datagram, &s, &error);
+  g_autoptr(MbmsMikeyReceiver) absent = NULL;
+  g_autoptr(GSocket) tx = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  struct ip_mreqn via = { .imr_ifindex = (int) if_nametoindex ("lo") };
+  guint16 port;
+
+  g_assert_no_error (error);
+  port = mbms_mikey_receiver_get_port (rx);
+  g_assert_true (mbms_mikey_receiver_add_destination (rx, "239.255.42.81", &error));
+  g_assert_no_error (error);
+  g_socket_set_multicast_loopback (tx, TRUE);
+  g_socket_set_multicast_ttl (tx, 0);
+  g_assert_cmpint (setsockopt (g_socket_get_fd (tx), IPPROTO_IP, IP_MULTICAST_IF, &via, sizeof via), ==, 0);
+  send_to (tx, "239.255.42.81", port, "mtk", 3);
+  drain ();
+  g_assert_cmpuint (s.seen->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (s.seen, 0), ==, "239.255.42.81");
+  /* left with the session: nothing more arrives */
+  mbms_mikey_receiver_remove_destination (rx, "239.255.42.81");
+  send_to (tx, "239.255.42.81", port, "mtk2", 4);
+  drain ();
+  g_assert_cmpuint (s.seen->len, ==, 1);
+  /* an interface that is not there is an error, not a silent join elsewhere */
+  absent = mbms_mikey_receiver_new ("127.0.0.1", 0, "nosuch0", 100, on_datagram, &s, &error);
+  g_assert_no_error (error);
+  g_assert_false (mbms_mikey_receiver_add_destination (absent, "239.255.42.82", &error));
+  g_assert_nonnull (strstr (error->message, "no network interface nosuch0"));
+  g_clear_object (&s.last_from);
+  g_ptr_array_unref (s.seen);
+}
+
 int
 main (int argc, char **argv)
 {
   test_init (&argc, &argv);
   g_test_add_func ("/daemon/mikey-receiver/rate-limit-duplicates-oversize", test_rate_limit_duplicates_oversize);
   g_test_add_func ("/daemon/mikey-receiver/destination-sockets-and-reply", test_destination_and_reply);
+  g_test_add_func ("/daemon/mikey-receiver/multicast-destination-on-interface", test_multicast_destination_on_interface);
   return g_test_run ();
 }

@@ -5,6 +5,8 @@
 #include <srtp2/srtp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <net/if.h>
+#include <netinet/in.h>
 
 #include "rfc4771.h"
 #include "srtp-bridge.h"
@@ -588,8 +590,18 @@ bound (const char *address, guint16 port)
   return s;
 }
 
+/* Multicast out of one interface, whatever the routes say (IP_MULTICAST_IF). */
 static void
-run_forwarder (const char *group)
+send_via (GSocket *tx, const char *iface)
+{
+  struct ip_mreqn via = { .imr_ifindex = (int) if_nametoindex (iface) };
+
+  g_assert_cmpint (via.imr_ifindex, >, 0);
+  g_assert_cmpint (setsockopt (g_socket_get_fd (tx), IPPROTO_IP, IP_MULTICAST_IF, &via, sizeof via), ==, 0);
+}
+
+static void
+run_forwarder (const char *group, const char *iface)
 {
   g_autoptr(SrtpBridgeReceiver) r = srtp_bridge_receiver_new (NULL, NULL);
   g_autoptr(GError) error = NULL;
@@ -608,12 +620,14 @@ run_forwarder (const char *group)
   srtp_bridge_policy_init_default (&policy);
   sender_init (&s, 2, 10, 10, SSRC);
   add_key (r, &s, 0, &policy);
-  f = srtp_bridge_forwarder_new (r, group, in_port, 0, "127.0.0.1", out_port, &error);
+  f = srtp_bridge_forwarder_new (r, group, in_port, 0, iface, "127.0.0.1", out_port, &error);
   g_assert_no_error (error);
   if (g_inet_address_get_is_multicast (dst))
     {
       g_socket_set_multicast_loopback (tx, TRUE);
       g_socket_set_multicast_ttl (tx, 0);
+      if (iface != NULL)
+        send_via (tx, iface);
     }
   /* 100 packets, the MTK changing half way (announced first), one tampered, one SRTCP */
   for (guint i = 0; i < 100; i++)
@@ -672,15 +686,30 @@ run_forwarder (const char *group)
   sender_clear (&s);
 }
 
-static void test_forwarder_unicast (void) { run_forwarder ("127.0.0.1"); }
-static void test_forwarder_multicast (void) { run_forwarder ("239.255.42.77"); }
+static void test_forwarder_unicast (void) { run_forwarder ("127.0.0.1", NULL); }
+static void test_forwarder_multicast (void) { run_forwarder ("239.255.42.77", NULL); }
+/* the MBMS bearer's interface, not the routes' choice: joined on lo, sent out of lo */
+static void test_forwarder_multicast_on_interface (void) { run_forwarder ("239.255.42.79", "lo"); }
+
+static void
+test_forwarder_missing_interface (void)
+{
+  g_autoptr(SrtpBridgeReceiver) r = srtp_bridge_receiver_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SrtpBridgeForwarder) f = srtp_bridge_forwarder_new (r, "239.255.42.80", free_port_pair (), 0, "nosuch0",
+                                                                "127.0.0.1", free_port_pair (), &error);
+
+  g_assert_null (f);
+  g_assert_error (error, SRTP_BRIDGE_ERROR, SRTP_BRIDGE_ERROR_SOCKET);
+  g_assert_nonnull (strstr (error->message, "no network interface nosuch0"));
+}
 
 static void
 test_forwarder_bad_address (void)
 {
   g_autoptr(SrtpBridgeReceiver) r = srtp_bridge_receiver_new (NULL, NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(SrtpBridgeForwarder) f = srtp_bridge_forwarder_new (r, "not-an-address", 5004, 0, "127.0.0.1", 40000, &error);
+  g_autoptr(SrtpBridgeForwarder) f = srtp_bridge_forwarder_new (r, "not-an-address", 5004, 0, NULL, "127.0.0.1", 40000, &error);
 
   g_assert_null (f);
   g_assert_error (error, SRTP_BRIDGE_ERROR, SRTP_BRIDGE_ERROR_SOCKET);
@@ -707,6 +736,8 @@ main (int argc, char **argv)
   g_test_add_func ("/srtp-bridge/rfc4771/rccm3-late-join-across-wrap", test_rccm3);
   g_test_add_func ("/srtp-bridge/forwarder/unicast", test_forwarder_unicast);
   g_test_add_func ("/srtp-bridge/forwarder/multicast", test_forwarder_multicast);
+  g_test_add_func ("/srtp-bridge/forwarder/multicast-on-interface", test_forwarder_multicast_on_interface);
+  g_test_add_func ("/srtp-bridge/forwarder/missing-interface", test_forwarder_missing_interface);
   g_test_add_func ("/srtp-bridge/forwarder/bad-address", test_forwarder_bad_address);
   return g_test_run ();
 }

@@ -309,7 +309,7 @@ bridge_thread (gpointer data)
   GSource *tick = g_timeout_source_new (50);
 
   g_main_context_push_thread_default (b->context);
-  f = srtp_bridge_forwarder_new (b->receiver, "127.0.0.1", b->port, 0, "127.0.0.1",
+  f = srtp_bridge_forwarder_new (b->receiver, "127.0.0.1", b->port, 0, NULL, "127.0.0.1",
                                  ntohs (b->h->sink_addr.sin_port), &error);
   g_assert_no_error (error);
   g_source_set_callback (tick, check_stop, b, NULL);

@@ -47,6 +47,9 @@ class Daemon(unittest.TestCase):
         self.env.pop("G_MESSAGES_DEBUG", None)
         with open(os.path.join(SRC, "data", "lab", "labnet.conf")) as f:
             lab = f.read().split("[bmsc]")[0]
+        # a multicast group of this host (as on the air, 6.3.3.2.2), or a loopback address
+        self.group = f"239.255.{os.getpid() % 250}.{self.port % 250 + 1}" if "multicast" in self._testMethodName \
+            else "127.0.0.2"
         # MTKs change fast, except where a real player needs one key for a while
         interval = 250
         if "player" in self._testMethodName:
@@ -54,9 +57,9 @@ class Daemon(unittest.TestCase):
         if "srtpdec" in self._testMethodName:  # time to send a burst under each key
             interval = 4000
         lab += (f"[bmsc]\nfqdn=127.0.0.1\nue-port={self.port}\n[bmsc-service {SERVICE}]\nkey-domain=00f110\n"
-                f"key-group=1\nstreaming=true\nmtk-to=127.0.0.2:{self.port}\nmtk-interval-ms={interval}\n")
+                f"key-group=1\nstreaming=true\nmtk-to={self.group}:{self.port}\nmtk-interval-ms={interval}\n")
         if "lab_media" in self._testMethodName:
-            lab += ("[lab-media]\ndestination=127.0.0.2:5004\nkey-domain=00f110\nkey-group=1\nrate=100\n"
+            lab += (f"[lab-media]\ndestination={self.group}:5004\nkey-domain=00f110\nkey-group=1\nrate=100\n"
                     "payload=500\nlead-ms=100\n")
         self.write("labnet.conf", lab)
         with open(os.path.join(self.dir, "lab.log"), "w") as lab_log:
@@ -67,7 +70,7 @@ class Daemon(unittest.TestCase):
         self.write("usd/news.usd.xml", f'<bundleDescription><userServiceDescription serviceId="{SERVICE}">'
                    '<name>News</name><deliveryMethod sessionDescriptionURI="news.sdp" '
                    'protectionDescriptionURI="news.prot.xml"/></userServiceDescription></bundleDescription>')
-        self.write("usd/news.sdp", "v=0\nc=IN IP4 127.0.0.2\nm=video 5004 RTP/SAVP 96\na=rtpmap:96 VP8/90000\n")
+        self.write("usd/news.sdp", f"v=0\nc=IN IP4 {self.group}\nm=video 5004 RTP/SAVP 96\na=rtpmap:96 VP8/90000\n")
         self.write("usd/news.prot.xml", f"<securityDescription><keyManagement><serverURI>{self.uri}</serverURI>"
                    '</keyManagement><key keyDomainID="00f110" MSKID="00010000"/></securityDescription>')
         self.usim = os.path.join(self.dir, "usim.conf")
@@ -368,6 +371,15 @@ class Daemon(unittest.TestCase):
     def test_lab_media_decrypted_across_key_changes_without_loss(self):
         """The lab's SRTP sender follows the BM-SC's MTKs (a new one every 250 ms, used 100 ms
         after its MTK message); everything it sends after the first decrypted packet comes out."""
+        self.lab_media_without_loss()
+
+    def test_lab_media_and_mtks_over_multicast(self):
+        """MTK messages and SRTP on the session's multicast group: mbmsd joins the group on the
+        MIKEY port for the MTKs (6.3.3.2.2) and on the media port while streaming."""
+        self.lab_media_without_loss()
+        self.assertIn(self.group, self.prop(f"{ROOT}/Session/0", "Session", "DestinationAddress"))
+
+    def lab_media_without_loss(self):
         self.start()
         holder, _ = self.player()
         wait_for(lambda: self.stream_state() == "streaming", what="streaming")

@@ -49,7 +49,7 @@ main (int argc, char **argv)
           return 1;
         }
     }
-  f = srtp_bridge_forwarder_new (r, argv[1], (guint16) atoi (argv[2]), 0, argv[3], (guint16) atoi (argv[4]), &error);
+  f = srtp_bridge_forwarder_new (r, argv[1], (guint16) atoi (argv[2]), 0, NULL, argv[3], (guint16) atoi (argv[4]), &error);
   if (f == NULL)
     {
       fprintf (stderr, "%s\n", error->message);

@@ -32,6 +32,7 @@ typedef struct {
   LabBmsc        *bmsc;
   Group          *group;
   GSocketAddress *dest;
+  GSocket        *socket;   /* unbound: a multicast group is reached by route, as the UE joins it */
   guint16         mtk_id;
   guint32         ts;       /* MTK message counter, 6.4.3 */
   GbaSecret      *mtk;
@@ -114,6 +115,7 @@ stream_free (MtkStream *st)
   if (st->timer != 0)
     g_source_remove (st->timer);
   g_object_unref (st->dest);
+  g_object_unref (st->socket);
   gba_secret_unref (st->mtk);
   gba_secret_unref (st->salt);
   g_free (st);
@@ -362,7 +364,7 @@ send_next_mtk (gpointer user_data)
   p.key = st->mtk;
   p.salt = st->salt;
   msg = mikey_build_mtk_message (&p, g->msk, g->rand);
-  if (g_socket_send_to (st->bmsc->socket, st->dest, g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), NULL,
+  if (g_socket_send_to (st->socket, st->dest, g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), NULL,
                         NULL) > 0)
     st->bmsc->mtk_messages++;
   return G_SOURCE_CONTINUE;
@@ -381,9 +383,11 @@ lab_bmsc_start_mtk_stream (LabBmsc *b, const guint8 domain[3], guint16 key_group
   st->group = g;
   st->dest = g_inet_socket_address_new_from_string (address, port);
   g_return_if_fail (st->dest != NULL);
+  st->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_return_if_fail (st->socket != NULL);
   /* a multicast group on this host: keep the datagrams local */
-  g_socket_set_multicast_loopback (b->socket, TRUE);
-  g_socket_set_multicast_ttl (b->socket, 0);
+  g_socket_set_multicast_loopback (st->socket, TRUE);
+  g_socket_set_multicast_ttl (st->socket, 0);
   send_next_mtk (st);
   st->timer = g_timeout_add (interval_ms, send_next_mtk, st);
   g_ptr_array_add (b->streams, st);
