@@ -58,12 +58,13 @@ get_uint (GKeyFile *kf, const char *group, const char *key, guint64 min, guint64
   return TRUE;
 }
 
+static MbmsConfig *config_from_key_file (GKeyFile *kf, GError **error);
+
 MbmsConfig *
 mbms_config_load (const char *path, GError **error)
 {
   g_autoptr(GKeyFile) kf = NULL;
-  g_autoptr(MbmsConfig) c = g_new0 (MbmsConfig, 1);
-  guint64 v;
+  MbmsConfig *c;
 
   if (path != NULL)
     {
@@ -74,6 +75,28 @@ mbms_config_load (const char *path, GError **error)
           return NULL;
         }
     }
+  c = config_from_key_file (kf, error);
+  if (c == NULL && path != NULL)
+    g_prefix_error (error, "%s: ", path);
+  return c;
+}
+
+MbmsConfig *
+mbms_config_load_data (const char *data, gsize len, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+
+  if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_NONE, error))
+    return NULL;
+  return config_from_key_file (kf, error);
+}
+
+static MbmsConfig *
+config_from_key_file (GKeyFile *kf, GError **error)
+{
+  g_autoptr(MbmsConfig) c = g_new0 (MbmsConfig, 1);
+  guint64 v;
+
   c->state_dir = get_string (kf, "mbmsd", "state-directory", DEFAULT_STATE_DIR);
   c->usd_dir = get_string (kf, "mbmsd", "service-descriptions", DEFAULT_USD_DIR);
   c->uicc_backend = get_string (kf, "uicc", "backend", "soft");

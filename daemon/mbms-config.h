@@ -29,3 +29,5 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MbmsConfig, mbms_config_free)
 /* path NULL = defaults only. Unknown keys are ignored; wrong values are errors that name the
  * group and key. */
 MbmsConfig *mbms_config_load (const char *path, GError **error);
+/* The same from the file's text (tests, fuzzing). */
+MbmsConfig *mbms_config_load_data (const char *data, gsize len, GError **error);
