@@ -56,7 +56,9 @@ class Daemon(unittest.TestCase):
             interval = 2000
         if "srtpdec" in self._testMethodName:  # time to send a burst under each key
             interval = 4000
-        lab += (f"[bmsc]\nfqdn=127.0.0.1\nue-port={self.port}\n[bmsc-service {SERVICE}]\nkey-domain=00f110\n"
+        # multicast on lo, whatever the default route: mbmsd joins there, the lab sends there
+        iface = "multicast-interface=lo\n" if "multicast" in self._testMethodName else ""
+        lab += (f"[bmsc]\nfqdn=127.0.0.1\nue-port={self.port}\n{iface}[bmsc-service {SERVICE}]\nkey-domain=00f110\n"
                 f"key-group=1\nstreaming=true\nmtk-to={self.group}:{self.port}\nmtk-interval-ms={interval}\n")
         if "lab_media" in self._testMethodName:
             lab += (f"[lab-media]\ndestination={self.group}:5004\nkey-domain=00f110\nkey-group=1\nrate=100\n"
@@ -77,7 +79,7 @@ class Daemon(unittest.TestCase):
         shutil.copy(os.path.join(SRC, "data", "lab", "soft-usim.conf"), self.usim)
         self.forward_base = free_udp_port() & ~1
         self.write("mbmsd.conf", f"[mbmsd]\nstate-directory={self.dir}/state\nservice-descriptions={self.dir}/usd\n"
-                   f"runtime-directory={self.dir}/run\n"
+                   f"runtime-directory={self.dir}/run\n{iface}"
                    f"[uicc]\nsoft-usim={self.usim}\n[gba]\nbsf={self.uri}/\n[mikey]\nport={self.port}\n"
                    f"listen=127.0.0.1\n[bridge]\nforward-port-base={self.forward_base}\n")
 
@@ -375,7 +377,8 @@ class Daemon(unittest.TestCase):
 
     def test_lab_media_and_mtks_over_multicast(self):
         """MTK messages and SRTP on the session's multicast group: mbmsd joins the group on the
-        MIKEY port for the MTKs (6.3.3.2.2) and on the media port while streaming."""
+        MIKEY port for the MTKs (6.3.3.2.2) and on the media port while streaming, both on the
+        configured interface (lo here; the default route goes elsewhere)."""
         self.lab_media_without_loss()
         self.assertIn(self.group, self.prop(f"{ROOT}/Session/0", "Session", "DestinationAddress"))
 

@@ -8,6 +8,8 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +64,7 @@ struct _LabBmsc {
   guint          unavailable_left;
   gboolean       renegotiated;
   guint16        ue_port;
+  char          *mcast_iface; /* NULL: by route */
   GPtrArray     *groups;    /* Group */
   GPtrArray     *services;  /* Service */
   GHashTable    *ues;       /* B-TID -> Ue */
@@ -166,6 +169,7 @@ lab_bmsc_free (LabBmsc *b)
   g_source_destroy (b->ack_source);
   g_source_unref (b->ack_source);
   g_object_unref (b->socket);
+  g_free (b->mcast_iface);
   g_free (b->fqdn);
   g_bytes_unref (b->naf_id);
   g_free (b->faults.forbid_service);
@@ -385,9 +389,7 @@ lab_bmsc_start_mtk_stream (LabBmsc *b, const guint8 domain[3], guint16 key_group
   g_return_if_fail (st->dest != NULL);
   st->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
   g_return_if_fail (st->socket != NULL);
-  /* a multicast group on this host: keep the datagrams local */
-  g_socket_set_multicast_loopback (st->socket, TRUE);
-  g_socket_set_multicast_ttl (st->socket, 0);
+  lab_socket_set_multicast_out (st->socket, b->mcast_iface);
   send_next_mtk (st);
   st->timer = g_timeout_add (interval_ms, send_next_mtk, st);
   g_ptr_array_add (b->streams, st);
@@ -718,6 +720,33 @@ lab_bmsc_attach (LabBmsc *b, SoupServer *server)
   soup_server_add_handler (server, "/keymanagement", on_keymanagement, b, NULL);
 }
 
+void
+lab_bmsc_set_multicast_interface (LabBmsc *b, const char *iface)
+{
+  g_free (b->mcast_iface);
+  b->mcast_iface = iface != NULL && *iface != '\0' ? g_strdup (iface) : NULL;
+}
+
+const char *
+lab_bmsc_get_multicast_interface (LabBmsc *b)
+{
+  return b->mcast_iface;
+}
+
+void
+lab_socket_set_multicast_out (GSocket *socket, const char *iface)
+{
+  struct ip_mreqn via = { .imr_ifindex = iface != NULL ? (int) if_nametoindex (iface) : 0 };
+
+  /* a multicast group on this host: keep the datagrams local */
+  g_socket_set_multicast_loopback (socket, TRUE);
+  g_socket_set_multicast_ttl (socket, 0);
+  if (iface != NULL
+      && (via.imr_ifindex == 0
+          || setsockopt (g_socket_get_fd (socket), IPPROTO_IP, IP_MULTICAST_IF, &via, sizeof via) != 0))
+    g_warning ("lab: multicast cannot leave by %s; the routes choose", iface);
+}
+
 LabBmsc *
 lab_bmsc_from_key_file (LabBsf *bsf, GKeyFile *kf, GError **error)
 {
@@ -725,8 +754,11 @@ lab_bmsc_from_key_file (LabBsf *bsf, GKeyFile *kf, GError **error)
   g_autoptr(LabBmsc) b = lab_bmsc_new (bsf, fqdn != NULL ? fqdn : "127.0.0.1");
   g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
 
+  g_autofree char *mcast_iface = g_key_file_get_string (kf, "bmsc", "multicast-interface", NULL);
+
   if (g_key_file_has_key (kf, "bmsc", "ue-port", NULL))
     lab_bmsc_set_ue_port (b, (guint16) g_key_file_get_integer (kf, "bmsc", "ue-port", NULL));
+  lab_bmsc_set_multicast_interface (b, mcast_iface);
   for (guint i = 0; groups[i] != NULL; i++)
     {
       const char *id = groups[i] + strlen ("bmsc-service ");

@@ -34,6 +34,12 @@ void     lab_bmsc_add_service (LabBmsc *bmsc, const char *service_id, const guin
                                gboolean streaming);
 /* Where MSK pushes go: the HTTP client's address and this UDP port (2269 in a real network). */
 void     lab_bmsc_set_ue_port (LabBmsc *bmsc, guint16 port);
+/* Where multicast leaves (MTK streams, lab media): an interface name, NULL = by route. Set
+ * before the streams start ([bmsc] multicast-interface). */
+void        lab_bmsc_set_multicast_interface (LabBmsc *bmsc, const char *iface);
+const char *lab_bmsc_get_multicast_interface (LabBmsc *bmsc);
+/* A sending socket for a multicast group on this host: looped back, TTL 0, out of iface. */
+void        lab_socket_set_multicast_out (GSocket *socket, const char *iface);
 
 guint    lab_bmsc_requests (LabBmsc *bmsc);          /* HTTP requests seen */
 guint    lab_bmsc_registered (LabBmsc *bmsc);         /* registrations in force */

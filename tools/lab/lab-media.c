@@ -163,8 +163,7 @@ lab_media_new (LabBmsc *bmsc, const guint8 domain[3], guint16 key_group, const c
   m->socket = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, error);
   if (m->socket == NULL)
     return NULL;
-  g_socket_set_multicast_loopback (m->socket, TRUE);
-  g_socket_set_multicast_ttl (m->socket, 0);
+  lab_socket_set_multicast_out (m->socket, lab_bmsc_get_multicast_interface (bmsc));
   m->send_timer = g_timeout_add (MAX (1000 / rate, 1u), send_rtp, m);
   m->rtcp_timer = g_timeout_add_seconds (1, send_rtcp, m);
   return g_steal_pointer (&m);
