@@ -687,7 +687,20 @@ run_forwarder (const char *group, const char *iface)
 }
 
 static void test_forwarder_unicast (void) { run_forwarder ("127.0.0.1", NULL); }
-static void test_forwarder_multicast (void) { run_forwarder ("239.255.42.77", NULL); }
+static void
+test_forwarder_multicast (void)
+{
+  g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, 0, NULL);
+  g_autoptr(GSocketAddress) group = g_inet_socket_address_new_from_string ("239.255.42.77", 9);
+
+  /* by route needs a route for the group (a machine without a default route has none) */
+  if (!g_socket_connect (probe, group, NULL, NULL))
+    {
+      g_test_skip ("no route for multicast; the interface case still runs");
+      return;
+    }
+  run_forwarder ("239.255.42.77", NULL);
+}
 /* the MBMS bearer's interface, not the routes' choice: joined on lo, sent out of lo */
 static void test_forwarder_multicast_on_interface (void) { run_forwarder ("239.255.42.79", "lo"); }
 
