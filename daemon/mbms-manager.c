@@ -257,6 +257,8 @@ handle_mtk (MbmsManager *self, GBytes *datagram, const char *destination, const 
   g_debug ("MTK %u of MSK 0x%08x on %s", mtk->mtk_id, mtk->msk_id, destination);
   for (guint i = 0; i < self->services->len; i++)
     mbms_service_mtk_received (g_ptr_array_index (self->services, i), destination, mtk);
+  /* the key is in use; MGV-S follows without holding up the packets (fsync takes a while) */
+  mgv_store_save_in_background (self->store);
 }
 
 static void
@@ -508,6 +510,7 @@ mbms_manager_new (MbmsConfig *config, GError **error)
   self->store = mgv_store_open (store_path, card, &wiped, error);
   if (self->store == NULL)
     return NULL;
+  mgv_store_set_deferred_mtk_saves (self->store, TRUE); /* saved after the bridge has the key */
   reg_path = g_build_filename (config->state_dir, "registrations", NULL);
   self->registrations = mbms_registrations_open (reg_path, card, &reg_wiped, error);
   if (self->registrations == NULL)

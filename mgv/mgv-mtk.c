@@ -163,7 +163,7 @@ mgv_process_mtk (MgvStore *store, const char *session, GBytes *message, GError *
   mtk = make_mtk (msg, msk, kd);
   keep_for_session (store, session, mtk);
   g_debug ("MGV-F: MTK %u under MSK 0x%08x accepted for session %s", seq_p, msk->msk_id, session);
-  if (!mgv_store_save (store, error))
+  if (!store->defer_mtk_saves && !mgv_store_save (store, error))
     {
       mgv_mtk_free (mtk);
       return NULL;

@@ -27,8 +27,19 @@ typedef struct {
   GBytes    *policy;          /* SP params, or NULL */
 } MgvMsk;
 
+/* Atomic writes of serialised stores, now or in a worker thread (mgv-store-writer.c). */
+typedef struct _MgvStoreWriter MgvStoreWriter;
+
+gboolean        mgv_store_write_file (const char *path, GBytes *snapshot, GError **error);
+MgvStoreWriter *mgv_store_writer_new (const char *path);
+void            mgv_store_writer_submit (MgvStoreWriter *writer, GBytes *snapshot);
+gboolean        mgv_store_writer_flush (MgvStoreWriter *writer, GError **error);
+void            mgv_store_writer_free (MgvStoreWriter *writer);
+
 struct _MgvStore {
   char       *path;
+  MgvStoreWriter *writer;      /* background saves, created with the first */
+  gboolean    defer_mtk_saves;
   char       *card;
   guint64     next_generation;
   MgvMuk     *last_generated;

@@ -115,6 +115,7 @@ mgv_store_free (MgvStore *store)
 {
   if (store == NULL)
     return;
+  mgv_store_writer_free (store->writer); /* pending writes land first */
   g_free (store->path);
   g_free (store->card);
   mgv_muk_free (store->last_generated);
@@ -438,23 +439,43 @@ gboolean
 mgv_store_save (MgvStore *store, GError **error)
 {
   g_autoptr(GBytes) data = NULL;
-  g_autoptr(GError) local = NULL;
   gsize len;
   const guint8 *p;
   gboolean ok;
 
   if (store->path == NULL)
     return TRUE; /* an in-memory store (fuzzing) */
+  /* an older snapshot still on its way must not land after this one; its failure no longer
+   * matters once this write succeeds */
+  if (store->writer != NULL)
+    (void) mgv_store_writer_flush (store->writer, NULL);
   data = mgv_store_serialize (store);
+  ok = mgv_store_write_file (store->path, data, error);
   p = g_bytes_get_data (data, &len);
-
-  /* CONSISTENT: write a temporary file and rename it over; DURABLE: fsync before the rename */
-  ok = g_file_set_contents_full (store->path, (const char *) p, (gssize) len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0600, &local);
   gba_wipe ((guint8 *) p, len);
-  if (!ok)
-    return mgv_fail (error, MGV_ERROR_STORAGE, "cannot write the key store: %s", local->message);
-  return TRUE;
+  return ok;
+}
+
+void
+mgv_store_save_in_background (MgvStore *store)
+{
+  if (store->path == NULL)
+    return;
+  if (store->writer == NULL)
+    store->writer = mgv_store_writer_new (store->path);
+  mgv_store_writer_submit (store->writer, mgv_store_serialize (store));
+}
+
+gboolean
+mgv_store_flush (MgvStore *store, GError **error)
+{
+  return store->writer == NULL || mgv_store_writer_flush (store->writer, error);
+}
+
+void
+mgv_store_set_deferred_mtk_saves (MgvStore *store, gboolean deferred)
+{
+  store->defer_mtk_saves = deferred;
 }
 
 static void

@@ -49,6 +49,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MgvStore, mgv_store_free)
 
 /* Writes the store atomically (temporary file, fsync, rename), mode 0600. */
 gboolean  mgv_store_save (MgvStore *store, GError **error);
+/* The same from a snapshot taken now, written by a worker thread: the caller goes on at once.
+ * Writes land in order; a snapshot not yet written when a newer one comes is dropped. A
+ * failure is logged and returned by the next mgv_store_flush. mgv_store_save and
+ * mgv_store_free wait for what is on its way. */
+void      mgv_store_save_in_background (MgvStore *store);
+gboolean  mgv_store_flush (MgvStore *store, GError **error);
+/* MTK messages come every few seconds and their key is wanted at once (6.6.2): with deferred
+ * MTK saves, mgv_process_mtk updates the store in memory only, and the caller saves once the
+ * key is in use (mgv_store_save_in_background). */
+void      mgv_store_set_deferred_mtk_saves (MgvStore *store, gboolean deferred);
 
 /* A new MUK from a GBA run becomes the last generated MUK; its MSK counter starts afresh. */
 gboolean  mgv_store_install_muk (MgvStore *store, const char *idi, const char *idr, GbaSecret *muk, GError **error);
@@ -111,7 +121,8 @@ MgvMtk *mgv_mtk_copy (const MgvMtk *mtk);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MgvMtk, mgv_mtk_free)
 
 /* MTK message: TS 33.246 6.4.6.2 and 6.5.4. session names the MBMS streaming or download
- * session the message arrived for; the two most recent MTKs of each session are kept. */
+ * session the message arrived for; the two most recent MTKs of each session are kept. On
+ * success the store is saved, unless MTK saves are deferred. */
 MgvMtk *mgv_process_mtk (MgvStore *store, const char *session, GBytes *message, GError **error);
 
 /* The MTKs kept for a session, newest first (at most two); NULL when none. */

@@ -1114,6 +1114,83 @@ test_store_sim_change_wipes (Fx *fx, gconstpointer d)
   reject_msk (fx, msg, MGV_ERROR_UNKNOWN_KEY);
 }
 
+/* The daemon's MTK path: MGV-F in memory, the key used, MGV-S written by a worker thread. */
+static void
+test_store_deferred_mtk_saved_in_background (Fx *fx, gconstpointer d)
+{
+  g_autoptr(GBytes) before_disk = NULL;
+  g_autoptr(GBytes) after_disk = NULL;
+  g_autoptr(GBytes) in_memory = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) a = NULL;
+  MgvMtk *mtk;
+
+  deliver_msk (fx);
+  mgv_store_set_deferred_mtk_saves (fx->store, TRUE);
+  before_disk = disk (fx);
+  a = next_mtk (fx, 5, NULL, NULL);
+  mtk = accept_mtk (fx, a);
+  mgv_mtk_free (mtk);
+  after_disk = disk (fx);
+  g_assert_true (g_bytes_equal (before_disk, after_disk)); /* not yet on disk */
+  reject_mtk (fx, a, MGV_ERROR_REPLAY);                      /* but MGV-F knows it already */
+  /* many saves in a row: the file ends as the newest snapshot, whole */
+  for (guint i = 0; i < 50; i++)
+    {
+      g_autoptr(GBytes) m = next_mtk (fx, (guint16) (6 + i), NULL, NULL);
+      mgv_mtk_free (accept_mtk (fx, m));
+      mgv_store_save_in_background (fx->store);
+    }
+  g_assert_true (mgv_store_flush (fx->store, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&after_disk, g_bytes_unref);
+  after_disk = disk (fx);
+  in_memory = snapshot (fx);
+  g_assert_true (g_bytes_equal (in_memory, after_disk));
+  /* one more, then the store goes: freeing it waits for the write */
+  {
+    g_autoptr(GBytes) m = next_mtk (fx, 60, NULL, NULL);
+    mgv_mtk_free (accept_mtk (fx, m));
+    mgv_store_save_in_background (fx->store);
+  }
+  reopen (fx, CARD, FALSE);
+  {
+    g_autoptr(GBytes) stale = next_mtk (fx, 60, NULL, NULL);
+    g_autoptr(GBytes) fresh = next_mtk (fx, 61, NULL, NULL);
+    reject_mtk (fx, stale, MGV_ERROR_STALE); /* MTK ID 60 was saved */
+    mgv_mtk_free (accept_mtk (fx, fresh));
+  }
+}
+
+/* A write that fails in the worker is reported by the next flush; the keys stay in memory
+ * and a later save succeeds. */
+static void
+test_store_background_failure_reported (Fx *fx, gconstpointer d)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *moved = g_strconcat (fx->dir, ".moved", NULL);
+  g_autoptr(GBytes) m = NULL;
+
+  deliver_msk (fx);
+  mgv_store_set_deferred_mtk_saves (fx->store, TRUE);
+  m = next_mtk (fx, 5, NULL, NULL);
+  mgv_mtk_free (accept_mtk (fx, m));
+  /* the state directory is gone (even root cannot write there) */
+  g_assert_cmpint (g_rename (fx->dir, moved), ==, 0);
+  g_test_expect_message ("mbmsd-mgv", G_LOG_LEVEL_WARNING, "cannot write the key store*");
+  mgv_store_save_in_background (fx->store);
+  g_assert_false (mgv_store_flush (fx->store, &error));
+  g_test_assert_expected_messages ();
+  g_assert_error (error, MGV_ERROR, MGV_ERROR_STORAGE);
+  g_clear_error (&error);
+  g_assert_true (mgv_store_flush (fx->store, &error)); /* reported once */
+  g_assert_cmpint (g_rename (moved, fx->dir), ==, 0);
+  g_assert_true (mgv_store_save (fx->store, &error));
+  g_assert_no_error (error);
+  reopen (fx, CARD, FALSE);
+  reject_mtk (fx, m, MGV_ERROR_REPLAY);
+}
+
 static void
 test_store_corrupt_refused (Fx *fx, gconstpointer d)
 {
@@ -1343,6 +1420,8 @@ main (int argc, char **argv)
   ADD ("store/persists-across-restart", test_store_persists_across_restart);
   ADD ("store/sim-change-wipes", test_store_sim_change_wipes);
   ADD ("store/corrupt-refused-untouched", test_store_corrupt_refused);
+  ADD ("store/deferred-mtk-saved-in-background", test_store_deferred_mtk_saved_in_background);
+  ADD ("store/background-failure-reported", test_store_background_failure_reported);
   ADD ("store/foreign-refused", test_store_foreign_refused);
   ADD ("store/crash-during-save-leaves-readable-state", test_store_crash_safety);
   ADD ("store/delete-by-key-group", test_store_delete_by_group);

@@ -4,7 +4,8 @@
  *   (b) a plain UDP relay over loopback (recvmmsg/sendmmsg x32) between a sender and a sink;
  *   (c) the bridge's decrypt-and-forward in the same harness;
  * ratio = (c) / ceiling with ceiling = 1 / (t_relay + t_unprotect). Also the time from an MTK
- * message's arrival (MGV-F, MGV-S save, bridge key) to the first packet decrypted with it, and
+ * message's arrival (MGV-F, bridge key) to the first packet decrypted with it, as the daemon
+ * does it (MGV-S written afterwards in the background; its time printed apart), and
  * this process's RSS with 8 receiving sessions. Figures only: nothing here passes or fails.
  *   bench-srtp-bridge [--quick] */
 #define _GNU_SOURCE
@@ -366,7 +367,7 @@ bench_bridge (guint *lost)
 /* The stream is running under MTK 1; the MTK message for MTK 2 arrives; how long until the
  * first packet under MKI (MSK ID, 2) is decrypted. */
 static double
-bench_mtk_latency (double *t_mgv, double *t_key, double *t_first)
+bench_mtk_latency (double *t_mgv, double *t_key, double *t_first, double *t_save)
 {
   g_autofree char *dir = g_dir_make_tmp ("mbmsd-bench-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "keys.mgv", NULL);
@@ -426,6 +427,7 @@ bench_mtk_latency (double *t_mgv, double *t_key, double *t_first)
     }
   srtp_dealloc (tx);
   srtp_bridge_policy_init_default (&policy);
+  mgv_store_set_deferred_mtk_saves (store, TRUE); /* as mbmsd: MGV-S after the key is in use */
 
   /* the stream runs under MTK 1 (the sender is known) */
   {
@@ -439,7 +441,7 @@ bench_mtk_latency (double *t_mgv, double *t_key, double *t_first)
   /* the clock runs from the MTK message's arrival */
   t0 = now_s ();
   {
-    g_autoptr(MgvMtk) m2 = mgv_process_mtk (store, "239.255.0.1/1", mtk_msgs[1], NULL); /* MGV-F, MGV-S save */
+    g_autoptr(MgvMtk) m2 = mgv_process_mtk (store, "239.255.0.1/1", mtk_msgs[1], NULL); /* MGV-F */
     g_assert (m2 != NULL);
     t1 = now_s ();
     g_assert (srtp_bridge_receiver_add_key (rx, mkis[1], gba_secret_get_data (m2->mtk, NULL), 16,
@@ -450,6 +452,10 @@ bench_mtk_latency (double *t_mgv, double *t_key, double *t_first)
   g_assert (srtp_bridge_receiver_unprotect_rtp (rx, pkts[1], &len) == SRTP_BRIDGE_OK);
   t3 = now_s ();
   *t_mgv = t1 - t0, *t_key = t2 - t1, *t_first = t3 - t2;
+  /* MGV-S follows in the background, as in mbmsd (this waits for it only to time it) */
+  mgv_store_save_in_background (store);
+  g_assert (mgv_store_flush (store, NULL));
+  *t_save = now_s () - t3;
   for (guint i = 0; i < 2; i++)
     {
       g_bytes_unref (mtk_msgs[i]);
@@ -478,7 +484,7 @@ int
 main (int argc, char **argv)
 {
   gboolean quick = argc > 1 && strcmp (argv[1], "--quick") == 0;
-  double t_copy, t_unprotect, t_receiver, relay_pps, bridge_pps, ceiling, t_mgv, t_key, t_first, latency;
+  double t_copy, t_unprotect, t_receiver, relay_pps, bridge_pps, ceiling, t_mgv, t_key, t_first, t_save, latency;
   guint relay_lost, bridge_lost;
   long rss_before, rss_after;
   SrtpBridgeReceiver *eight[8];
@@ -494,7 +500,7 @@ main (int argc, char **argv)
   relay_pps = bench_relay (&relay_lost);
   bridge_pps = bench_bridge (&bridge_lost);
   ceiling = 1.0 / (1.0 / relay_pps + t_unprotect);
-  latency = bench_mtk_latency (&t_mgv, &t_key, &t_first);
+  latency = bench_mtk_latency (&t_mgv, &t_key, &t_first, &t_save);
 
   /* RSS: eight sessions with their keys, contexts and hold buffers in use */
   rss_before = rss_kib ();
@@ -528,9 +534,9 @@ main (int argc, char **argv)
   printf ("ceiling               %8.3f us/packet  %9.0f packets/s  = 1 / (t_relay + t_unprotect)\n", 1e6 / ceiling,
           ceiling);
   printf ("ratio bridge/ceiling  %8.2f\n", bridge_pps / ceiling);
-  printf ("MTK to first packet   %8.3f ms (MGV-F + MGV-S save %.3f ms, bridge contexts %.3f ms, "
-          "first unprotect %.3f ms)\n",
-          latency * 1e3, t_mgv * 1e3, t_key * 1e3, t_first * 1e3);
+  printf ("MTK to first packet   %8.3f ms (MGV-F %.3f ms, bridge contexts %.3f ms, first unprotect %.3f ms; "
+          "MGV-S save after it, in the background, %.3f ms)\n",
+          latency * 1e3, t_mgv * 1e3, t_key * 1e3, t_first * 1e3, t_save * 1e3);
   printf ("RSS                   %ld KiB; 8 sessions with keys and held packets add %ld KiB\n", rss_after,
           rss_after - rss_before);
   for (guint i = 0; i < 8; i++)
