@@ -6,6 +6,7 @@
 #include "mgv.h"
 
 #include <net/if.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <string.h>
 
@@ -146,7 +147,12 @@ join_group (MbmsMikeyReceiver *rx, GSocket *socket, GInetAddress *group, GError 
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no network interface %s", rx->iface);
       return FALSE;
     }
-  return g_socket_join_multicast_group (socket, group, FALSE, rx->iface, error);
+  if (!g_socket_join_multicast_group (socket, group, FALSE, rx->iface, error))
+    return FALSE;
+  /* only this socket's own membership: not the same group joined elsewhere on the host */
+  if (g_inet_address_get_family (group) == G_SOCKET_FAMILY_IPV4)
+    (void) setsockopt (g_socket_get_fd (socket), IPPROTO_IP, IP_MULTICAST_ALL, &(int) { 0 }, sizeof (int));
+  return TRUE;
 }
 
 static Endpoint *

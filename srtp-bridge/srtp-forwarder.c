@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -151,6 +152,9 @@ open_leg (SrtpBridgeForwarder *f, Leg *leg, GInetAddress *inet, guint16 port, GI
         }
       if (!g_socket_join_multicast_group (leg->socket, inet, FALSE, f->iface, error))
         return FALSE;
+      /* only this socket's own membership: not the same group joined elsewhere on the host */
+      if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV4)
+        (void) setsockopt (g_socket_get_fd (leg->socket), IPPROTO_IP, IP_MULTICAST_ALL, &(int) { 0 }, sizeof (int));
       leg->group = g_object_ref (inet);
     }
   g_socket_set_blocking (leg->socket, FALSE);
