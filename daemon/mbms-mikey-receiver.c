@@ -4,9 +4,8 @@
  * them again); the rest goes to the owner, who runs MGV-F. */
 #include "mbms-mikey-receiver.h"
 #include "mgv.h"
+#include "srtp-bridge.h"
 
-#include <net/if.h>
-#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <string.h>
 
@@ -138,23 +137,6 @@ on_readable (GSocket *socket, GIOCondition cond, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-join_group (MbmsMikeyReceiver *rx, GSocket *socket, GInetAddress *group, GError **error)
-{
-  /* GLib would join on the routes' choice if the interface is not there (yet) */
-  if (rx->iface != NULL && if_nametoindex (rx->iface) == 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no network interface %s", rx->iface);
-      return FALSE;
-    }
-  if (!g_socket_join_multicast_group (socket, group, FALSE, rx->iface, error))
-    return FALSE;
-  /* only this socket's own membership: not the same group joined elsewhere on the host */
-  if (g_inet_address_get_family (group) == G_SOCKET_FAMILY_IPV4)
-    (void) setsockopt (g_socket_get_fd (socket), IPPROTO_IP, IP_MULTICAST_ALL, &(int) { 0 }, sizeof (int));
-  return TRUE;
-}
-
 static Endpoint *
 endpoint_new (MbmsMikeyReceiver *rx, const char *address, gboolean is_destination, GError **error)
 {
@@ -183,7 +165,7 @@ endpoint_new (MbmsMikeyReceiver *rx, const char *address, gboolean is_destinatio
   ep->rx = rx;
   ep->socket = socket;
   ep->destination = is_destination ? g_strdup (address) : NULL;
-  if (g_inet_address_get_is_multicast (inet) && !join_group (rx, socket, inet, error))
+  if (g_inet_address_get_is_multicast (inet) && !srtp_bridge_join_multicast_group (socket, inet, rx->iface, error))
     {
       g_prefix_error (error, "joining %s: ", address);
       ep->source = g_socket_create_source (socket, G_IO_IN, NULL);

@@ -104,6 +104,12 @@ const SrtpBridgeCounters *srtp_bridge_receiver_get_counters (SrtpBridgeReceiver 
  * I/O on the caller's thread-default main context. */
 typedef struct _SrtpBridgeForwarder SrtpBridgeForwarder;
 
+/* Joins group on socket at interface (NULL = the routes' choice), taking only this socket's
+ * own membership (IP_MULTICAST_ALL off). An interface that is not there is an error
+ * (G_IO_ERROR_NOT_FOUND). Shared by the bridge's media sockets and mbmsd's MTK sockets. */
+gboolean srtp_bridge_join_multicast_group (GSocket *socket, GInetAddress *group, const char *iface,
+                                           GError **error);
+
 SrtpBridgeForwarder *srtp_bridge_forwarder_new (SrtpBridgeReceiver *receiver, const char *address, guint16 port,
                                                 guint16 rtcp_port, const char *multicast_interface,
                                                 const char *forward_address, guint16 forward_port,

@@ -124,6 +124,23 @@ srtp_bridge_forwarder_get_forwarded (SrtpBridgeForwarder *f)
   return f->forwarded;
 }
 
+gboolean
+srtp_bridge_join_multicast_group (GSocket *socket, GInetAddress *group, const char *iface, GError **error)
+{
+  /* GLib would join on the routes' choice if the interface is not there (yet) */
+  if (iface != NULL && if_nametoindex (iface) == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no network interface %s", iface);
+      return FALSE;
+    }
+  if (!g_socket_join_multicast_group (socket, group, FALSE, iface, error))
+    return FALSE;
+  /* only this socket's own membership: not the same group joined elsewhere on the host */
+  if (g_inet_address_get_family (group) == G_SOCKET_FAMILY_IPV4)
+    (void) setsockopt (g_socket_get_fd (socket), IPPROTO_IP, IP_MULTICAST_ALL, &(int) { 0 }, sizeof (int));
+  return TRUE;
+}
+
 static gboolean
 open_leg (SrtpBridgeForwarder *f, Leg *leg, GInetAddress *inet, guint16 port, GInetAddress *fwd, guint16 fport,
           GError **error)
@@ -144,17 +161,8 @@ open_leg (SrtpBridgeForwarder *f, Leg *leg, GInetAddress *inet, guint16 port, GI
     return FALSE;
   if (g_inet_address_get_is_multicast (inet))
     {
-      /* GLib would join on the routes' choice if the interface is not there (yet) */
-      if (f->iface != NULL && if_nametoindex (f->iface) == 0)
-        {
-          g_set_error (error, SRTP_BRIDGE_ERROR, SRTP_BRIDGE_ERROR_SOCKET, "no network interface %s", f->iface);
-          return FALSE;
-        }
-      if (!g_socket_join_multicast_group (leg->socket, inet, FALSE, f->iface, error))
+      if (!srtp_bridge_join_multicast_group (leg->socket, inet, f->iface, error))
         return FALSE;
-      /* only this socket's own membership: not the same group joined elsewhere on the host */
-      if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV4)
-        (void) setsockopt (g_socket_get_fd (leg->socket), IPPROTO_IP, IP_MULTICAST_ALL, &(int) { 0 }, sizeof (int));
       leg->group = g_object_ref (inet);
     }
   g_socket_set_blocking (leg->socket, FALSE);
