@@ -3,8 +3,6 @@
 #include "mbms-mikey-receiver.h"
 #include "test-util.h"
 
-#include <net/if.h>
-#include <netinet/in.h>
 #include <string.h>
 
 typedef struct {
@@ -129,16 +127,13 @@ test_multicast_destination_on_interface (void)
   g_autoptr(MbmsMikeyReceiver) rx = mbms_mikey_receiver_new ("127.0.0.1", 0, "lo", 100, on_datagram, &s, &error);
   g_autoptr(MbmsMikeyReceiver) absent = NULL;
   g_autoptr(GSocket) tx = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
-  struct ip_mreqn via = { .imr_ifindex = (int) if_nametoindex ("lo") };
   guint16 port;
 
   g_assert_no_error (error);
   port = mbms_mikey_receiver_get_port (rx);
   g_assert_true (mbms_mikey_receiver_add_destination (rx, "239.255.42.81", &error));
   g_assert_no_error (error);
-  g_socket_set_multicast_loopback (tx, TRUE);
-  g_socket_set_multicast_ttl (tx, 0);
-  g_assert_cmpint (setsockopt (g_socket_get_fd (tx), IPPROTO_IP, IP_MULTICAST_IF, &via, sizeof via), ==, 0);
+  test_multicast_sender (g_socket_get_fd (tx), "lo");
   send_to (tx, "239.255.42.81", port, "mtk", 3);
   drain ();
   g_assert_cmpuint (s.seen->len, ==, 1);

@@ -5,8 +5,6 @@
 #include <srtp2/srtp.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <net/if.h>
-#include <netinet/in.h>
 
 #include "rfc4771.h"
 #include "srtp-bridge.h"
@@ -590,16 +588,6 @@ bound (const char *address, guint16 port)
   return s;
 }
 
-/* Multicast out of one interface, whatever the routes say (IP_MULTICAST_IF). */
-static void
-send_via (GSocket *tx, const char *iface)
-{
-  struct ip_mreqn via = { .imr_ifindex = (int) if_nametoindex (iface) };
-
-  g_assert_cmpint (via.imr_ifindex, >, 0);
-  g_assert_cmpint (setsockopt (g_socket_get_fd (tx), IPPROTO_IP, IP_MULTICAST_IF, &via, sizeof via), ==, 0);
-}
-
 static void
 run_forwarder (const char *group, const char *iface)
 {
@@ -623,12 +611,7 @@ run_forwarder (const char *group, const char *iface)
   f = srtp_bridge_forwarder_new (r, group, in_port, 0, iface, "127.0.0.1", out_port, &error);
   g_assert_no_error (error);
   if (g_inet_address_get_is_multicast (dst))
-    {
-      g_socket_set_multicast_loopback (tx, TRUE);
-      g_socket_set_multicast_ttl (tx, 0);
-      if (iface != NULL)
-        send_via (tx, iface);
-    }
+    test_multicast_sender (g_socket_get_fd (tx), iface); /* out of iface, whatever the routes say */
   /* 100 packets, the MTK changing half way (announced first), one tampered, one SRTCP */
   for (guint i = 0; i < 100; i++)
     {

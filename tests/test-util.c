@@ -2,7 +2,10 @@
 #include "test-util.h"
 
 #include <glib/gstdio.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 
 void
 test_init (int *argc, char ***argv)
@@ -168,4 +171,18 @@ test_tmpdir_remove (const char *path)
 {
   if (path != NULL)
     remove_recursive (path);
+}
+
+void
+test_multicast_sender (int fd, const char *iface)
+{
+  int loop = 1, ttl = 0;
+  struct ip_mreqn via = { .imr_ifindex = iface != NULL ? (int) if_nametoindex (iface) : 0 };
+
+  g_assert_cmpint (setsockopt (fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof loop), ==, 0);
+  g_assert_cmpint (setsockopt (fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl), ==, 0);
+  if (iface == NULL)
+    return;
+  g_assert_cmpint (via.imr_ifindex, >, 0);
+  g_assert_cmpint (setsockopt (fd, IPPROTO_IP, IP_MULTICAST_IF, &via, sizeof via), ==, 0);
 }

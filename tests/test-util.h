@@ -20,3 +20,6 @@ char   *test_vectors_field (const char *text, const char *section, const char *n
 /* A fresh temporary directory, removed by test_tmpdir_remove. */
 char   *test_tmpdir_new (void);
 void    test_tmpdir_remove (const char *path);
+/* A UDP socket (fd) that sends to IPv4 multicast groups on this host only: looped back,
+ * TTL 0, out of iface (NULL = the routes' choice). Fails the test if iface is not there. */
+void    test_multicast_sender (int fd, const char *iface);
