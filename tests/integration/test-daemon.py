@@ -14,6 +14,8 @@ MBMSCTL = os.path.join(BUILD, "tools", "mbmsctl")
 LABNET = os.path.join(BUILD, "tools", "lab", "mbms-labnet")
 SRTP_SEND = os.path.join(BUILD, "tests", "srtp-send")
 SERVICE = "urn:mbmsd:test:news"
+# Debian's python3 has PyGObject (python3-gi); a private python may not
+PYTHON_GI = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 NAME, ROOT = "org.mbmsd.Mbmsd1", "/org/mbmsd/Mbmsd1"
 
 
@@ -191,12 +193,25 @@ class Daemon(unittest.TestCase):
                 f"r = bus.call_sync('{NAME}', '{ROOT}/{service}', '{NAME}.Service', 'StartStreaming', None,"
                 " GLib.VariantType('(s)'), 0, 20000, None)\n"
                 "print(r.unpack()[0], flush=True)\nsys.stdin.read()\n")
-        # Debian's python3 has PyGObject (python3-gi); a private python may not
-        python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-        p = subprocess.Popen([python, "-c", code], env=self.env, stdin=subprocess.PIPE,
+        p = subprocess.Popen([PYTHON_GI, "-c", code], env=self.env, stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, text=True)
         self.procs.append(p)
         return p, p.stdout.readline().strip()
+
+    def get_keys(self):
+        """Session.GetKeys for the current MKI: srtp-key and mki as bytes, the rest as strings.
+        GLib parses the answer (gdbus prints a byte array that ends in 0 as b'...')."""
+        code = ("import json\nfrom gi.repository import Gio, GLib\n"
+                "bus = Gio.bus_get_sync(Gio.BusType.SESSION)\n"
+                f"r = bus.call_sync('{NAME}', '{ROOT}/Session/0', '{NAME}.Session', 'GetKeys',"
+                " GLib.Variant('(ay)', (b'',)), None, 0, 20000, None).unpack()[0]\n"
+                "print(json.dumps({k: bytes(v).hex() if isinstance(v, (bytes, list)) else v for k, v in r.items()}))\n")
+        r = subprocess.run([PYTHON_GI, "-c", code], env=self.env, capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        keys = json.loads(r.stdout)
+        for field in ("srtp-key", "mki"):
+            keys[field] = bytes.fromhex(keys[field])
+        return keys
 
     def stream_state(self):
         return re.sub(r"^\(<'(.*)'>,\)$", r"\1", self.prop(f"{ROOT}/Service/0", "Service", "StreamState"))
@@ -239,27 +254,26 @@ class Daemon(unittest.TestCase):
         time.sleep(0.3)
         self.assertEqual(self.stream_state(), "streaming")
         # the key hand-out for our own user: srtpdec's fields, the current MKI
-        keys = self.gdbus("call", "--object-path", f"{ROOT}/Session/0", "--method", f"{NAME}.Session.GetKeys",
-                          "@ay []").stdout
-        for field in ("'srtp-key'", "'mki'", "'srtp-cipher': <'aes-128-icm'>", "'srtp-auth': <'hmac-sha1-80'>",
-                      "'srtcp-cipher': <'aes-128-icm'>", "'srtcp-auth': <'hmac-sha1-80'>"):
-            self.assertIn(field, keys)
-        key = re.search(r"'srtp-key': <\[byte ([^\]]*)\]>", keys).group(1).split(", ")
+        keys = self.get_keys()
+        for field, value in (("srtp-cipher", "aes-128-icm"), ("srtp-auth", "hmac-sha1-80"),
+                             ("srtcp-cipher", "aes-128-icm"), ("srtcp-auth", "hmac-sha1-80")):
+            self.assertEqual(keys[field], value)
+        key, mki = keys["srtp-key"], keys["mki"]
         self.assertEqual(len(key), 30)
+        self.assertEqual(len(mki), 6)
         r = self.gdbus("call", "--object-path", f"{ROOT}/Session/0", "--method", f"{NAME}.Session.GetKeys",
                        "[byte 0, 0, 0, 0, 0, 0]", check=False)
         self.assertIn("org.mbmsd.Mbmsd1.Error.NoKey", r.stderr)
         with open(os.path.join(self.dir, "mbmsd.log")) as f:
             log = f.read()
         self.assertIn("handed to", log)
-        self.assertNotIn(bytes(int(b, 0) for b in key).hex(), log)  # key IDs only in the log
+        self.assertNotIn(key.hex(), log)  # key IDs only in the log
         # SRTP from libsrtp2 under the handed-out key comes out of the bridge as plain RTP
-        mki = re.search(r"'mki': <\[byte ([^\]]*)\]>", keys).group(1).split(", ")
-        master = bytes(int(b, 0) for b in key).hex()
+        master = key.hex()
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sink:
             sink.bind(("127.0.0.1", self.forward_base))
             sink.settimeout(5)
-            subprocess.run([SRTP_SEND, "127.0.0.2", "5004", master, bytes(int(b, 0) for b in mki).hex(), "40",
+            subprocess.run([SRTP_SEND, "127.0.0.2", "5004", master, mki.hex(), "40",
                             "100", "120"], check=True, timeout=20)
             got = set()
             while len(got) < 39:
@@ -302,11 +316,8 @@ class Daemon(unittest.TestCase):
         self.start()
         holder, uri = self.player()
         wait_for(lambda: self.stream_state() == "streaming", what="streaming")
-        keys = self.gdbus("call", "--object-path", f"{ROOT}/Session/0", "--method", f"{NAME}.Session.GetKeys",
-                          "@ay []").stdout
-        key = bytes(int(b, 0) for b in re.search(r"'srtp-key': <\[byte ([^\]]*)\]>", keys).group(1).split(", "))
-        mki = bytes(int(b, 0) for b in re.search(r"'mki': <\[byte ([^\]]*)\]>", keys).group(1).split(", "))
-        python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+        keys = self.get_keys()
+        key, mki = keys["srtp-key"], keys["mki"]
         code = ("import sys, gi\ngi.require_version('Gst', '1.0')\nfrom gi.repository import Gst, GLib\n"
                 "Gst.init(None)\n"
                 f"p = Gst.parse_launch('filesrc location={uri[len('file://'):]} ! sdpdemux latency=100 ! "
@@ -315,7 +326,7 @@ class Daemon(unittest.TestCase):
                 "p.get_by_name('sink').connect('handoff', lambda *a: n.__setitem__(0, n[0] + 1))\n"
                 "GLib.timeout_add(6000, loop.quit)\np.set_state(Gst.State.PLAYING)\n"
                 "print('playing', flush=True)\nloop.run()\np.set_state(Gst.State.NULL)\nprint(n[0])\n")
-        viewer = subprocess.Popen([python, "-c", code], stdout=subprocess.PIPE, text=True)
+        viewer = subprocess.Popen([PYTHON_GI, "-c", code], stdout=subprocess.PIPE, text=True)
         self.procs.append(viewer)
         self.assertEqual(viewer.stdout.readline().strip(), "playing")
         time.sleep(0.5)
@@ -336,10 +347,9 @@ class Daemon(unittest.TestCase):
         self.start()
         self.mbmsctl("register", SERVICE)
         wait_for(lambda: self.state() == "receiving", what="MTKs")
-        python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
         example = os.path.join(SRC, "data", "examples", "play-with-srtpdec.py")
         # not streaming: the session's own port is free for the player, which decrypts itself
-        player = subprocess.Popen([python, example, "--session-bus", "--session", f"{ROOT}/Session/0",
+        player = subprocess.Popen([PYTHON_GI, example, "--session-bus", "--session", f"{ROOT}/Session/0",
                                    "--headless", "--frames", "40", "--timeout", "40"], env=self.env,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.procs.append(player)
@@ -351,10 +361,8 @@ class Daemon(unittest.TestCase):
             wait_for(lambda: self.prop(f"{ROOT}/Session/0", "Session", "CurrentMtkId") != current,
                      what="a new MTK")
             time.sleep(0.3)
-            keys = self.gdbus("call", "--object-path", f"{ROOT}/Session/0", "--method",
-                              f"{NAME}.Session.GetKeys", "@ay []").stdout
-            key = bytes(int(b, 0) for b in re.search(r"'srtp-key': <\[byte ([^\]]*)\]>", keys).group(1).split(", "))
-            mki = bytes(int(b, 0) for b in re.search(r"'mki': <\[byte ([^\]]*)\]>", keys).group(1).split(", "))
+            keys = self.get_keys()
+            key, mki = keys["srtp-key"], keys["mki"]
             mkis.append(mki)
             pipeline = ("videotestsrc num-buffers=30 pattern=ball is-live=true ! video/x-raw,width=160,"
                         "height=120,framerate=30/1 ! vp8enc deadline=1 ! "
