@@ -2,226 +2,13 @@
  * register -> MSK pushed, accepted by MGV-F and acknowledged -> deregister; each row of table
  * G.2.4 the UE must handle; renegotiation; back-off and Retry-After on an injected clock; a
  * tampered response refused; two services of which one is refused. */
-#include "mbms-keymgmt.h"
-#include "mbms-registrations.h"
-#include "lab-bmsc.h"
-#include "mgv.h"
+#include "keymgmt-fixture.h"
 #include "test-util.h"
 
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#define IMSI "001010123456789"
-#define IMPI IMSI "@ims.mnc001.mcc001.3gppnetwork.org"
-#define K    "465b5ce8b199b49faa5f0a2ee238a6bc"
-#define OPC  "cd63cb71954a9f4e48a5994e37a02baf"
-#define NEWS "urn:mbmsd:lab:service:news"
-#define FILM "urn:mbmsd:lab:service:film"
-
-static const guint8 DOMAIN[3] = { 0x00, 0xf1, 0x10 };
-
-/* Timers fire on the next main loop iteration; their delays are recorded. */
-typedef struct {
-  MbmsClock base;
-  GArray   *delays;
-  double    random;
-} FakeClock;
-
-static guint
-fake_add_timeout (MbmsClock *clock, guint delay_ms, GSourceFunc func, gpointer data)
-{
-  FakeClock *fc = (FakeClock *) clock;
-
-  g_array_append_val (fc->delays, delay_ms);
-  return g_idle_add (func, data);
-}
-
-static void
-fake_cancel (MbmsClock *clock, guint id)
-{
-  g_source_remove (id);
-}
-
-static GDateTime *
-fake_now (MbmsClock *clock)
-{
-  return g_date_time_new_now_utc ();
-}
-
-static double
-fake_random (MbmsClock *clock)
-{
-  return ((FakeClock *) clock)->random;
-}
-
-typedef struct {
-  char        *dir;
-  LabBsf      *bsf;
-  LabBmsc     *bmsc;
-  SoupServer  *server;
-  char        *bmsc_uri;
-  GbaUicc     *uicc;
-  GbaBootstrapper *bootstrapper;
-  FakeClock    clock;
-  MbmsKeymgmt *km;
-  MgvStore    *store;
-  GSocket     *ue_socket;
-} Fx;
-
-static void
-on_muk_ready (MbmsKeymgmt *km, const char *fqdn, GbaMbmsKeys *keys, gpointer data)
-{
-  Fx *fx = data;
-  g_autofree char *idi = NULL;
-  g_autofree char *idr = NULL;
-
-  /* what the daemon does: a new MUK becomes MGV-S's last generated one (6.1) */
-  if (mgv_store_get_muk_ids (fx->store, FALSE, &idi, &idr) && g_strcmp0 (idr, keys->muk_idr) == 0)
-    return;
-  g_assert_true (mgv_store_install_muk (fx->store, keys->muk_idi, keys->muk_idr, keys->muk, NULL));
-}
-
-static void
-fx_set_up (Fx *fx, gconstpointer data)
-{
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autofree char *store_path = NULL;
-  GbaUiccSoftParams p = { .imsi = IMSI, .iccid = "8988211000000000001", .mnc_len = 2 };
-  GSList *uris;
-  GUri *uri;
-
-  fx->dir = test_tmpdir_new ();
-  g_key_file_set_string (kf, "subscriber " IMPI, "k", K);
-  g_key_file_set_string (kf, "subscriber " IMPI, "opc", OPC);
-  g_key_file_set_string (kf, "subscriber " IMPI, "amf", "8000");
-  fx->bsf = lab_bsf_new_from_key_file (kf, &error);
-  g_assert_no_error (error);
-  fx->bmsc = lab_bmsc_new (fx->bsf, "127.0.0.1");
-  lab_bmsc_add_service (fx->bmsc, NEWS, DOMAIN, 1, TRUE);
-  lab_bmsc_add_service (fx->bmsc, FILM, DOMAIN, 2, TRUE);
-  fx->server = soup_server_new (NULL, NULL);
-  lab_bsf_attach (fx->bsf, fx->server);
-  lab_bmsc_attach (fx->bmsc, fx->server);
-  soup_server_listen_local (fx->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (fx->server);
-  uri = uris->data;
-  fx->bmsc_uri = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uri));
-  {
-    g_autofree char *bsf_uri = g_uri_to_string (uri);
-    test_hex_to (K, p.k, 16);
-    test_hex_to (OPC, p.opc, 16);
-    test_hex_to ("8000", p.amf, 2);
-    fx->uicc = gba_uicc_soft_new (&p, &error);
-    g_assert_no_error (error);
-    fx->bootstrapper = gba_bootstrapper_new (fx->uicc, bsf_uri, 10);
-  }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  fx->clock = (FakeClock) { { fake_add_timeout, fake_cancel, fake_now, fake_random },
-                            g_array_new (FALSE, FALSE, sizeof (guint)), 0.5 };
-  fx->km = mbms_keymgmt_new (fx->bootstrapper, &fx->clock.base, 5);
-  store_path = g_build_filename (fx->dir, "keys.mgv", NULL);
-  fx->store = mgv_store_open (store_path, "card", NULL, &error);
-  g_assert_no_error (error);
-  g_signal_connect (fx->km, "muk-ready", G_CALLBACK (on_muk_ready), fx);
-  fx->ue_socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
-  g_assert_true (g_socket_bind (fx->ue_socket, any, FALSE, &error));
-  bound = g_socket_get_local_address (fx->ue_socket, &error);
-  lab_bmsc_set_ue_port (fx->bmsc, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
-  g_socket_set_timeout (fx->ue_socket, 5);
-}
-
-static void
-fx_tear_down (Fx *fx, gconstpointer data)
-{
-  g_clear_object (&fx->km);
-  g_clear_object (&fx->bootstrapper);
-  g_clear_object (&fx->uicc);
-  g_clear_object (&fx->server);
-  g_clear_object (&fx->ue_socket);
-  lab_bmsc_free (fx->bmsc);
-  lab_bsf_free (fx->bsf);
-  mgv_store_free (fx->store);
-  g_array_unref (fx->clock.delays);
-  g_free (fx->bmsc_uri);
-  test_tmpdir_remove (fx->dir);
-  g_free (fx->dir);
-}
-
-static void
-on_done (GObject *source, GAsyncResult *res, gpointer data)
-{
-  *(GAsyncResult **) data = g_object_ref (res);
-}
-
-static MbmsKeymgmtResult *
-request (Fx *fx, const char *uri, MbmsKeymgmtRequest type, GBytes *body, guint offset, guint period, GError **error)
-{
-  g_autoptr(GAsyncResult) res = NULL;
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-
-  mbms_keymgmt_request_async (fx->km, uri ? uri : fx->bmsc_uri, type, body, offset, period, NULL, on_done, &res);
-  while (res == NULL && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_nonnull (res);
-  return mbms_keymgmt_request_finish (fx->km, res, error);
-}
-
-static MbmsKeymgmtResult *
-register_services (Fx *fx, const char *const *ids, gboolean deregister, GError **error)
-{
-  g_autoptr(GBytes) body = mbms_keymgmt_build_register (ids, deregister);
-
-  return request (fx, NULL, deregister ? MBMS_KEYMGMT_DEREGISTER : MBMS_KEYMGMT_REGISTER, body, 0, 0, error);
-}
-
-static guint
-item_status (MbmsKeymgmtResult *r, const char *item)
-{
-  for (guint i = 0; i < r->items->len; i++)
-    if (g_strcmp0 (g_array_index (r->items, MbmsItemStatus, i).item, item) == 0)
-      return g_array_index (r->items, MbmsItemStatus, i).status;
-  return 0;
-}
-
-/* Receives one MIKEY datagram on the UE's port, runs MGV-F, answers a verification. */
-static MgvMskOutcome
-receive_msk (Fx *fx)
-{
-  guint8 buf[2048];
-  GSocketAddress *from = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) msg = NULL;
-  g_autoptr(MgvMskResult) r = NULL;
-  gssize n;
-
-  n = g_socket_receive_from (fx->ue_socket, &from, (char *) buf, sizeof buf, NULL, &error);
-  g_assert_no_error (error);
-  msg = g_bytes_new (buf, (gsize) n);
-  r = mgv_process_msk (fx->store, msg, &error);
-  g_assert_no_error (error);
-  if (r->verification != NULL)
-    g_socket_send_to (fx->ue_socket, from, g_bytes_get_data (r->verification, NULL),
-                      g_bytes_get_size (r->verification), NULL, NULL);
-  g_object_unref (from);
-  return r->outcome;
-}
-
-static void
-wait_for_acks (Fx *fx, guint n)
-{
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  while (lab_bmsc_verified_acks (fx->bmsc) < n && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, FALSE);
-  g_assert_cmpuint (lab_bmsc_verified_acks (fx->bmsc), ==, n);
-}
 
 static void
 test_register_push_ack_deregister (Fx *fx, gconstpointer d)
@@ -526,75 +313,6 @@ test_https_untrusted_certificate_refused (Fx *fx, gconstpointer d)
   g_assert_cmpuint (fx->clock.delays->len, ==, 0);
 }
 
-/* 6.3.2.1A: registrations survive a restart, end on deregistration or a new USIM. */
-static void
-test_registrations_persist (Fx *fx, gconstpointer d)
-{
-  g_autofree char *path = g_build_filename (fx->dir, "registrations", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(MbmsRegistrations) regs = mbms_registrations_open (path, "card-1", NULL, &error);
-  g_auto(GStrv) list = NULL;
-  gboolean wiped = TRUE;
-  struct stat st;
-
-  g_assert_no_error (error);
-  g_assert_true (mbms_registrations_add (regs, NEWS, fx->bmsc_uri, &error));
-  g_assert_true (mbms_registrations_add (regs, FILM, "http://other", &error));
-  g_assert_cmpint (g_stat (path, &st), ==, 0);
-  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
-  g_clear_pointer (&regs, mbms_registrations_free);
-  regs = mbms_registrations_open (path, "card-1", &wiped, &error);
-  g_assert_no_error (error);
-  g_assert_false (wiped);
-  list = mbms_registrations_list (regs);
-  g_assert_cmpuint (g_strv_length (list), ==, 2);
-  g_assert_cmpstr (mbms_registrations_get_bmsc (regs, NEWS), ==, fx->bmsc_uri);
-  g_assert_true (mbms_registrations_remove (regs, FILM, &error));
-  g_clear_pointer (&regs, mbms_registrations_free);
-  regs = mbms_registrations_open (path, "card-1", NULL, &error);
-  g_assert_null (mbms_registrations_get_bmsc (regs, FILM));
-  g_clear_pointer (&regs, mbms_registrations_free);
-  /* another USIM: nothing to restore */
-  regs = mbms_registrations_open (path, "card-2", &wiped, &error);
-  g_assert_no_error (error);
-  g_assert_true (wiped);
-  g_clear_pointer (&list, g_strfreev);
-  list = mbms_registrations_list (regs);
-  g_assert_cmpuint (g_strv_length (list), ==, 0);
-  g_clear_pointer (&regs, mbms_registrations_free);
-  g_assert_true (g_file_set_contents (path, "[registrations]\nversion=9\n", -1, NULL));
-  regs = mbms_registrations_open (path, "card-2", NULL, &error);
-  g_assert_null (regs);
-  g_assert_nonnull (error);
-}
-
-static void
-on_restore_done (GObject *source, GAsyncResult *res, gpointer data)
-{
-  *(GAsyncResult **) data = g_object_ref (res);
-}
-
-/* Power-on: a kept registration is made again with the kept BM-SC, and the MSK follows. */
-static void
-test_registrations_restored_at_start (Fx *fx, gconstpointer d)
-{
-  g_autofree char *path = g_build_filename (fx->dir, "registrations", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(MbmsRegistrations) regs = mbms_registrations_open (path, "card-1", NULL, &error);
-  g_autoptr(GAsyncResult) res = NULL;
-  g_autoptr(GHashTable) statuses = NULL;
-
-  g_assert_true (mbms_registrations_add (regs, NEWS, fx->bmsc_uri, &error));
-  mbms_registrations_restore_async (regs, fx->km, NULL, on_restore_done, &res);
-  while (res == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  statuses = mbms_registrations_restore_finish (regs, res, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (statuses, NEWS)), ==, 200);
-  g_assert_cmpuint (lab_bmsc_registered (fx->bmsc), ==, 1);
-  g_assert_cmpint (receive_msk (fx), ==, MGV_MSK_STORED);
-}
-
 /* A BM-SC slower than the timeout counts as a connection failure: retried, then an error. */
 static void
 test_slow_bmsc_times_out (Fx *fx, gconstpointer d)
@@ -617,7 +335,9 @@ static void
 test_choose_bmsc (void)
 {
   const char *uris[] = { "http://a", "http://b", "http://c", NULL };
-  FakeClock fc = { { fake_add_timeout, fake_cancel, fake_now, fake_random }, NULL, 0.0 };
+  FakeClock fc;
+
+  fake_clock_init (&fc, 0.0);
 
   g_assert_cmpstr (mbms_keymgmt_choose_bmsc (uris, &fc.base), ==, "http://a");
   fc.random = 0.5;
@@ -625,6 +345,7 @@ test_choose_bmsc (void)
   fc.random = 0.999;
   g_assert_cmpstr (mbms_keymgmt_choose_bmsc (uris, &fc.base), ==, "http://c");
   g_assert_null (mbms_keymgmt_choose_bmsc (NULL, &fc.base));
+  g_array_unref (fc.delays);
 }
 
 int
@@ -648,8 +369,6 @@ main (int argc, char **argv)
   ADD ("unreachable-capped-exponential-backoff", test_unreachable_backoff);
   ADD ("https-untrusted-certificate-refused", test_https_untrusted_certificate_refused);
   ADD ("slow-bmsc-times-out-and-is-retried", test_slow_bmsc_times_out);
-  ADD ("registrations-persist-and-end-with-sim-change", test_registrations_persist);
-  ADD ("registrations-restored-at-start", test_registrations_restored_at_start);
 #undef ADD
   g_test_add_func ("/daemon/keymgmt/choose-bmsc-at-random", test_choose_bmsc);
   ret = g_test_run ();
