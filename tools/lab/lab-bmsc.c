@@ -2,12 +2,12 @@
  * realm "3GPP-bootstrapping@<fqdn>", fetches the NAF key of the B-TID from the lab BSF
  * (standing in for Zn), derives MUK and MRK (6.1, Annex F), checks the Digest response over
  * the body (auth-int), answers per-item statuses with rspauth, and pushes MIKEY MSK messages
- * to the UE, verifying the acknowledgements it asked for with the V bit. Its XML reading is
- * its own, written apart from the UE's, so the two check each other. */
+ * to the UE, verifying the acknowledgements it asked for with the V bit. Its bodies
+ * (lab-bmsc-bodies.c) are written from TS 26.346 11.4-11.8 alone, apart from the UE's code, so
+ * the two check each other. */
 #include "lab-bmsc.h"
+#include "lab-bmsc-bodies.h"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -415,124 +415,133 @@ lab_bmsc_current_mtk (LabBmsc *b, const guint8 domain[3], guint16 key_group, gui
 
 /* ------------------------------------------------------------ HTTP */
 
-static char *
-child_text (xmlNode *n, const char *name)
-{
-  for (xmlNode *c = n->children; c != NULL; c = c->next)
-    if (c->type == XML_ELEMENT_NODE && strcmp ((const char *) c->name, name) == 0)
-      {
-        xmlChar *t = xmlNodeGetContent (c);
-        char *s = g_strstrip (g_strdup ((const char *) t));
-        xmlFree (t);
-        return s;
-      }
-  return NULL;
-}
-
 typedef struct {
-  GString  *xml;
+  char      *xml;    /* the response body */
   GPtrArray *groups; /* Group to push afterwards */
 } Answer;
 
+/* A per-item code (6.3.2.4, G.2.4): 403 "subscriber is not allowed to register to this
+ * particular MBMS User Service"; 404 for a service this BM-SC does not carry. */
 static guint
-service_status (LabBmsc *b, const char *service_id, Service **out)
+service_status (LabBmsc *b, const char *service_id)
 {
   if (g_strcmp0 (b->faults.forbid_service, service_id) == 0)
     return 403;
   for (guint i = 0; i < b->services->len; i++)
-    {
-      Service *s = g_ptr_array_index (b->services, i);
-      if (g_strcmp0 (s->service_id, service_id) == 0)
-        {
-          *out = s;
-          return 200;
-        }
-    }
+    if (g_strcmp0 (((Service *) g_ptr_array_index (b->services, i))->service_id, service_id) == 0)
+      return 200;
   return 404;
 }
 
-/* <mbmsRegister>/<mbmsDeregister> with <serviceId>s; the response lists a status per ID. */
-static void
-answer_registration (LabBmsc *b, Ue *ue, xmlNode *root, gboolean deregister, Answer *a)
+/* 6.3.2.1A / 6.3.2.1B: one code per requested serviceID, in the request's order. */
+static char *
+answer_registration (LabBmsc *b, Ue *ue, GStrv ids, gboolean deregister, GPtrArray *groups)
 {
-  g_string_append (a->xml, "<mbmsRegisterResponse xmlns=\"urn:3GPP:metadata:2005:MBMS:mbmsRegisterResponse\">\n");
-  for (xmlNode *c = root->children; c != NULL; c = c->next)
-    {
-      xmlChar *t;
-      g_autofree char *id = NULL;
-      g_autofree char *esc = NULL;
-      Service *s = NULL;
-      guint status;
+  guint n = g_strv_length (ids);
+  g_autofree guint *codes = g_new0 (guint, n);
 
-      if (c->type != XML_ELEMENT_NODE || strcmp ((const char *) c->name, "serviceId") != 0)
+  for (guint k = 0; k < n; k++)
+    {
+      const char *id = ids[k];
+
+      codes[k] = service_status (b, id);
+      if (codes[k] != 200)
         continue;
-      t = xmlNodeGetContent (c);
-      id = g_strstrip (g_strdup ((const char *) t));
-      xmlFree (t);
-      status = service_status (b, id, &s);
-      if (status == 200 && deregister)
+      if (deregister)
         {
           g_hash_table_remove (ue->registered, id);
           g_message ("lab BM-SC: %s deregistered %s", ue->btid, id);
+          continue;
         }
-      else if (status == 200)
+      g_message ("lab BM-SC: %s registered %s", ue->btid, id);
+      g_hash_table_add (ue->registered, g_strdup (id));
+      /* a service may use several key groups (one per RTP session) */
+      for (guint i = 0; i < b->services->len; i++)
         {
-          g_message ("lab BM-SC: %s registered %s", ue->btid, id);
-          g_hash_table_add (ue->registered, g_strdup (id));
-          /* a service may use several key groups (one per RTP session) */
-          for (guint i = 0; i < b->services->len; i++)
-            {
-              Service *each = g_ptr_array_index (b->services, i);
-              if (g_strcmp0 (each->service_id, id) == 0)
-                g_ptr_array_add (a->groups, each->group);
-            }
+          Service *each = g_ptr_array_index (b->services, i);
+          if (g_strcmp0 (each->service_id, id) == 0)
+            g_ptr_array_add (groups, each->group);
         }
-      esc = g_markup_escape_text (id, -1);
-      g_string_append_printf (a->xml, "  <status serviceId=\"%s\">%u</status>\n", esc, status);
     }
-  g_string_append (a->xml, "</mbmsRegisterResponse>\n");
+  return lab_km_build_registration_response ((const char *const *) ids, codes, n);
 }
 
-/* <mskRequest> with <key><keyDomainID/><MSKID/></key>; Key Number 0 = the current MSK. */
-static void
-answer_msk_request (LabBmsc *b, Ue *ue, xmlNode *root, Answer *a)
+/* The code for one Key Domain ID - MSK ID pair; Key Number 0 = the current MSK (6.3.2.1). */
+static guint
+msk_status (LabBmsc *b, Ue *ue, const LabKmMsk *m, Group **out)
 {
-  g_string_append (a->xml, "<mskResponse xmlns=\"urn:3GPP:metadata:2005:MBMS:mskResponse\">\n");
-  for (xmlNode *c = root->children; c != NULL; c = c->next)
-    {
-      g_autofree char *dom = NULL;
-      g_autofree char *msk = NULL;
-      guint8 domain[3] = { 0 };
-      guint64 msk_id = 0;
-      Group *g = NULL;
-      guint status = 400;
+  guint16 key_group = (guint16) (m->msk_id >> 16);
+  Group *g;
 
-      if (c->type != XML_ELEMENT_NODE || strcmp ((const char *) c->name, "key") != 0)
-        continue;
-      dom = child_text (c, "keyDomainID");
-      msk = child_text (c, "MSKID");
-      if (gba_hex_to_buf (dom, domain, 3) && msk != NULL && g_ascii_string_to_unsigned (msk, 16, 0, G_MAXUINT32, &msk_id, NULL))
+  /* 6.3.2.1: Key Group 0 "is not allowed"; G.2.4 403: "request contained unacceptable parameters" */
+  if (key_group == 0)
+    return 403;
+  if ((g = find_group (b, m->key_domain_id, key_group)) == NULL)
+    return 404;
+  /* 6.3.2.2.1: the UE must be registered to a service that uses the MSK, else 403 (G.2.4) */
+  for (guint i = 0; i < b->services->len; i++)
+    {
+      Service *s = g_ptr_array_index (b->services, i);
+      if (s->group == g && g_hash_table_contains (ue->registered, s->service_id))
         {
-          g = find_group (b, domain, (guint16) (msk_id >> 16));
-          status = g == NULL ? 404 : 200;
-          /* the UE must be registered to a service that uses the group (6.3.2.2.1) */
-          if (g != NULL)
-            {
-              gboolean entitled = FALSE;
-              for (guint i = 0; i < b->services->len; i++)
-                {
-                  Service *s = g_ptr_array_index (b->services, i);
-                  entitled |= s->group == g && g_hash_table_contains (ue->registered, s->service_id);
-                }
-              status = entitled ? 200 : 403;
-            }
-          if (status == 200)
-            g_ptr_array_add (a->groups, g);
+          *out = g;
+          return 200;
         }
-      g_string_append_printf (a->xml, "  <key><keyDomainID>%s</keyDomainID><MSKID>%s</MSKID><status>%u</status></key>\n",
-                              dom ? dom : "", msk ? msk : "", status);
     }
-  g_string_append (a->xml, "</mskResponse>\n");
+  return 403;
+}
+
+/* 6.3.2.2.1: one code per pair, in the request's order; the MSKs answered 200 are pushed. */
+static char *
+answer_msk_request (LabBmsc *b, Ue *ue, GArray *msks, GPtrArray *groups)
+{
+  g_autofree guint *codes = g_new0 (guint, msks->len);
+
+  g_message ("lab BM-SC: MSK request from %s", ue->btid);
+  for (guint k = 0; k < msks->len; k++)
+    {
+      Group *g = NULL;
+
+      codes[k] = msk_status (b, ue, &g_array_index (msks, LabKmMsk, k), &g);
+      if (codes[k] == 200)
+        g_ptr_array_add (groups, g);
+    }
+  return lab_km_build_msk_response ((const LabKmMsk *) (void *) msks->data, codes, msks->len);
+}
+
+/* The body of a request of this type, read strictly (TS 26.346 11.4-11.6), answered. */
+static gboolean
+answer (LabBmsc *b, Ue *ue, LabKmRequestType type, SoupMessageBody *body, Answer *a, GError **error)
+{
+  if (type == LAB_KM_MSK)
+    {
+      g_autoptr(GArray) msks = lab_km_parse_msk_request (body->data, (gsize) body->length, error);
+
+      if (msks == NULL)
+        return FALSE;
+      a->xml = answer_msk_request (b, ue, msks, a->groups);
+    }
+  else
+    {
+      g_auto(GStrv) ids = lab_km_parse_registration (type, body->data, (gsize) body->length, error);
+
+      if (ids == NULL)
+        return FALSE;
+      a->xml = answer_registration (b, ue, ids, type == LAB_KM_DEREGISTER, a->groups);
+    }
+  return TRUE;
+}
+
+/* 400 "Request was missing, or malformed" (G.2.4), saying what is wrong. A wrong Content-Type
+ * gets 400 as well: G.2.4 lists 406 to 417 (415 among them) as "Not used by BM-SC". */
+static void
+refuse_request (SoupServerMessage *msg, LabKmRequestType type, const GError *error)
+{
+  g_autofree char *text = g_strdup_printf ("%s\n", error->message);
+
+  g_message ("lab BM-SC: %s request refused: %s", lab_km_request_type_name (type), error->message);
+  soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY, text, strlen (text));
+  soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
 }
 
 static void
@@ -600,8 +609,8 @@ respond (LabBmsc *b, SoupServerMessage *msg, const char *type, GbaDigestAuthoriz
 
   /* rspauth over the response body (RFC 2617 3.2.3, auth-int) */
   info.rspauth = gba_digest_compute (auth->algorithm, auth->username, auth->realm, pw, pw_len, auth->nonce, auth->nc,
-                                     auth->cnonce, auth->qop, NULL, auth->uri, (const guint8 *) a->xml->str,
-                                     a->xml->len);
+                                     auth->cnonce, auth->qop, NULL, auth->uri, (const guint8 *) a->xml,
+                                     strlen (a->xml));
   if (b->faults.bad_rspauth)
     info.rspauth[0] = info.rspauth[0] == 'a' ? 'b' : 'a';
   info.qop = auth->qop;
@@ -610,7 +619,7 @@ respond (LabBmsc *b, SoupServerMessage *msg, const char *type, GbaDigestAuthoriz
   info_header = gba_digest_auth_info_to_string (&info);
   g_free (info.rspauth);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Authentication-Info", info_header);
-  soup_server_message_set_response (msg, type, SOUP_MEMORY_COPY, a->xml->str, a->xml->len);
+  soup_server_message_set_response (msg, type, SOUP_MEMORY_COPY, a->xml, strlen (a->xml));
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   for (guint i = 0; i < a->groups->len; i++)
     push_msk (b, ue, g_ptr_array_index (a->groups, i), peer);
@@ -636,20 +645,23 @@ unpause (gpointer data)
 static void
 handle (LabBmsc *b, SoupServerMessage *msg, GHashTable *query)
 {
-  const char *type = query ? g_hash_table_lookup (query, "requesttype") : NULL;
+  const char *requesttype = query ? g_hash_table_lookup (query, "requesttype") : NULL;
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   g_autoptr(GbaDigestAuthorization) auth = NULL;
   g_autoptr(GbaSecret) password = NULL;
+  g_autoptr(GError) error = NULL;
   GSocketAddress *remote = soup_server_message_get_remote_address (msg);
   GInetAddress *peer = G_IS_INET_SOCKET_ADDRESS (remote) ? g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)) : NULL;
-  Answer a = { g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"), g_ptr_array_new () };
-  xmlDoc *doc = NULL;
+  Answer a = { NULL, g_ptr_array_new () };
+  LabKmRequestType type = LAB_KM_REGISTER;
   Ue *ue;
 
   b->requests++;
   if (g_strcmp0 (soup_server_message_get_method (msg), SOUP_METHOD_POST) != 0)
     soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
-  else if (type == NULL || (strcmp (type, "register") && strcmp (type, "deregister") && strcmp (type, "msk-request")))
+  /* G.2.4 404: "The Request-URI was malformed" (requesttype is register, deregister or msk-request) */
+  else if (!lab_km_request_type_parse (requesttype, &type))
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
   else if (b->unavailable_left > 0)
     {
@@ -667,27 +679,60 @@ handle (LabBmsc *b, SoupServerMessage *msg, GHashTable *query)
     }
   else if (b->faults.fail_status != 0)
     soup_server_message_set_status (msg, b->faults.fail_status, NULL);
-  else if ((doc = xmlReadMemory (body->data, (int) body->length, "req", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                                                            XML_PARSE_NOWARNING)) == NULL
-           || xmlDocGetRootElement (doc) == NULL)
-    soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
+  else if (!lab_km_check_content_type (type, soup_message_headers_get_one (headers, "Content-Type"), &error)
+           || !answer (b, ue, type, body, &a, &error))
+    refuse_request (msg, type, error);
+  else
+    respond (b, msg, lab_km_response_media_type (type), auth, password, ue, &a, peer);
+  g_free (a.xml);
+  g_ptr_array_unref (a.groups);
+}
+
+/* The no_challenge fault, a broken server: 200 without authenticating, every item "200 OK",
+ * nothing registered. The body is still read, so that the UE is refused for the missing
+ * Authentication-Info alone. */
+static void
+answer_without_challenge (SoupServerMessage *msg, GHashTable *query)
+{
+  const char *requesttype = query ? g_hash_table_lookup (query, "requesttype") : NULL;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xml = NULL;
+  LabKmRequestType type;
+
+  if (!lab_km_request_type_parse (requesttype, &type))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      return;
+    }
+  if (type == LAB_KM_MSK)
+    {
+      g_autoptr(GArray) msks = lab_km_parse_msk_request (body->data, (gsize) body->length, &error);
+      g_autofree guint *codes = msks != NULL ? g_new0 (guint, msks->len) : NULL;
+
+      for (guint i = 0; msks != NULL && i < msks->len; i++)
+        codes[i] = 200;
+      if (msks != NULL)
+        xml = lab_km_build_msk_response ((const LabKmMsk *) (void *) msks->data, codes, msks->len);
+    }
   else
     {
-      if (strcmp (type, "msk-request") == 0)
-        {
-          g_message ("lab BM-SC: MSK request from %s", ue->btid);
-          answer_msk_request (b, ue, xmlDocGetRootElement (doc), &a);
-        }
-      else
-        answer_registration (b, ue, xmlDocGetRootElement (doc), strcmp (type, "deregister") == 0, &a);
-      respond (b, msg, strcmp (type, "msk-request") == 0 ? "application/mbms-msk-response+xml"
-                                                         : "application/mbms-register-response+xml",
-               auth, password, ue, &a, peer);
+      g_auto(GStrv) ids = lab_km_parse_registration (type, body->data, (gsize) body->length, &error);
+      guint n = ids != NULL ? g_strv_length (ids) : 0;
+      g_autofree guint *codes = g_new0 (guint, MAX (n, 1));
+
+      for (guint i = 0; i < n; i++)
+        codes[i] = 200;
+      if (ids != NULL)
+        xml = lab_km_build_registration_response ((const char *const *) ids, codes, n);
     }
-  if (doc != NULL)
-    xmlFreeDoc (doc);
-  g_string_free (a.xml, TRUE);
-  g_ptr_array_unref (a.groups);
+  if (xml == NULL)
+    {
+      refuse_request (msg, type, error);
+      return;
+    }
+  soup_server_message_set_response (msg, lab_km_response_media_type (type), SOUP_MEMORY_COPY, xml, strlen (xml));
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
 }
 
 static void
@@ -697,10 +742,7 @@ on_keymanagement (SoupServer *server, SoupServerMessage *msg, const char *path, 
 
   if (b->faults.no_challenge)
     {
-      const char *xml = "<mbmsRegisterResponse/>";
-      soup_server_message_set_response (msg, "application/mbms-register-response+xml", SOUP_MEMORY_STATIC, xml,
-                                        strlen (xml));
-      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      answer_without_challenge (msg, query);
       return;
     }
   handle (b, msg, query);
@@ -717,7 +759,7 @@ on_keymanagement (SoupServer *server, SoupServerMessage *msg, const char *path, 
 void
 lab_bmsc_attach (LabBmsc *b, SoupServer *server)
 {
-  soup_server_add_handler (server, "/keymanagement", on_keymanagement, b, NULL);
+  soup_server_add_handler (server, LAB_KM_PATH, on_keymanagement, b, NULL);
 }
 
 void
