@@ -10,8 +10,6 @@
 #define MBMS_SDP_MAX_LEN   (64 * 1024)
 #define MBMS_SDP_MAX_MEDIA 32
 
-void mbms_rtp_session_free (MbmsRtpSession *s);
-
 void
 mbms_rtp_session_free (MbmsRtpSession *s)
 {
@@ -90,6 +88,7 @@ parse_media (const char *value, guint line, GError **error)
       return NULL;
     }
   s->media = g_strdup (f[0]);
+  s->rtp = g_str_has_prefix (f[2], "RTP/");
   s->srtp = strcmp (f[2], "RTP/SAVP") == 0 || strcmp (f[2], "RTP/SAVPF") == 0;
   s->rtcp_port = s->port + 1;
   return s;
