@@ -1,40 +1,53 @@
-/* Key management bodies, TS 33.246 G.2.1-G.2.3 and 6.3.2.4. The element names are those of
- * the table below (TS 26.346 11.4-11.8; docs/interpretations.md records which could not be
- * checked); responses are read by local name, liberally: a <status> (or <statusCode>) with a
- * code as text or code attribute, belonging to the serviceId or key IDs beside it. */
+/* Key management bodies, TS 26.346 V16.11.1 11.4-11.8 (schemas SecurityRegistration.xsd,
+ * SecurityDeregistration.xsd, mskRequest.xsd, securityRegistrationResponse.xsd,
+ * mskResponse.xsd; all elementFormDefault="qualified"):
+ *
+ *   mbmsSecurityRegister    urn:3GPP:metadata:2005:MBMS:securityRegistration     serviceID 1..n
+ *   mbmsSecurityDeregister  urn:3GPP:metadata:2005:MBMS:securityDeregistration   serviceID 1..n
+ *   mbmsMSKRequest          urn:3GPP:metadata:2005:MBMS:mskRequest               MSK{keyDomainID, MSKID} 1..n
+ *   mbmsSecurityRegisterResponse  urn:3GPP:metadata:2005:MBMS:securityRegistrationResponse
+ *                                 Response{serviceID, ResponseCode} 1..n
+ *   mbmsMSKResponse         urn:3GPP:metadata:2005:MBMS:mskResponse
+ *                           Response{MSK{keyDomainID, MSKID}, ResponseCode} 1..n
+ *
+ * keyDomainID and MSKID are xs:base64Binary (3 and 4 octets). Responses are read per item:
+ * ResponseCode by its leading status code, elements of other namespaces and stray text
+ * passed over, an item that cannot be read kept with its problem (TS 33.246 6.3.2.4). */
 #include "mbms-keymgmt-xml.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <string.h>
 
-#define KM_NS_REGISTER    "urn:3GPP:metadata:2005:MBMS:mbmsRegister"
-#define KM_NS_DEREGISTER  "urn:3GPP:metadata:2005:MBMS:mbmsDeregister"
-#define KM_NS_MSK_REQUEST "urn:3GPP:metadata:2005:MBMS:mskRequest"
-#define KM_REGISTER       "mbmsRegister"
-#define KM_DEREGISTER     "mbmsDeregister"
-#define KM_SERVICE_ID     "serviceId"
-#define KM_MSK_REQUEST    "mskRequest"
-#define KM_KEY            "key"
-#define KM_KEY_DOMAIN     "keyDomainID"
-#define KM_MSK_ID         "MSKID"
-#define KM_STATUS         "status"
-#define KM_STATUS_ALT     "statusCode"
-#define KM_CODE_ATTR      "code"
-#define KM_MAX_BODY       (64 * 1024)
-#define KM_MAX_ITEMS      256
+#define KM_NS_REGISTER          "urn:3GPP:metadata:2005:MBMS:securityRegistration"
+#define KM_NS_DEREGISTER        "urn:3GPP:metadata:2005:MBMS:securityDeregistration"
+#define KM_NS_MSK_REQUEST       "urn:3GPP:metadata:2005:MBMS:mskRequest"
+#define KM_NS_REGISTER_RESPONSE "urn:3GPP:metadata:2005:MBMS:securityRegistrationResponse"
+#define KM_NS_MSK_RESPONSE      "urn:3GPP:metadata:2005:MBMS:mskResponse"
+#define KM_REGISTER             "mbmsSecurityRegister"
+#define KM_DEREGISTER           "mbmsSecurityDeregister"
+#define KM_MSK_REQUEST          "mbmsMSKRequest"
+#define KM_REGISTER_RESPONSE    "mbmsSecurityRegisterResponse"
+#define KM_MSK_RESPONSE         "mbmsMSKResponse"
+#define KM_SERVICE_ID           "serviceID"
+#define KM_MSK                  "MSK"
+#define KM_KEY_DOMAIN           "keyDomainID"
+#define KM_MSK_ID               "MSKID"
+#define KM_RESPONSE             "Response"
+#define KM_RESPONSE_CODE        "ResponseCode"
+#define KM_MAX_BODY             (64 * 1024)
+#define KM_MAX_ITEMS            256
+#define KM_MAX_DEPTH            8
 
 void
 mbms_item_status_clear (MbmsItemStatus *s)
 {
-  g_clear_pointer (&s->item, g_free);
+  g_clear_pointer (&s->service_id, g_free);
+  g_clear_pointer (&s->response_code, g_free);
+  g_clear_pointer (&s->problem, g_free);
 }
 
-char *
-mbms_msk_ref_to_item (const MbmsMskRef *ref)
-{
-  return g_strdup_printf ("%02x%02x%02x/%08x", ref->domain[0], ref->domain[1], ref->domain[2], ref->msk_id);
-}
+/* ------------------------------------------------------------------ requests */
 
 GBytes *
 mbms_keymgmt_build_register (const char *const *service_ids, gboolean deregister)
@@ -52,6 +65,17 @@ mbms_keymgmt_build_register (const char *const *service_ids, gboolean deregister
   return g_string_free_to_bytes (s);
 }
 
+static void
+append_msk (GString *s, const MbmsMskRef *ref, const char *indent)
+{
+  guint8 id[4] = { ref->msk_id >> 24, ref->msk_id >> 16, ref->msk_id >> 8, ref->msk_id };
+  g_autofree char *domain = g_base64_encode (ref->domain, MBMS_KEY_DOMAIN_LEN);
+  g_autofree char *msk = g_base64_encode (id, sizeof id);
+
+  g_string_append_printf (s, "%s<" KM_MSK "><" KM_KEY_DOMAIN ">%s</" KM_KEY_DOMAIN "><" KM_MSK_ID ">%s</" KM_MSK_ID
+                             "></" KM_MSK ">\n", indent, domain, msk);
+}
+
 GBytes *
 mbms_keymgmt_build_msk_request (const MbmsMskRef *refs, guint n_refs)
 {
@@ -59,118 +83,140 @@ mbms_keymgmt_build_msk_request (const MbmsMskRef *refs, guint n_refs)
 
   g_string_append (s, "<" KM_MSK_REQUEST " xmlns=\"" KM_NS_MSK_REQUEST "\">\n");
   for (guint i = 0; i < n_refs; i++)
-    g_string_append_printf (s, "  <" KM_KEY "><" KM_KEY_DOMAIN ">%02x%02x%02x</" KM_KEY_DOMAIN "><" KM_MSK_ID
-                               ">%08x</" KM_MSK_ID "></" KM_KEY ">\n",
-                            refs[i].domain[0], refs[i].domain[1], refs[i].domain[2], refs[i].msk_id);
+    append_msk (s, &refs[i], "  ");
   g_string_append (s, "</" KM_MSK_REQUEST ">\n");
   return g_string_free_to_bytes (s);
 }
 
+/* ----------------------------------------------------------------- responses */
+
 static gboolean
-is (xmlNode *n, const char *name)
+is (xmlNode *n, const char *ns, const char *name)
 {
-  return n != NULL && n->type == XML_ELEMENT_NODE && strcmp ((const char *) n->name, name) == 0;
+  return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL && n->ns->href != NULL
+         && strcmp ((const char *) n->ns->href, ns) == 0 && strcmp ((const char *) n->name, name) == 0;
 }
 
 static char *
 content (xmlNode *n)
 {
   xmlChar *c = xmlNodeGetContent (n);
-  char *t = g_strstrip (g_strdup ((const char *) c));
+  char *t = g_strstrip (g_strdup (c != NULL ? (const char *) c : ""));
 
   xmlFree (c);
   return t;
 }
 
-static char *
-prop (xmlNode *n, const char *name)
+/* The first element of that name among n's children. */
+static xmlNode *
+child (xmlNode *n, const char *ns, const char *name)
 {
-  xmlChar *v = xmlGetProp (n, (const xmlChar *) name);
-  char *t = v ? g_strstrip (g_strdup ((const char *) v)) : NULL;
-
-  xmlFree (v);
-  return t;
-}
-
-/* The item a status belongs to: serviceId (attribute or sibling element), or the key IDs. */
-static char *
-item_of (xmlNode *status)
-{
-  xmlNode *parent = status->parent;
-  g_autofree char *domain = NULL;
-  g_autofree char *msk = NULL;
-  char *id = prop (status, KM_SERVICE_ID);
-
-  if (id != NULL)
-    return id;
-  for (xmlNode *c = parent ? parent->children : NULL; c != NULL; c = c->next)
-    {
-      if (is (c, KM_SERVICE_ID))
-        return content (c);
-      /* the first of each counts (found by fuzz-keymgmt-response: repeats leaked) */
-      if (is (c, KM_KEY_DOMAIN) && domain == NULL)
-        domain = content (c);
-      if (is (c, KM_MSK_ID) && msk == NULL)
-        msk = content (c);
-    }
-  if (domain != NULL && msk != NULL)
-    {
-      g_autofree char *d = g_ascii_strdown (domain, -1);
-      g_autofree char *m = g_ascii_strdown (msk, -1);
-      return g_strdup_printf ("%s/%s", d, m);
-    }
+  for (xmlNode *c = n->children; c != NULL; c = c->next)
+    if (is (c, ns, name))
+      return c;
   return NULL;
 }
 
+/* xs:base64Binary of exactly len octets (whitespace allowed between the characters). */
 static gboolean
-collect (xmlNode *node, GArray *out, guint depth, GError **error)
+base64_exact (const char *text, guint8 *out, gsize len)
 {
-  for (xmlNode *c = node->children; c != NULL; c = c->next)
-    {
-      if (c->type != XML_ELEMENT_NODE)
-        continue;
-      if (is (c, KM_STATUS) || is (c, KM_STATUS_ALT))
-        {
-          g_autofree char *code = prop (c, KM_CODE_ATTR);
-          guint64 v;
-          MbmsItemStatus st = { 0 };
+  g_autofree char *compact = g_strdup (text);
+  g_autofree guchar *raw = NULL;
+  const char *pad;
+  gsize n = 0, got = 0;
 
-          if (code == NULL)
-            code = content (c);
-          if (!g_ascii_string_to_unsigned (code, 10, 100, 599, &v, NULL))
-            {
-              g_set_error (error, MBMS_USD_ERROR, MBMS_USD_ERROR_PARSE, "<%s> (line %ld): \"%.16s\" is not a status code",
-                           (const char *) c->name, xmlGetLineNo (c), code);
-              return FALSE;
-            }
-          if (out->len >= KM_MAX_ITEMS)
-            {
-              g_set_error (error, MBMS_USD_ERROR, MBMS_USD_ERROR_LIMIT, "more than %d status items", KM_MAX_ITEMS);
-              return FALSE;
-            }
-          st.item = item_of (c);
-          st.status = (guint) v;
-          if (st.item == NULL)
-            {
-              g_set_error (error, MBMS_USD_ERROR, MBMS_USD_ERROR_PARSE,
-                           "<%s> (line %ld): no serviceId or key IDs for this status", (const char *) c->name,
-                           xmlGetLineNo (c));
-              return FALSE;
-            }
-          g_array_append_val (out, st);
-        }
-      else if (depth < 8 && !collect (c, out, depth + 1, error))
-        return FALSE;
-    }
+  for (const char *p = text; *p != '\0'; p++)
+    if (!g_ascii_isspace (*p))
+      compact[n++] = *p;
+  compact[n] = '\0';
+  pad = strchr (compact, '=');
+  if (n == 0 || n % 4 != 0 || n > 16
+      || strspn (compact, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != n
+      || (pad != NULL && strspn (pad, "=") != strlen (pad)))
+    return FALSE;
+  raw = g_base64_decode (compact, &got);
+  if (got != len)
+    return FALSE;
+  memcpy (out, raw, len);
   return TRUE;
 }
 
+static char *
+read_msk (xmlNode *msk, const char *ns, MbmsMskRef *out)
+{
+  xmlNode *d = child (msk, ns, KM_KEY_DOMAIN);
+  xmlNode *m = child (msk, ns, KM_MSK_ID);
+  g_autofree char *dt = d != NULL ? content (d) : NULL;
+  g_autofree char *mt = m != NULL ? content (m) : NULL;
+  guint8 id[4];
+
+  if (dt == NULL || mt == NULL)
+    return g_strdup_printf ("<%s> without <%s>", KM_MSK, dt == NULL ? KM_KEY_DOMAIN : KM_MSK_ID);
+  if (!base64_exact (dt, out->domain, MBMS_KEY_DOMAIN_LEN))
+    return g_strdup_printf ("<%s> \"%.16s\" is not 3 octets in base64", KM_KEY_DOMAIN, dt);
+  if (!base64_exact (mt, id, sizeof id))
+    return g_strdup_printf ("<%s> \"%.16s\" is not 4 octets in base64", KM_MSK_ID, mt);
+  out->msk_id = (guint32) id[0] << 24 | (guint32) id[1] << 16 | (guint32) id[2] << 8 | id[3];
+  return NULL;
+}
+
+/* "200 OK" -> 200: the Status-Code of an HTTP status line (RFC 2616 6.1.1), three digits,
+ * then the end or a space before the reason phrase. */
+static guint
+leading_status (const char *code)
+{
+  if (!g_ascii_isdigit (code[0]) || !g_ascii_isdigit (code[1]) || !g_ascii_isdigit (code[2])
+      || (code[3] != '\0' && code[3] != ' ' && code[3] != '\t'))
+    return 0;
+  if (code[0] < '1' || code[0] > '5')
+    return 0;
+  return (guint) ((code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0'));
+}
+
+static void
+read_item (xmlNode *response, const char *ns, gboolean msk_response, MbmsItemStatus *st)
+{
+  xmlNode *code = child (response, ns, KM_RESPONSE_CODE);
+
+  if (msk_response)
+    {
+      xmlNode *msk = child (response, ns, KM_MSK);
+      st->problem = msk != NULL ? read_msk (msk, ns, &st->msk) : g_strdup ("no <" KM_MSK ">");
+      st->has_msk = st->problem == NULL;
+    }
+  else
+    {
+      xmlNode *id = child (response, ns, KM_SERVICE_ID);
+      st->service_id = id != NULL ? content (id) : NULL;
+      if (st->service_id == NULL || st->service_id[0] == '\0' || !g_utf8_validate (st->service_id, -1, NULL))
+        {
+          g_clear_pointer (&st->service_id, g_free);
+          st->problem = g_strdup ("no <" KM_SERVICE_ID ">");
+        }
+    }
+  if (st->problem != NULL)
+    return;
+  if (code == NULL)
+    {
+      st->problem = g_strdup ("no <" KM_RESPONSE_CODE ">");
+      return;
+    }
+  st->response_code = content (code);
+  st->status = leading_status (st->response_code);
+  if (st->status == 0)
+    st->problem = g_strdup_printf ("<%s> \"%.32s\" has no status code", KM_RESPONSE_CODE, st->response_code);
+}
+
 GArray *
-mbms_keymgmt_parse_response (const char *body, gsize len, GError **error)
+mbms_keymgmt_parse_response (const char *body, gsize len, gboolean msk_response, GError **error)
 {
   g_autoptr(GArray) out = g_array_new (FALSE, TRUE, sizeof (MbmsItemStatus));
+  const char *ns = msk_response ? KM_NS_MSK_RESPONSE : KM_NS_REGISTER_RESPONSE;
+  const char *root_name = msk_response ? KM_MSK_RESPONSE : KM_REGISTER_RESPONSE;
+  xmlParserCtxt *ctxt;
   xmlDoc *doc;
-  gboolean ok;
+  xmlNode *root;
 
   g_array_set_clear_func (out, (GDestroyNotify) mbms_item_status_clear);
   if (len == 0 || len > KM_MAX_BODY)
@@ -178,8 +224,13 @@ mbms_keymgmt_parse_response (const char *body, gsize len, GError **error)
       g_set_error (error, MBMS_USD_ERROR, MBMS_USD_ERROR_LIMIT, "response body of %zu octets", len);
       return NULL;
     }
-  doc = xmlReadMemory (body, (int) len, "response", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-  if (doc == NULL || doc->intSubset != NULL || xmlDocGetRootElement (doc) == NULL)
+  ctxt = xmlNewParserCtxt ();
+  doc = ctxt != NULL ? xmlCtxtReadMemory (ctxt, body, (int) len, "response", NULL,
+                                          XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+                     : NULL;
+  xmlFreeParserCtxt (ctxt);
+  root = doc != NULL ? xmlDocGetRootElement (doc) : NULL;
+  if (root == NULL || doc->intSubset != NULL)
     {
       if (doc != NULL)
         xmlFreeDoc (doc);
@@ -187,7 +238,53 @@ mbms_keymgmt_parse_response (const char *body, gsize len, GError **error)
                            "response body is not well-formed XML without a DTD");
       return NULL;
     }
-  ok = collect (xmlDocGetRootElement (doc), out, 0, error);
+  if (!is (root, ns, root_name))
+    {
+      g_set_error (error, MBMS_USD_ERROR, MBMS_USD_ERROR_PARSE, "response root is <%s%s%s>, expected <%s> in %s",
+                   root->ns != NULL && root->ns->prefix != NULL ? (const char *) root->ns->prefix : "",
+                   root->ns != NULL && root->ns->prefix != NULL ? ":" : "", (const char *) root->name, root_name, ns);
+      xmlFreeDoc (doc);
+      return NULL;
+    }
+  for (xmlNode *c = root->children; c != NULL; c = c->next)
+    {
+      MbmsItemStatus st = { 0 };
+
+      if (!is (c, ns, KM_RESPONSE))
+        continue; /* stray text, comments, xs:any ##other */
+      if (out->len >= KM_MAX_ITEMS)
+        {
+          g_set_error (error, MBMS_USD_ERROR, MBMS_USD_ERROR_LIMIT, "more than %d response items", KM_MAX_ITEMS);
+          xmlFreeDoc (doc);
+          return NULL;
+        }
+      read_item (c, ns, msk_response, &st);
+      g_array_append_val (out, st);
+    }
   xmlFreeDoc (doc);
-  return ok ? g_steal_pointer (&out) : NULL;
+  return g_steal_pointer (&out);
+}
+
+const MbmsItemStatus *
+mbms_keymgmt_item_for_service (GArray *items, const char *service_id)
+{
+  for (guint i = 0; items != NULL && i < items->len; i++)
+    {
+      const MbmsItemStatus *st = &g_array_index (items, MbmsItemStatus, i);
+      if (g_strcmp0 (st->service_id, service_id) == 0)
+        return st;
+    }
+  return NULL;
+}
+
+const MbmsItemStatus *
+mbms_keymgmt_item_for_msk (GArray *items, const MbmsMskRef *ref)
+{
+  for (guint i = 0; items != NULL && i < items->len; i++)
+    {
+      const MbmsItemStatus *st = &g_array_index (items, MbmsItemStatus, i);
+      if (st->has_msk && st->msk.msk_id == ref->msk_id && memcmp (st->msk.domain, ref->domain, MBMS_KEY_DOMAIN_LEN) == 0)
+        return st;
+    }
+  return NULL;
 }

@@ -40,6 +40,7 @@ typedef struct {
   char                   *path_query;
   char                   *host;
   const char             *content_type;
+  MbmsKeymgmtRequest      type;
   GBytes                 *body;
   MbmsKeymgmtResult      *result;
   GbaDigestAuthorization *sent;
@@ -227,6 +228,9 @@ answer_challenge (GTask *task, GbaDigestChallenge *challenge)
       b64 = g_base64_encode (gba_secret_get_data (r->keys->mrk, NULL), gba_secret_get_size (r->keys->mrk));
       r->password = gba_secret_new (b64, strlen (b64));
       gba_wipe (b64, strlen (b64));
+      /* The MUK is in MGV-S before the authenticated request leaves: a BM-SC pushes the MSK
+       * right after a registration succeeds, often before its 200 reaches us (6.3.2.3.1). */
+      g_signal_emit (self, signals[SIGNAL_MUK_READY], 0, r->host, r->keys);
     }
   pw = gba_secret_get_data (r->password, &pw_len);
   g_clear_pointer (&r->sent, gba_digest_authorization_free);
@@ -238,7 +242,6 @@ answer_challenge (GTask *task, GbaDigestChallenge *challenge)
 static void
 finish_ok (GTask *task, GBytes *response)
 {
-  MbmsKeymgmt *self = g_task_get_source_object (task);
   Request *r = g_task_get_task_data (task);
   const char *info_header = soup_message_headers_get_one (soup_message_get_response_headers (r->msg),
                                                           "Authentication-Info");
@@ -262,13 +265,13 @@ finish_ok (GTask *task, GBytes *response)
                  error ? error->message : "no Authentication-Info");
       return;
     }
-  r->result->items = mbms_keymgmt_parse_response ((const char *) data, len, &error);
+  r->result->items = mbms_keymgmt_parse_response ((const char *) data, len, r->type == MBMS_KEYMGMT_MSK_REQUEST,
+                                                  &error);
   if (r->result->items == NULL)
     {
       fail (task, MBMS_KEYMGMT_ERROR_RESPONSE, "BM-SC %s: %s", r->host, error->message);
       return;
     }
-  g_signal_emit (self, signals[SIGNAL_MUK_READY], 0, r->host, r->keys);
   g_debug ("Ua: %s done with %s, %u items", r->path_query, r->host, r->result->items->len);
   g_task_return_pointer (task, g_steal_pointer (&r->result), (GDestroyNotify) mbms_keymgmt_result_free);
   g_object_unref (task);
@@ -488,6 +491,7 @@ mbms_keymgmt_request_async (MbmsKeymgmt *self, const char *bmsc_uri, MbmsKeymgmt
       return;
     }
   r->host = g_strdup (g_uri_get_host (base));
+  r->type = type;
   name = request_name (type, &r->content_type);
   /* G.2.1-G.2.3: <BM-SC key management URI>/keymanagement?requesttype=<type> */
   trimmed = g_strdup (bmsc_uri);

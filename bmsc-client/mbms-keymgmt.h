@@ -35,7 +35,7 @@ typedef struct {
   guint      retries_503;
   guint      retries_network;
   guint      backoff_ms;     /* the back-off waited before sending */
-  GArray    *items;          /* MbmsItemStatus, as the BM-SC listed them */
+  GArray    *items;          /* MbmsItemStatus, one per Response item as the BM-SC listed them */
 } MbmsKeymgmtResult;
 
 void mbms_keymgmt_result_free (MbmsKeymgmtResult *result);
@@ -45,7 +45,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MbmsKeymgmtResult, mbms_keymgmt_result_free)
 G_DECLARE_FINAL_TYPE (MbmsKeymgmt, mbms_keymgmt, MBMS, KEYMGMT, GObject)
 
 /* Signals: "muk-ready" (const char *bmsc_fqdn, GbaMbmsKeys *keys): the MUK that the BM-SC will
- * use after a successful procedure, for MGV-S (6.1). "bootstrapped" (GbaContext *). */
+ * use for this UE (6.1), emitted before the first authenticated request with it leaves, so
+ * that MGV-S holds it when the MSK push that follows a registration arrives.
+ * "bootstrapped" (GbaContext *). */
 MbmsKeymgmt *mbms_keymgmt_new (GbaBootstrapper *bootstrapper, MbmsClock *clock, guint timeout_s);
 
 /* One procedure with one BM-SC (bmsc_uri as announced: http(s)://host[:port]). With

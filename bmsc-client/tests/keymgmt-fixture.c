@@ -42,6 +42,8 @@ on_muk_ready (MbmsKeymgmt *km, const char *fqdn, GbaMbmsKeys *keys, gpointer dat
   g_autofree char *idi = NULL;
   g_autofree char *idr = NULL;
 
+  fx->muk_ready++;
+  fx->registered_at_muk = lab_bmsc_registered (fx->bmsc);
   /* what the daemon does: a new MUK becomes MGV-S's last generated one (6.1) */
   if (mgv_store_get_muk_ids (fx->store, FALSE, &idi, &idr) && g_strcmp0 (idr, keys->muk_idr) == 0)
     return;
@@ -146,12 +148,19 @@ register_services (Fx *fx, const char *const *ids, gboolean deregister, GError *
 }
 
 guint
-item_status (MbmsKeymgmtResult *r, const char *item)
+item_status (MbmsKeymgmtResult *r, const char *service_id)
 {
-  for (guint i = 0; i < r->items->len; i++)
-    if (g_strcmp0 (g_array_index (r->items, MbmsItemStatus, i).item, item) == 0)
-      return g_array_index (r->items, MbmsItemStatus, i).status;
-  return 0;
+  const MbmsItemStatus *item = mbms_keymgmt_item_for_service (r->items, service_id);
+
+  return item != NULL ? item->status : 0;
+}
+
+guint
+msk_item_status (MbmsKeymgmtResult *r, const MbmsMskRef *ref)
+{
+  const MbmsItemStatus *item = mbms_keymgmt_item_for_msk (r->items, ref);
+
+  return item != NULL ? item->status : 0;
 }
 
 /* Receives one MIKEY datagram on the UE's port, runs MGV-F, answers a verification. */

@@ -37,6 +37,8 @@ typedef struct {
   MbmsKeymgmt *km;
   MgvStore    *store;
   GSocket     *ue_socket;
+  guint        muk_ready;            /* "muk-ready" emissions */
+  guint        registered_at_muk;    /* lab_bmsc_registered () at the last one */
 } Fx;
 
 void               fake_clock_init (FakeClock *fc, double random);
@@ -45,6 +47,8 @@ void               fx_tear_down (Fx *fx, gconstpointer data);
 MbmsKeymgmtResult *request (Fx *fx, const char *uri, MbmsKeymgmtRequest type, GBytes *body, guint offset,
                             guint period, GError **error);
 MbmsKeymgmtResult *register_services (Fx *fx, const char *const *ids, gboolean deregister, GError **error);
-guint              item_status (MbmsKeymgmtResult *r, const char *item);
+/* The status the BM-SC gave one service / one MSK, 0 when it listed none. */
+guint              item_status (MbmsKeymgmtResult *r, const char *service_id);
+guint              msk_item_status (MbmsKeymgmtResult *r, const MbmsMskRef *ref);
 MgvMskOutcome      receive_msk (Fx *fx);
 void               wait_for_acks (Fx *fx, guint n);
