@@ -154,8 +154,12 @@ on_restored (GObject *source, GAsyncResult *res, gpointer user_data)
     for (guint i = 0; i < result->items->len; i++)
       {
         MbmsItemStatus *s = &g_array_index (result->items, MbmsItemStatus, i);
-        if (g_hash_table_contains (r->statuses, s->item))
-          g_hash_table_replace (r->statuses, g_strdup (s->item), GUINT_TO_POINTER (s->status));
+        /* the first item for a service counts; unreadable ones stay 0 (6.3.2.4) */
+        if (s->service_id != NULL && GPOINTER_TO_UINT (g_hash_table_lookup (r->statuses, s->service_id)) == 0
+            && g_hash_table_contains (r->statuses, s->service_id))
+          g_hash_table_replace (r->statuses, g_strdup (s->service_id), GUINT_TO_POINTER (s->status));
+        else if (s->problem != NULL)
+          g_message ("re-registration: an item of the BM-SC's response: %s", s->problem);
       }
   else
     g_message ("re-registration failed: %s", error->message);

@@ -38,7 +38,7 @@ const char *
 mbms_state_to_string (MbmsState state)
 {
   static const char *names[] = { "discovered", "bootstrapping", "registering", "registered",
-                                 "keys-ready", "receiving", "deregistering", "failed" };
+                                 "keys-ready", "receiving", "deregistering", "failed", "unavailable" };
 
   return state < G_N_ELEMENTS (names) ? names[state] : "unknown";
 }
@@ -48,7 +48,8 @@ set_state (MbmsService *self, MbmsState state, const char *reason)
 {
   g_debug ("service %s: %s -> %s (%s)", self->desc->service_id, mbms_state_to_string (self->state),
            mbms_state_to_string (state), reason ? reason : "");
-  if (state != self->state && (state == MBMS_STATE_REGISTERED || state == MBMS_STATE_FAILED))
+  if (state != self->state
+      && (state == MBMS_STATE_REGISTERED || state == MBMS_STATE_FAILED || state == MBMS_STATE_UNAVAILABLE))
     g_message ("service %s: %s%s%s", self->desc->service_id, mbms_state_to_string (state), reason ? ": " : "",
                reason ? reason : "");
   self->state = state;
@@ -148,6 +149,18 @@ static gboolean on_request_keys (MbmsDBusService *iface, GDBusMethodInvocation *
 static gboolean on_start_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data);
 static gboolean on_stop_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data);
 
+#define UICC_KM_REASON "uicc-key-management-required"
+
+/* TS 33.246 6.3.2.1A: with UICC key management required (keyManagement@uiccKeyManagement,
+ * default true, TS 26.346 11.3.1) the UE only tries the service with a UICC application
+ * capable of MBMS key management; mbmsd's key management is ME-based until card backends
+ * exist, so such a service is not registered. */
+static gboolean
+needs_uicc_key_management (MbmsService *self)
+{
+  return self->desc->protected && self->desc->uicc_key_management;
+}
+
 MbmsService *
 mbms_service_new (MbmsManager *manager, MbmsUserService *desc, const char *path, guint *next_session)
 {
@@ -182,7 +195,10 @@ mbms_service_new (MbmsManager *manager, MbmsUserService *desc, const char *path,
   g_ptr_array_add (session_paths, NULL);
   mbms_dbus_service_set_sessions (self->iface, (const char *const *) session_paths->pdata);
   update_key_groups (self);
-  set_state (self, MBMS_STATE_DISCOVERED, NULL);
+  if (needs_uicc_key_management (self))
+    set_state (self, MBMS_STATE_UNAVAILABLE, UICC_KM_REASON);
+  else
+    set_state (self, MBMS_STATE_DISCOVERED, NULL);
   mbms_dbus_service_set_stream_state (self->iface, "stopped");
   mbms_dbus_service_set_playback_uri (self->iface, "");
   mbms_dbus_object_skeleton_set_service (self->object, self->iface);
@@ -248,13 +264,17 @@ call_free (Call *c)
   g_free (c);
 }
 
-static guint
-item_status (MbmsKeymgmtResult *r, const char *item)
+/* Why a registration answered 200 as a whole did not register this service (6.3.2.4). */
+static char *
+item_failure (const MbmsItemStatus *item)
 {
-  for (guint i = 0; i < r->items->len; i++)
-    if (g_strcmp0 (g_array_index (r->items, MbmsItemStatus, i).item, item) == 0)
-      return g_array_index (r->items, MbmsItemStatus, i).status;
-  return 0;
+  if (item == NULL)
+    return g_strdup ("bmsc-did-not-answer-for-service");
+  if (item->status == 0)
+    return g_strdup ("bmsc-response-unreadable");
+  if (item->status != 200)
+    return g_strdup_printf ("bmsc-refused-%u", item->status);
+  return NULL;
 }
 
 static void
@@ -264,15 +284,17 @@ on_registered (GObject *source, GAsyncResult *res, gpointer data)
   MbmsService *self = c->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(MbmsKeymgmtResult) r = mbms_keymgmt_request_finish (MBMS_KEYMGMT (source), res, &error);
-  guint status = r ? item_status (r, self->desc->service_id) : 0;
+  const MbmsItemStatus *item = r != NULL ? mbms_keymgmt_item_for_service (r->items, self->desc->service_id) : NULL;
+  g_autofree char *refused = r != NULL ? item_failure (item) : NULL;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     goto out;
-  if (r == NULL || status != 200)
+  if (item != NULL && item->problem != NULL)
+    g_message ("service %s: the BM-SC's response item: %s", self->desc->service_id, item->problem);
+  if (r == NULL || refused != NULL)
     {
       g_autofree char *reason = r == NULL ? g_strdup_printf ("key-management: %s", error->message)
-                                : status == 0 ? g_strdup ("bmsc-did-not-answer-for-service")
-                                              : g_strdup_printf ("bmsc-refused-%u", status);
+                                          : g_steal_pointer (&refused);
       set_state (self, MBMS_STATE_FAILED, reason);
       if (c->invocation != NULL)
         g_dbus_method_invocation_return_error (c->invocation, MBMS_DBUS_ERROR,
@@ -305,6 +327,17 @@ mbms_service_register (MbmsService *self, GDBusMethodInvocation *invocation)
   g_autoptr(GBytes) body = mbms_keymgmt_build_register (ids, FALSE);
   const char *kept = mbms_registrations_get_bmsc (mbms_manager_get_registrations (self->manager), self->desc->service_id);
 
+  if (needs_uicc_key_management (self))
+    {
+      set_state (self, MBMS_STATE_UNAVAILABLE, UICC_KM_REASON);
+      if (invocation != NULL)
+        g_dbus_method_invocation_return_error (invocation, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_SUPPORTED,
+                                               "%s requires UICC-based key management (uiccKeyManagement, "
+                                               "TS 33.246 6.3.2.1A); mbmsd manages keys in the ME only",
+                                               self->desc->service_id);
+      g_free (c);
+      return;
+    }
   c->self = g_object_ref (self);
   c->invocation = invocation ? g_object_ref (invocation) : NULL;
   /* 6.3.2.1A: one BM-SC at random at the first registration, the same one afterwards */
@@ -396,6 +429,17 @@ on_keys_requested (GObject *source, GAsyncResult *res, gpointer data)
 
   if (r == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_message ("MSK request for %s failed: %s", self->desc->service_id, error->message);
+  /* per MSK (6.3.2.4): a refused or unreadable item leaves the others standing */
+  for (guint i = 0; r != NULL && i < r->items->len; i++)
+    {
+      const MbmsItemStatus *item = &g_array_index (r->items, MbmsItemStatus, i);
+      if (item->problem != NULL)
+        g_message ("MSK request for %s: an item of the BM-SC's response: %s", self->desc->service_id, item->problem);
+      else if (item->status != 200)
+        g_message ("MSK request for %s: MSK 0x%08x of key domain %02x%02x%02x refused (%s)", self->desc->service_id,
+                   item->msk.msk_id, item->msk.domain[0], item->msk.domain[1], item->msk.domain[2],
+                   item->response_code);
+    }
   g_object_unref (self);
 }
 

@@ -1,6 +1,7 @@
 /* One MBMS user service: its D-Bus objects (Service and its protected Sessions), its state
  * (discovered -> bootstrapping -> registering -> registered -> keys-ready -> receiving, or
- * failed with a reason) and the key management procedures run on its behalf. */
+ * failed with a reason; unavailable when it needs what mbmsd cannot do yet) and the key
+ * management procedures run on its behalf. */
 #pragma once
 
 #include "mbms-manager.h"
@@ -17,6 +18,7 @@ typedef enum {
   MBMS_STATE_RECEIVING,
   MBMS_STATE_DEREGISTERING,
   MBMS_STATE_FAILED,
+  MBMS_STATE_UNAVAILABLE, /* needs what this UE cannot do, e.g. UICC-based key management */
 } MbmsState;
 
 const char *mbms_state_to_string (MbmsState state);

@@ -19,6 +19,25 @@ PYTHON_GI = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.ex
 NAME, ROOT = "org.mbmsd.Mbmsd1", "/org/mbmsd/Mbmsd1"
 
 
+USD_NS = "urn:3GPP:metadata:2005:MBMS:userServiceDescription"
+SEC_NS = "urn:3GPP:metadata:2005:MBMS:securityDescription"
+
+
+def usd(service_id, delivery):
+    """A User Service Bundle Description of one service (TS 26.346 11.2.1.1)."""
+    return (f'<bundleDescription xmlns="{USD_NS}"><userServiceDescription serviceId="{service_id}">'
+            f'<name lang="en">News</name>{delivery}</userServiceDescription></bundleDescription>')
+
+
+def security_description(server, flow, uicc="false"):
+    """A security description (TS 26.346 11.3.1) with one flow under MSK 00f110/00010000;
+    uicc=None leaves uiccKeyManagement at its default (true)."""
+    attr = "" if uicc is None else f' uiccKeyManagement="{uicc}"'
+    return (f'<securityDescription xmlns="{SEC_NS}"><keyManagement{attr}><serverURI>{server}</serverURI>'
+            f'</keyManagement><keyId><mediaFlow flowID="{flow}"><MSK><keyDomainID>APEQ</keyDomainID>'
+            '<MSKID>AAEAAA==</MSKID></MSK></mediaFlow></keyId></securityDescription>')
+
+
 def free_udp_port():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -49,9 +68,10 @@ class Daemon(unittest.TestCase):
         self.env.pop("G_MESSAGES_DEBUG", None)
         with open(os.path.join(SRC, "data", "lab", "labnet.conf")) as f:
             lab = f.read().split("[bmsc]")[0]
-        # a multicast group of this host (as on the air, 6.3.3.2.2), or a loopback address
+        # a multicast group of this host (as on the air, 6.3.3.2.2), or a loopback address of
+        # this test's own, so that runs side by side never share a session's SRTP address
         self.group = f"239.255.{os.getpid() % 250}.{self.port % 250 + 1}" if "multicast" in self._testMethodName \
-            else "127.0.0.2"
+            else f"127.{os.getpid() % 250 + 1}.{self.port >> 8 & 255}.{self.port % 250 + 2}"
         # MTKs change fast, except where a real player needs one key for a while
         interval = 250
         if "player" in self._testMethodName:
@@ -71,12 +91,10 @@ class Daemon(unittest.TestCase):
                                         stdout=subprocess.PIPE, stderr=lab_log, text=True)
         self.uri = self.lab.stdout.readline().split()[1].rstrip("/")
         os.makedirs(os.path.join(self.dir, "usd"))
-        self.write("usd/news.usd.xml", f'<bundleDescription><userServiceDescription serviceId="{SERVICE}">'
-                   '<name>News</name><deliveryMethod sessionDescriptionURI="news.sdp" '
-                   'protectionDescriptionURI="news.prot.xml"/></userServiceDescription></bundleDescription>')
+        self.write("usd/news.usd.xml", usd(SERVICE, '<deliveryMethod sessionDescriptionURI="news.sdp" '
+                                                    'protectionDescriptionURI="news.prot.xml"/>'))
         self.write("usd/news.sdp", f"v=0\nc=IN IP4 {self.group}\nm=video 5004 RTP/SAVP 96\na=rtpmap:96 VP8/90000\n")
-        self.write("usd/news.prot.xml", f"<securityDescription><keyManagement><serverURI>{self.uri}</serverURI>"
-                   '</keyManagement><key keyDomainID="00f110" MSKID="00010000"/></securityDescription>')
+        self.write("usd/news.prot.xml", security_description(self.uri, f"{self.group}/5004"))
         self.usim = os.path.join(self.dir, "usim.conf")
         shutil.copy(os.path.join(SRC, "data", "lab", "soft-usim.conf"), self.usim)
         self.forward_base = free_udp_port() & ~1
@@ -148,6 +166,9 @@ class Daemon(unittest.TestCase):
                                           .replace("uint16", "")) or 0), what="an MTK")
         self.assertGreater(mtk, 0)
         self.assertIn("verified", self.lab_log())  # the V-bit acknowledgement reached the BM-SC
+        # the push right after the registration found its MUK in MGV-S (issue 12, item 6)
+        with open(os.path.join(self.dir, "mbmsd.log")) as f:
+            self.assertNotIn("no MUK for", f.read())
         # the same through mbmsctl --json
         shown = json.loads(self.mbmsctl("--json", "show", SERVICE))
         self.assertEqual(shown["state"], "receiving")
@@ -273,7 +294,7 @@ class Daemon(unittest.TestCase):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sink:
             sink.bind(("127.0.0.1", self.forward_base))
             sink.settimeout(5)
-            subprocess.run([SRTP_SEND, "127.0.0.2", "5004", master, mki.hex(), "40",
+            subprocess.run([SRTP_SEND, self.group, "5004", master, mki.hex(), "40",
                             "100", "120"], check=True, timeout=20)
             got = set()
             while len(got) < 39:
@@ -287,7 +308,7 @@ class Daemon(unittest.TestCase):
         self.assertIn("uint64 1", self.prop(f"{ROOT}/Session/0", "Session", "AuthenticationFailures"))
         # SRTP naming an MSK the UE lacks (key number 9 of the group): an MSK request (6.3.2.2.3)
         requests = self.lab_log().count("MSK request from")
-        subprocess.run([SRTP_SEND, "127.0.0.2", "5004", master, "000100090001", "3", "500"], check=True, timeout=20)
+        subprocess.run([SRTP_SEND, self.group, "5004", master, "000100090001", "3", "500"], check=True, timeout=20)
         wait_for(lambda: self.lab_log().count("MSK request from") > requests, what="an MSK request for the MKI")
         wait_for(lambda: "uint64 0" not in self.prop(f"{ROOT}/Session/0", "Session", "UnknownMki"),
                  what="packets under the unknown MKI counted")
@@ -304,7 +325,9 @@ class Daemon(unittest.TestCase):
         monitor.terminate()
         signals = monitor.communicate(timeout=10)[0]
         self.assertIn("StreamStateChanged ('waiting-for-keys', 'registering')", signals)
-        self.assertIn("StreamStateChanged ('streaming', 'mtk-received')", signals)
+        # 'mtk-received' when the player waited for the first MTK; 'started' when the pushed MSK
+        # and an MTK were in before it asked (the push right after registration is accepted now)
+        self.assertRegex(signals, r"StreamStateChanged \('streaming', '(mtk-received|started)'\)")
         self.assertIn("StreamStateChanged ('stopped', 'caller-left')", signals)
         self.assertIn("StreamStateChanged ('stopped', 'stopped')", signals)
 
@@ -333,7 +356,7 @@ class Daemon(unittest.TestCase):
         pipeline = ("videotestsrc num-buffers=30 pattern=ball is-live=true ! video/x-raw,width=160,height=120,"
                     "framerate=30/1 ! vp8enc deadline=1 ! rtpvp8pay ssrc=4660 pt=96 mtu=1000 ! "
                     f"srtpenc key={key.hex()} mki={mki.hex()} rtp-cipher=aes-128-icm rtp-auth=hmac-sha1-80 "
-                    "rtcp-cipher=aes-128-icm rtcp-auth=hmac-sha1-80 ! udpsink host=127.0.0.2 port=5004")
+                    "rtcp-cipher=aes-128-icm rtcp-auth=hmac-sha1-80 ! udpsink host=" + self.group + " port=5004")
         subprocess.run(["gst-launch-1.0", "-q", *pipeline.split()], check=True, timeout=30)
         frames = int(viewer.communicate(timeout=20)[0].split()[-1])
         self.assertGreaterEqual(frames, 25)  # 30 sent; the jitter buffer may hold the last ones
@@ -353,7 +376,7 @@ class Daemon(unittest.TestCase):
                                    "--headless", "--frames", "40", "--timeout", "40"], env=self.env,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.procs.append(player)
-        self.assertEqual(player.stdout.readline().strip(), "listening on 127.0.0.2:5004")
+        self.assertEqual(player.stdout.readline().strip(), f"listening on {self.group}:5004")
         mkis = []
         for burst in range(2):
             # each burst right after a key change, under the key that just became current
@@ -368,7 +391,7 @@ class Daemon(unittest.TestCase):
                         "height=120,framerate=30/1 ! vp8enc deadline=1 ! "
                         f"rtpvp8pay ssrc=4660 pt=96 mtu=1000 seqnum-offset={1000 + 2000 * burst} ! "
                         f"srtpenc key={key.hex()} mki={mki.hex()} rtp-cipher=aes-128-icm rtp-auth=hmac-sha1-80 "
-                        "rtcp-cipher=aes-128-icm rtcp-auth=hmac-sha1-80 ! udpsink host=127.0.0.2 port=5004")
+                        "rtcp-cipher=aes-128-icm rtcp-auth=hmac-sha1-80 ! udpsink host=" + self.group + " port=5004")
             subprocess.run(["gst-launch-1.0", "-q", *pipeline.split()], check=True, timeout=30)
         self.assertNotEqual(mkis[0], mkis[1])
         out, err = player.communicate(timeout=60)
@@ -487,8 +510,7 @@ class Daemon(unittest.TestCase):
         self.assertIn("receive keys", r.stderr)
 
     def test_unprotected_service_cannot_register(self):
-        self.write("usd/weather.usd.xml", '<bundleDescription><userServiceDescription serviceId="urn:w">'
-                   '<deliveryMethod sessionDescriptionURI="news.sdp"/></userServiceDescription></bundleDescription>')
+        self.write("usd/weather.usd.xml", usd("urn:w", '<deliveryMethod sessionDescriptionURI="news.sdp"/>'))
         self.start()
         paths = self.prop(ROOT, "Manager", "Services")
         self.assertIn("Service/1", paths)
@@ -507,10 +529,30 @@ class Daemon(unittest.TestCase):
         self.assertIn("streaming", self.prop(f"{ROOT}/{weather}", "Service", "StreamState"))
         holder.stdin.close()
 
+    def test_uicc_key_management_required_is_not_registered(self):
+        """uiccKeyManagement left at its default (true, TS 26.346 11.3.1): mbmsd manages keys in
+        the ME only, so the service is shown unavailable with its reason and never registered
+        (TS 33.246 6.3.2.1A), while the ME-managed service beside it still is."""
+        self.write("usd/card.usd.xml", usd("urn:card", '<deliveryMethod sessionDescriptionURI="news.sdp" '
+                                                        'protectionDescriptionURI="card.prot.xml"/>'))
+        self.write("usd/card.prot.xml", security_description(self.uri, f"{self.group}/5004", uicc=None))
+        self.start()
+        card = "Service/0" if "urn:card" in self.prop(f"{ROOT}/Service/0", "Service", "ServiceId") else "Service/1"
+        state = self.prop(f"{ROOT}/{card}", "Service", "State")
+        self.assertIn("unavailable", state)
+        self.assertIn("uicc-key-management-required", self.prop(f"{ROOT}/{card}", "Service", "StateReason"))
+        r = self.gdbus("call", "--object-path", f"{ROOT}/{card}", "--method", f"{NAME}.Service.Register",
+                       check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("org.mbmsd.Mbmsd1.Error.NotSupported", r.stderr)
+        self.assertIn("UICC-based key management", r.stderr)
+        self.assertIn("unavailable", self.prop(f"{ROOT}/{card}", "Service", "State"))
+        self.assertNotIn("urn:card", self.lab_log())
+
     def test_add_description_and_busctl_style_introspection(self):
         self.start()
         bad = os.path.join(self.dir, "bad.usd.xml")
-        self.write("bad.usd.xml", "<bundleDescription><userServiceDescription/></bundleDescription>")
+        self.write("bad.usd.xml", f'<bundleDescription xmlns="{USD_NS}"><userServiceDescription/></bundleDescription>')
         r = self.gdbus("call", "--object-path", ROOT, "--method", f"{NAME}.Manager.AddServiceDescription", bad,
                        check=False)
         self.assertIn("org.mbmsd.Mbmsd1.Error.InvalidDescription", r.stderr)
