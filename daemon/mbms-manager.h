@@ -3,31 +3,13 @@
 #pragma once
 
 #include "mbms-config.h"
+#include "mbms-dbus-error.h"
 #include "mbms-keymgmt.h"
 #include "mbms-registrations.h"
 #include "mbms-dbus-generated.h"
 #include "mgv.h"
 
 G_BEGIN_DECLS
-
-#define MBMS_DBUS_NAME "org.mbmsd.Mbmsd1"
-#define MBMS_DBUS_PATH "/org/mbmsd/Mbmsd1"
-
-#define MBMS_DBUS_ERROR (mbms_dbus_error_quark ())
-GQuark mbms_dbus_error_quark (void);
-
-/* org.mbmsd.Mbmsd1.Error.* */
-typedef enum {
-  MBMS_DBUS_ERROR_FAILED,
-  MBMS_DBUS_ERROR_ACCESS_DENIED,
-  MBMS_DBUS_ERROR_NOT_PROTECTED,
-  MBMS_DBUS_ERROR_NOT_REGISTERED,
-  MBMS_DBUS_ERROR_BOOTSTRAP_FAILED,
-  MBMS_DBUS_ERROR_KEY_MANAGEMENT_FAILED,
-  MBMS_DBUS_ERROR_INVALID_DESCRIPTION,
-  MBMS_DBUS_ERROR_NO_KEY,
-  MBMS_DBUS_ERROR_NOT_SUPPORTED,
-} MbmsDBusError;
 
 #define MBMS_TYPE_MANAGER (mbms_manager_get_type ())
 G_DECLARE_FINAL_TYPE (MbmsManager, mbms_manager, MBMS, MANAGER, GObject)
