@@ -8,15 +8,13 @@
 #include "config.h"
 #include "mbms-manager.h"
 #include "mbms-address-watch.h"
+#include "mbms-authorizer.h"
 #include "mbms-dbus-error.h"
 #include "mbms-mikey-receiver.h"
 #include "mbms-service.h"
 
 #include <glib/gstdio.h>
-#include <grp.h>
-#include <pwd.h>
 #include <string.h>
-#include <unistd.h>
 
 #define MGR_MISSING_MSK_INTERVAL_US (30 * G_USEC_PER_SEC) /* one triggered MSK request per group */
 #define ADDRESS_SETTLE_MS 1000 /* addresses come and go in bursts (DHCP, SLAAC): wait for calm */
@@ -31,6 +29,7 @@ struct _MbmsManager {
   MbmsRegistrations        *registrations;
   MbmsMikeyReceiver        *receiver;
   MbmsAddressWatch         *addresses;
+  MbmsAuthorizer           *authorizer;
   GDBusObjectManagerServer *objects;
   MbmsDBusManager          *iface;
   GDBusConnection          *connection;
@@ -77,6 +76,7 @@ mbms_manager_finalize (GObject *object)
 
   mgv_store_free (self->store);
   mbms_registrations_free (self->registrations);
+  mbms_authorizer_free (self->authorizer);
   mbms_config_free (self->config);
   g_hash_table_unref (self->missing_msk_requests);
   G_OBJECT_CLASS (mbms_manager_parent_class)->finalize (object);
@@ -345,58 +345,16 @@ mbms_manager_rescan (MbmsManager *self, GError **error)
   return TRUE;
 }
 
-/* Root, the daemon's own user, or a member of group (from the caller's credentials). */
-static gboolean
-caller_in_group (GDBusMethodInvocation *inv, const char *group)
-{
-  g_autoptr(GVariant) reply = NULL;
-  guint32 uid = G_MAXUINT32;
-  struct group *gr;
-  struct passwd *pw;
-
-  reply = g_dbus_connection_call_sync (g_dbus_method_invocation_get_connection (inv), "org.freedesktop.DBus",
-                                       "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixUser",
-                                       g_variant_new ("(s)", g_dbus_method_invocation_get_sender (inv)),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(u)", &uid);
-  if (uid == 0 || uid == getuid ())
-    return TRUE;
-  gr = getgrnam (group);
-  pw = uid != G_MAXUINT32 ? getpwuid (uid) : NULL;
-  if (gr != NULL && pw != NULL)
-    {
-      gid_t groups[64];
-      int n = G_N_ELEMENTS (groups);
-      if (getgrouplist (pw->pw_name, pw->pw_gid, groups, &n) >= 0)
-        for (int i = 0; i < n; i++)
-          if (groups[i] == gr->gr_gid)
-            return TRUE;
-    }
-  return FALSE;
-}
-
 gboolean
 mbms_manager_authorize (MbmsManager *self, GDBusMethodInvocation *inv)
 {
-  if (caller_in_group (inv, self->config->control_group))
-    return TRUE;
-  g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_ACCESS_DENIED,
-                                         "Only members of group %s may change mbmsd's state",
-                                         self->config->control_group);
-  return FALSE;
+  return mbms_authorizer_check_control (self->authorizer, inv);
 }
 
 gboolean
 mbms_manager_authorize_keys (MbmsManager *self, GDBusMethodInvocation *inv)
 {
-  if (caller_in_group (inv, self->config->key_group))
-    return TRUE;
-  g_message ("key hand-out refused to %s (not in group %s)", g_dbus_method_invocation_get_sender (inv),
-             self->config->key_group);
-  g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_ACCESS_DENIED,
-                                         "Only members of group %s may receive keys", self->config->key_group);
-  return FALSE;
+  return mbms_authorizer_check_keys (self->authorizer, inv);
 }
 
 static gboolean
@@ -460,6 +418,7 @@ mbms_manager_new (MbmsConfig *config, GError **error)
   static const char *actions[] = { "add-service-description", "rescan", "register", "deregister", "request-keys", NULL };
 
   self->config = config;
+  self->authorizer = mbms_authorizer_new (config->control_group, config->key_group);
   if (g_mkdir_with_parents (config->state_dir, 0700) != 0)
     {
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create %s", config->state_dir);
