@@ -9,6 +9,7 @@
 #include "mbms-manager.h"
 #include "mbms-address-watch.h"
 #include "mbms-authorizer.h"
+#include "mbms-context.h"
 #include "mbms-dbus-error.h"
 #include "mbms-mikey-receiver.h"
 #include "mbms-service.h"
@@ -31,6 +32,7 @@ struct _MbmsManager {
   MbmsAddressWatch         *addresses;
   MbmsAuthorizer           *authorizer;
   GDBusObjectManagerServer *objects;
+  MbmsContext               context;  /* handed to every service */
   MbmsDBusManager          *iface;
   GDBusConnection          *connection;
   GPtrArray                *services; /* MbmsService */
@@ -44,13 +46,6 @@ struct _MbmsManager {
 };
 
 G_DEFINE_FINAL_TYPE (MbmsManager, mbms_manager, G_TYPE_OBJECT)
-
-MbmsKeymgmt *mbms_manager_get_keymgmt (MbmsManager *self) { return self->keymgmt; }
-MbmsRegistrations *mbms_manager_get_registrations (MbmsManager *self) { return self->registrations; }
-MbmsClock *mbms_manager_get_clock (MbmsManager *self) { return mbms_clock_get_system (); }
-MgvStore *mbms_manager_get_store (MbmsManager *self) { return self->store; }
-const MbmsConfig *mbms_manager_get_config (MbmsManager *self) { return self->config; }
-GDBusObjectManagerServer *mbms_manager_get_object_manager (MbmsManager *self) { return self->objects; }
 
 static void
 mbms_manager_dispose (GObject *object)
@@ -161,9 +156,12 @@ request_missing_msk (MbmsManager *self, const guint8 domain[3], guint16 group, g
   mbms_service_request_keys (s, domain, group, backoff);
 }
 
-void
-mbms_manager_msk_missing (MbmsManager *self, const guint8 domain[3], guint32 msk_id)
+/* SRTP traffic of a service names msk_id: without that MSK in MGV-S, an MSK request
+ * (6.3.2.2.3); with it, the MTK message is on its way. */
+static void
+on_msk_missing (MbmsService *service, const guint8 *domain, guint32 msk_id, gpointer data)
 {
+  MbmsManager *self = data;
   g_autoptr(GArray) msks = mgv_store_list_msks (self->store);
 
   for (guint i = 0; i < msks->len; i++)
@@ -261,13 +259,20 @@ on_datagram (GBytes *datagram, GSocketAddress *source, const char *destination, 
     handle_msk (self, datagram, source);
 }
 
-void
-mbms_manager_watch_destination (MbmsManager *self, const char *address)
+/* MTK messages come to the multicast groups of the sessions (6.4.6): join each. */
+static void
+watch_destinations (MbmsManager *self, MbmsService *service)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) addresses = mbms_service_get_destinations (service);
 
-  if (!mbms_mikey_receiver_add_destination (self->receiver, address, &error))
-    g_warning ("MTK messages for %s will not be received: %s", address, error->message);
+  for (guint i = 0; i < addresses->len; i++)
+    {
+      const char *address = g_ptr_array_index (addresses, i);
+      g_autoptr(GError) error = NULL;
+
+      if (!mbms_mikey_receiver_add_destination (self->receiver, address, &error))
+        g_warning ("MTK messages for %s will not be received: %s", address, error->message);
+    }
 }
 
 /* ---------------------------------------------------------------- services */
@@ -311,7 +316,9 @@ add_bundle (MbmsManager *self, const char *path, GError **error)
         {
           g_autofree char *opath = g_strdup_printf (MBMS_DBUS_PATH "/Service/%u", self->next_service++);
           g_ptr_array_steal_index (descs, i--);
-          s = mbms_service_new (self, d, opath, &self->next_session);
+          s = mbms_service_new (&self->context, d, opath, &self->next_session);
+          g_signal_connect_object (s, "msk-missing", G_CALLBACK (on_msk_missing), self, 0);
+          watch_destinations (self, s);
           g_ptr_array_add (self->services, s);
           g_message ("service %s (%s) from %s", mbms_service_get_id (s), d->protected ? "protected" : "unprotected",
                      path);
@@ -345,18 +352,6 @@ mbms_manager_rescan (MbmsManager *self, GError **error)
   return TRUE;
 }
 
-gboolean
-mbms_manager_authorize (MbmsManager *self, GDBusMethodInvocation *inv)
-{
-  return mbms_authorizer_check_control (self->authorizer, inv);
-}
-
-gboolean
-mbms_manager_authorize_keys (MbmsManager *self, GDBusMethodInvocation *inv)
-{
-  return mbms_authorizer_check_keys (self->authorizer, inv);
-}
-
 static gboolean
 on_add_description (MbmsDBusManager *iface, GDBusMethodInvocation *inv, const char *path, gpointer data)
 {
@@ -364,7 +359,7 @@ on_add_description (MbmsDBusManager *iface, GDBusMethodInvocation *inv, const ch
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) paths = NULL;
 
-  if (!mbms_manager_authorize (self, inv))
+  if (!mbms_authorizer_check_control (self->authorizer, inv))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   paths = add_bundle (self, path, &error);
   if (paths == NULL)
@@ -384,7 +379,7 @@ on_rescan (MbmsDBusManager *iface, GDBusMethodInvocation *inv, gpointer data)
   MbmsManager *self = data;
   g_autoptr(GError) error = NULL;
 
-  if (!mbms_manager_authorize (self, inv))
+  if (!mbms_authorizer_check_control (self->authorizer, inv))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (!mbms_manager_rescan (self, &error))
     g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_FAILED, "%s", error->message);
@@ -469,6 +464,9 @@ mbms_manager_new (MbmsConfig *config, GError **error)
   mbms_dbus_manager_set_actions (self->iface, actions);
   g_signal_connect (self->iface, "handle-add-service-description", G_CALLBACK (on_add_description), self);
   g_signal_connect (self->iface, "handle-rescan", G_CALLBACK (on_rescan), self);
+  self->context = (MbmsContext) { .config = self->config, .clock = mbms_clock_get_system (), .store = self->store,
+                                  .keymgmt = self->keymgmt, .registrations = self->registrations,
+                                  .objects = self->objects, .authorizer = self->authorizer };
   (void) MBMS_DBUS_ERROR;
   return g_steal_pointer (&self);
 }
