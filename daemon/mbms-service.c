@@ -206,8 +206,7 @@ mbms_service_new (const MbmsContext *ctx, MbmsUserService *desc, const char *pat
   g_signal_connect (self->iface, "handle-stop-streaming", G_CALLBACK (on_stop_streaming), self);
   g_dbus_object_manager_server_export (ctx->objects, G_DBUS_OBJECT_SKELETON (self->object));
   for (guint i = 0; i < self->sessions->len; i++)
-    g_dbus_object_manager_server_export (ctx->objects,
-                                         mbms_session_get_object (g_ptr_array_index (self->sessions, i)));
+    g_dbus_object_manager_server_export (ctx->objects, mbms_session_get_object (g_ptr_array_index (self->sessions, i)));
   return self;
 }
 
@@ -307,8 +306,7 @@ on_registered (GObject *source, GAsyncResult *res, gpointer data)
       goto out;
     }
   /* 6.3.2.1A: the intent and the BM-SC survive restarts */
-  if (!mbms_registrations_add (self->ctx->registrations, self->desc->service_id, self->bmsc,
-                               &error))
+  if (!mbms_registrations_add (self->ctx->registrations, self->desc->service_id, self->bmsc, &error))
     g_warning ("cannot keep the registration of %s: %s", self->desc->service_id, error->message);
   if (c->refresh && mbms_service_is_registered (self))
     g_message ("service %s registered again (local address changed)", self->desc->service_id);
@@ -335,8 +333,8 @@ mbms_service_register (MbmsService *self, GDBusMethodInvocation *invocation)
     set_bmsc (self, kept ? kept : mbms_keymgmt_choose_bmsc ((const char *const *) self->desc->bmsc_uris,
                                                             self->ctx->clock));
   set_state (self, MBMS_STATE_REGISTERING, NULL);
-  mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0,
-                              0, self->cancellable, on_registered, c);
+  mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0, 0,
+                              self->cancellable, on_registered, c);
 }
 
 void
@@ -353,8 +351,8 @@ mbms_service_reregister (MbmsService *self)
   c->refresh = TRUE;
   body = mbms_keymgmt_build_register (ids, FALSE);
   /* 6.3.2.1A: the BM-SC learns the UE's new address from the registration */
-  mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0,
-                              0, self->cancellable, on_registered, c);
+  mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0, 0,
+                              self->cancellable, on_registered, c);
 }
 
 void
@@ -406,8 +404,8 @@ mbms_service_deregister (MbmsService *self, GDBusMethodInvocation *invocation, g
   c->keep_intent = keep_intent;
   body = mbms_keymgmt_build_register (ids, TRUE);
   set_state (self, MBMS_STATE_DEREGISTERING, NULL);
-  mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_DEREGISTER, body, 0,
-                              0, NULL, on_deregistered, c);
+  mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_DEREGISTER, body, 0, 0, NULL,
+                              on_deregistered, c);
 }
 
 static void
