@@ -8,14 +8,14 @@
 #include "config.h"
 #include "mbms-manager.h"
 #include "mbms-address-watch.h"
+#include "mbms-authorizer.h"
+#include "mbms-context.h"
+#include "mbms-dbus-error.h"
 #include "mbms-mikey-receiver.h"
 #include "mbms-service.h"
 
 #include <glib/gstdio.h>
-#include <grp.h>
-#include <pwd.h>
 #include <string.h>
-#include <unistd.h>
 
 #define MGR_MISSING_MSK_INTERVAL_US (30 * G_USEC_PER_SEC) /* one triggered MSK request per group */
 #define ADDRESS_SETTLE_MS 1000 /* addresses come and go in bursts (DHCP, SLAAC): wait for calm */
@@ -30,7 +30,9 @@ struct _MbmsManager {
   MbmsRegistrations        *registrations;
   MbmsMikeyReceiver        *receiver;
   MbmsAddressWatch         *addresses;
+  MbmsAuthorizer           *authorizer;
   GDBusObjectManagerServer *objects;
+  MbmsContext               context;  /* handed to every service */
   MbmsDBusManager          *iface;
   GDBusConnection          *connection;
   GPtrArray                *services; /* MbmsService */
@@ -44,34 +46,6 @@ struct _MbmsManager {
 };
 
 G_DEFINE_FINAL_TYPE (MbmsManager, mbms_manager, G_TYPE_OBJECT)
-
-static const GDBusErrorEntry dbus_errors[] = {
-  { MBMS_DBUS_ERROR_FAILED, "org.mbmsd.Mbmsd1.Error.Failed" },
-  { MBMS_DBUS_ERROR_ACCESS_DENIED, "org.mbmsd.Mbmsd1.Error.AccessDenied" },
-  { MBMS_DBUS_ERROR_NOT_PROTECTED, "org.mbmsd.Mbmsd1.Error.NotProtected" },
-  { MBMS_DBUS_ERROR_NOT_REGISTERED, "org.mbmsd.Mbmsd1.Error.NotRegistered" },
-  { MBMS_DBUS_ERROR_BOOTSTRAP_FAILED, "org.mbmsd.Mbmsd1.Error.BootstrapFailed" },
-  { MBMS_DBUS_ERROR_KEY_MANAGEMENT_FAILED, "org.mbmsd.Mbmsd1.Error.KeyManagementFailed" },
-  { MBMS_DBUS_ERROR_INVALID_DESCRIPTION, "org.mbmsd.Mbmsd1.Error.InvalidDescription" },
-  { MBMS_DBUS_ERROR_NO_KEY, "org.mbmsd.Mbmsd1.Error.NoKey" },
-  { MBMS_DBUS_ERROR_NOT_SUPPORTED, "org.mbmsd.Mbmsd1.Error.NotSupported" },
-};
-
-GQuark
-mbms_dbus_error_quark (void)
-{
-  static gsize quark = 0;
-
-  g_dbus_error_register_error_domain ("mbms-dbus-error-quark", &quark, dbus_errors, G_N_ELEMENTS (dbus_errors));
-  return (GQuark) quark;
-}
-
-MbmsKeymgmt *mbms_manager_get_keymgmt (MbmsManager *self) { return self->keymgmt; }
-MbmsRegistrations *mbms_manager_get_registrations (MbmsManager *self) { return self->registrations; }
-MbmsClock *mbms_manager_get_clock (MbmsManager *self) { return mbms_clock_get_system (); }
-MgvStore *mbms_manager_get_store (MbmsManager *self) { return self->store; }
-const MbmsConfig *mbms_manager_get_config (MbmsManager *self) { return self->config; }
-GDBusObjectManagerServer *mbms_manager_get_object_manager (MbmsManager *self) { return self->objects; }
 
 static void
 mbms_manager_dispose (GObject *object)
@@ -97,6 +71,7 @@ mbms_manager_finalize (GObject *object)
 
   mgv_store_free (self->store);
   mbms_registrations_free (self->registrations);
+  mbms_authorizer_free (self->authorizer);
   mbms_config_free (self->config);
   g_hash_table_unref (self->missing_msk_requests);
   G_OBJECT_CLASS (mbms_manager_parent_class)->finalize (object);
@@ -181,9 +156,12 @@ request_missing_msk (MbmsManager *self, const guint8 domain[3], guint16 group, g
   mbms_service_request_keys (s, domain, group, backoff);
 }
 
-void
-mbms_manager_msk_missing (MbmsManager *self, const guint8 domain[3], guint32 msk_id)
+/* SRTP traffic of a service names msk_id: without that MSK in MGV-S, an MSK request
+ * (6.3.2.2.3); with it, the MTK message is on its way. */
+static void
+on_msk_missing (MbmsService *service, const guint8 *domain, guint32 msk_id, gpointer data)
 {
+  MbmsManager *self = data;
   g_autoptr(GArray) msks = mgv_store_list_msks (self->store);
 
   for (guint i = 0; i < msks->len; i++)
@@ -281,13 +259,20 @@ on_datagram (GBytes *datagram, GSocketAddress *source, const char *destination, 
     handle_msk (self, datagram, source);
 }
 
-void
-mbms_manager_watch_destination (MbmsManager *self, const char *address)
+/* MTK messages come to the multicast groups of the sessions (6.4.6): join each. */
+static void
+watch_destinations (MbmsManager *self, MbmsService *service)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) addresses = mbms_service_get_destinations (service);
 
-  if (!mbms_mikey_receiver_add_destination (self->receiver, address, &error))
-    g_warning ("MTK messages for %s will not be received: %s", address, error->message);
+  for (guint i = 0; i < addresses->len; i++)
+    {
+      const char *address = g_ptr_array_index (addresses, i);
+      g_autoptr(GError) error = NULL;
+
+      if (!mbms_mikey_receiver_add_destination (self->receiver, address, &error))
+        g_warning ("MTK messages for %s will not be received: %s", address, error->message);
+    }
 }
 
 /* ---------------------------------------------------------------- services */
@@ -331,7 +316,9 @@ add_bundle (MbmsManager *self, const char *path, GError **error)
         {
           g_autofree char *opath = g_strdup_printf (MBMS_DBUS_PATH "/Service/%u", self->next_service++);
           g_ptr_array_steal_index (descs, i--);
-          s = mbms_service_new (self, d, opath, &self->next_session);
+          s = mbms_service_new (&self->context, d, opath, &self->next_session);
+          g_signal_connect_object (s, "msk-missing", G_CALLBACK (on_msk_missing), self, 0);
+          watch_destinations (self, s);
           g_ptr_array_add (self->services, s);
           g_message ("service %s (%s) from %s", mbms_service_get_id (s), d->protected ? "protected" : "unprotected",
                      path);
@@ -365,60 +352,6 @@ mbms_manager_rescan (MbmsManager *self, GError **error)
   return TRUE;
 }
 
-/* Root, the daemon's own user, or a member of group (from the caller's credentials). */
-static gboolean
-caller_in_group (GDBusMethodInvocation *inv, const char *group)
-{
-  g_autoptr(GVariant) reply = NULL;
-  guint32 uid = G_MAXUINT32;
-  struct group *gr;
-  struct passwd *pw;
-
-  reply = g_dbus_connection_call_sync (g_dbus_method_invocation_get_connection (inv), "org.freedesktop.DBus",
-                                       "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixUser",
-                                       g_variant_new ("(s)", g_dbus_method_invocation_get_sender (inv)),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(u)", &uid);
-  if (uid == 0 || uid == getuid ())
-    return TRUE;
-  gr = getgrnam (group);
-  pw = uid != G_MAXUINT32 ? getpwuid (uid) : NULL;
-  if (gr != NULL && pw != NULL)
-    {
-      gid_t groups[64];
-      int n = G_N_ELEMENTS (groups);
-      if (getgrouplist (pw->pw_name, pw->pw_gid, groups, &n) >= 0)
-        for (int i = 0; i < n; i++)
-          if (groups[i] == gr->gr_gid)
-            return TRUE;
-    }
-  return FALSE;
-}
-
-gboolean
-mbms_manager_authorize (MbmsManager *self, GDBusMethodInvocation *inv)
-{
-  if (caller_in_group (inv, self->config->control_group))
-    return TRUE;
-  g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_ACCESS_DENIED,
-                                         "Only members of group %s may change mbmsd's state",
-                                         self->config->control_group);
-  return FALSE;
-}
-
-gboolean
-mbms_manager_authorize_keys (MbmsManager *self, GDBusMethodInvocation *inv)
-{
-  if (caller_in_group (inv, self->config->key_group))
-    return TRUE;
-  g_message ("key hand-out refused to %s (not in group %s)", g_dbus_method_invocation_get_sender (inv),
-             self->config->key_group);
-  g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_ACCESS_DENIED,
-                                         "Only members of group %s may receive keys", self->config->key_group);
-  return FALSE;
-}
-
 static gboolean
 on_add_description (MbmsDBusManager *iface, GDBusMethodInvocation *inv, const char *path, gpointer data)
 {
@@ -426,7 +359,7 @@ on_add_description (MbmsDBusManager *iface, GDBusMethodInvocation *inv, const ch
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) paths = NULL;
 
-  if (!mbms_manager_authorize (self, inv))
+  if (!mbms_authorizer_check_control (self->authorizer, inv))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   paths = add_bundle (self, path, &error);
   if (paths == NULL)
@@ -446,7 +379,7 @@ on_rescan (MbmsDBusManager *iface, GDBusMethodInvocation *inv, gpointer data)
   MbmsManager *self = data;
   g_autoptr(GError) error = NULL;
 
-  if (!mbms_manager_authorize (self, inv))
+  if (!mbms_authorizer_check_control (self->authorizer, inv))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (!mbms_manager_rescan (self, &error))
     g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_FAILED, "%s", error->message);
@@ -480,6 +413,7 @@ mbms_manager_new (MbmsConfig *config, GError **error)
   static const char *actions[] = { "add-service-description", "rescan", "register", "deregister", "request-keys", NULL };
 
   self->config = config;
+  self->authorizer = mbms_authorizer_new (config->control_group, config->key_group);
   if (g_mkdir_with_parents (config->state_dir, 0700) != 0)
     {
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create %s", config->state_dir);
@@ -530,6 +464,9 @@ mbms_manager_new (MbmsConfig *config, GError **error)
   mbms_dbus_manager_set_actions (self->iface, actions);
   g_signal_connect (self->iface, "handle-add-service-description", G_CALLBACK (on_add_description), self);
   g_signal_connect (self->iface, "handle-rescan", G_CALLBACK (on_rescan), self);
+  self->context = (MbmsContext) { .config = self->config, .clock = mbms_clock_get_system (), .store = self->store,
+                                  .keymgmt = self->keymgmt, .registrations = self->registrations,
+                                  .objects = self->objects, .authorizer = self->authorizer };
   (void) MBMS_DBUS_ERROR;
   return g_steal_pointer (&self);
 }

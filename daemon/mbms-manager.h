@@ -3,31 +3,10 @@
 #pragma once
 
 #include "mbms-config.h"
-#include "mbms-keymgmt.h"
-#include "mbms-registrations.h"
-#include "mbms-dbus-generated.h"
-#include "mgv.h"
+
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
-
-#define MBMS_DBUS_NAME "org.mbmsd.Mbmsd1"
-#define MBMS_DBUS_PATH "/org/mbmsd/Mbmsd1"
-
-#define MBMS_DBUS_ERROR (mbms_dbus_error_quark ())
-GQuark mbms_dbus_error_quark (void);
-
-/* org.mbmsd.Mbmsd1.Error.* */
-typedef enum {
-  MBMS_DBUS_ERROR_FAILED,
-  MBMS_DBUS_ERROR_ACCESS_DENIED,
-  MBMS_DBUS_ERROR_NOT_PROTECTED,
-  MBMS_DBUS_ERROR_NOT_REGISTERED,
-  MBMS_DBUS_ERROR_BOOTSTRAP_FAILED,
-  MBMS_DBUS_ERROR_KEY_MANAGEMENT_FAILED,
-  MBMS_DBUS_ERROR_INVALID_DESCRIPTION,
-  MBMS_DBUS_ERROR_NO_KEY,
-  MBMS_DBUS_ERROR_NOT_SUPPORTED,
-} MbmsDBusError;
 
 #define MBMS_TYPE_MANAGER (mbms_manager_get_type ())
 G_DECLARE_FINAL_TYPE (MbmsManager, mbms_manager, MBMS, MANAGER, GObject)
@@ -39,21 +18,5 @@ void               mbms_manager_start (MbmsManager *self, GDBusConnection *conne
  * calls done; bounded by the configured shutdown timeout. */
 void               mbms_manager_shutdown (MbmsManager *self, GSourceFunc done, gpointer data);
 gboolean           mbms_manager_rescan (MbmsManager *self, GError **error);
-
-/* For MbmsService. */
-MbmsKeymgmt       *mbms_manager_get_keymgmt (MbmsManager *self);
-MbmsRegistrations *mbms_manager_get_registrations (MbmsManager *self);
-MbmsClock         *mbms_manager_get_clock (MbmsManager *self);
-MgvStore          *mbms_manager_get_store (MbmsManager *self);
-GDBusObjectManagerServer *mbms_manager_get_object_manager (MbmsManager *self);
-const MbmsConfig  *mbms_manager_get_config (MbmsManager *self);
-/* TRUE when the caller may change state (root, the daemon's user, or the control group);
- * otherwise answers AccessDenied. */
-gboolean           mbms_manager_authorize (MbmsManager *self, GDBusMethodInvocation *invocation);
-/* The same for key hand-out, with the key group of the configuration. */
-gboolean           mbms_manager_authorize_keys (MbmsManager *self, GDBusMethodInvocation *invocation);
-/* SRTP traffic names msk_id: without that MSK in MGV-S, an MSK request (6.3.2.2.3). */
-void               mbms_manager_msk_missing (MbmsManager *self, const guint8 domain[3], guint32 msk_id);
-void               mbms_manager_watch_destination (MbmsManager *self, const char *address);
 
 G_END_DECLS

@@ -3,6 +3,8 @@
  * MIKEY reception tells it (MSKs stored, MTKs current). Every state move is logged at debug
  * level with its reason and shown in the State / StateReason properties. */
 #include "mbms-service.h"
+#include "mbms-context.h"
+#include "mbms-dbus-error.h"
 #include "mbms-session.h"
 
 #include <glib/gstdio.h>
@@ -18,7 +20,7 @@ typedef struct {
 
 struct _MbmsService {
   GObject                 parent_instance;
-  MbmsManager            *manager; /* owns us */
+  const MbmsContext      *ctx;      /* borrowed from our owner */
   MbmsUserService        *desc;
   char                   *path;
   MbmsDBusObjectSkeleton *object;
@@ -33,6 +35,9 @@ struct _MbmsService {
 };
 
 G_DEFINE_FINAL_TYPE (MbmsService, mbms_service, G_TYPE_OBJECT)
+
+enum { SIGNAL_MSK_MISSING, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 const char *
 mbms_state_to_string (MbmsState state)
@@ -92,6 +97,9 @@ mbms_service_class_init (MbmsServiceClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = mbms_service_dispose;
   G_OBJECT_CLASS (klass)->finalize = mbms_service_finalize;
+  /* the MSK request is the owner's: it spaces them out per key group over all services */
+  signals[SIGNAL_MSK_MISSING] = g_signal_new ("msk-missing", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                              NULL, NULL, G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_UINT);
 }
 
 static void
@@ -122,7 +130,7 @@ static void
 update_key_groups (MbmsService *self)
 {
   GVariantBuilder b;
-  g_autoptr(GArray) msks = mgv_store_list_msks (mbms_manager_get_store (self->manager));
+  g_autoptr(GArray) msks = mgv_store_list_msks (self->ctx->store);
 
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(squuu)"));
   for (guint i = 0; i < self->desc->keys->len; i++)
@@ -141,6 +149,12 @@ update_key_groups (MbmsService *self)
       g_variant_builder_add (&b, "(squuu)", d, k->key_group, msk_id, lo, hi);
     }
   mbms_dbus_service_set_key_groups (self->iface, g_variant_builder_end (&b));
+}
+
+static void
+on_session_msk_missing (const guint8 domain[3], guint32 msk_id, gpointer data)
+{
+  g_signal_emit (data, signals[SIGNAL_MSK_MISSING], 0, domain, msk_id);
 }
 
 static gboolean on_register (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data);
@@ -162,12 +176,12 @@ needs_uicc_key_management (MbmsService *self)
 }
 
 MbmsService *
-mbms_service_new (MbmsManager *manager, MbmsUserService *desc, const char *path, guint *next_session)
+mbms_service_new (const MbmsContext *ctx, MbmsUserService *desc, const char *path, guint *next_session)
 {
   MbmsService *self = g_object_new (MBMS_TYPE_SERVICE, NULL);
   g_autoptr(GPtrArray) session_paths = g_ptr_array_new_with_free_func (g_free);
 
-  self->manager = manager;
+  self->ctx = ctx;
   self->desc = desc;
   self->path = g_strdup (path);
   self->object = mbms_dbus_object_skeleton_new (path);
@@ -187,10 +201,9 @@ mbms_service_new (MbmsManager *manager, MbmsUserService *desc, const char *path,
       spath = g_strdup_printf (MBMS_DBUS_PATH "/Session/%u", n);
       /* a stable pair of local ports per session: RTP, RTCP */
       g_ptr_array_add (self->sessions,
-                       mbms_session_new (manager, path, r, spath,
-                                         (guint16) (mbms_manager_get_config (manager)->forward_port_base + 2 * n)));
+                       mbms_session_new (ctx, path, r, spath, (guint16) (ctx->config->forward_port_base + 2 * n),
+                                         on_session_msk_missing, self));
       g_ptr_array_add (session_paths, spath);
-      mbms_manager_watch_destination (manager, r->address);
     }
   g_ptr_array_add (session_paths, NULL);
   mbms_dbus_service_set_sessions (self->iface, (const char *const *) session_paths->pdata);
@@ -207,10 +220,9 @@ mbms_service_new (MbmsManager *manager, MbmsUserService *desc, const char *path,
   g_signal_connect (self->iface, "handle-request-keys", G_CALLBACK (on_request_keys), self);
   g_signal_connect (self->iface, "handle-start-streaming", G_CALLBACK (on_start_streaming), self);
   g_signal_connect (self->iface, "handle-stop-streaming", G_CALLBACK (on_stop_streaming), self);
-  g_dbus_object_manager_server_export (mbms_manager_get_object_manager (manager), G_DBUS_OBJECT_SKELETON (self->object));
+  g_dbus_object_manager_server_export (ctx->objects, G_DBUS_OBJECT_SKELETON (self->object));
   for (guint i = 0; i < self->sessions->len; i++)
-    g_dbus_object_manager_server_export (mbms_manager_get_object_manager (manager),
-                                         mbms_session_get_object (g_ptr_array_index (self->sessions, i)));
+    g_dbus_object_manager_server_export (ctx->objects, mbms_session_get_object (g_ptr_array_index (self->sessions, i)));
   return self;
 }
 
@@ -219,6 +231,16 @@ const char *mbms_service_get_path (MbmsService *self) { return self->path; }
 MbmsUserService *mbms_service_get_description (MbmsService *self) { return self->desc; }
 MbmsState mbms_service_get_state (MbmsService *self) { return self->state; }
 const char *mbms_service_get_bmsc (MbmsService *self) { return self->bmsc; }
+
+GPtrArray *
+mbms_service_get_destinations (MbmsService *self)
+{
+  GPtrArray *addresses = g_ptr_array_new ();
+
+  for (guint i = 0; i < self->sessions->len; i++)
+    g_ptr_array_add (addresses, (gpointer) mbms_session_get_address (g_ptr_array_index (self->sessions, i)));
+  return addresses;
+}
 
 gboolean
 mbms_service_is_registered (MbmsService *self)
@@ -306,8 +328,7 @@ on_registered (GObject *source, GAsyncResult *res, gpointer data)
       goto out;
     }
   /* 6.3.2.1A: the intent and the BM-SC survive restarts */
-  if (!mbms_registrations_add (mbms_manager_get_registrations (self->manager), self->desc->service_id, self->bmsc,
-                               &error))
+  if (!mbms_registrations_add (self->ctx->registrations, self->desc->service_id, self->bmsc, &error))
     g_warning ("cannot keep the registration of %s: %s", self->desc->service_id, error->message);
   if (c->refresh && mbms_service_is_registered (self))
     g_message ("service %s registered again (local address changed)", self->desc->service_id);
@@ -325,7 +346,7 @@ mbms_service_register (MbmsService *self, GDBusMethodInvocation *invocation)
   Call *c = g_new0 (Call, 1);
   const char *ids[] = { self->desc->service_id, NULL };
   g_autoptr(GBytes) body = mbms_keymgmt_build_register (ids, FALSE);
-  const char *kept = mbms_registrations_get_bmsc (mbms_manager_get_registrations (self->manager), self->desc->service_id);
+  const char *kept = mbms_registrations_get_bmsc (self->ctx->registrations, self->desc->service_id);
 
   if (needs_uicc_key_management (self))
     {
@@ -343,10 +364,10 @@ mbms_service_register (MbmsService *self, GDBusMethodInvocation *invocation)
   /* 6.3.2.1A: one BM-SC at random at the first registration, the same one afterwards */
   if (self->bmsc == NULL)
     set_bmsc (self, kept ? kept : mbms_keymgmt_choose_bmsc ((const char *const *) self->desc->bmsc_uris,
-                                                            mbms_manager_get_clock (self->manager)));
+                                                            self->ctx->clock));
   set_state (self, MBMS_STATE_REGISTERING, NULL);
-  mbms_keymgmt_request_async (mbms_manager_get_keymgmt (self->manager), self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0,
-                              0, self->cancellable, on_registered, c);
+  mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0, 0,
+                              self->cancellable, on_registered, c);
 }
 
 void
@@ -363,8 +384,8 @@ mbms_service_reregister (MbmsService *self)
   c->refresh = TRUE;
   body = mbms_keymgmt_build_register (ids, FALSE);
   /* 6.3.2.1A: the BM-SC learns the UE's new address from the registration */
-  mbms_keymgmt_request_async (mbms_manager_get_keymgmt (self->manager), self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0,
-                              0, self->cancellable, on_registered, c);
+  mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0, 0,
+                              self->cancellable, on_registered, c);
 }
 
 void
@@ -383,7 +404,7 @@ on_deregistered (GObject *source, GAsyncResult *res, gpointer data)
   g_autoptr(MbmsKeymgmtResult) r = mbms_keymgmt_request_finish (MBMS_KEYMGMT (source), res, &error);
 
   if (!c->keep_intent)
-    mbms_registrations_remove (mbms_manager_get_registrations (self->manager), self->desc->service_id, NULL);
+    mbms_registrations_remove (self->ctx->registrations, self->desc->service_id, NULL);
   set_state (self, MBMS_STATE_DISCOVERED, r != NULL ? "deregistered" : "deregistered-locally");
   if (c->invocation != NULL)
     {
@@ -416,8 +437,8 @@ mbms_service_deregister (MbmsService *self, GDBusMethodInvocation *invocation, g
   c->keep_intent = keep_intent;
   body = mbms_keymgmt_build_register (ids, TRUE);
   set_state (self, MBMS_STATE_DEREGISTERING, NULL);
-  mbms_keymgmt_request_async (mbms_manager_get_keymgmt (self->manager), self->bmsc, MBMS_KEYMGMT_DEREGISTER, body, 0,
-                              0, NULL, on_deregistered, c);
+  mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_DEREGISTER, body, 0, 0, NULL,
+                              on_deregistered, c);
 }
 
 static void
@@ -463,7 +484,7 @@ mbms_service_request_keys (MbmsService *self, const guint8 *domain, gint key_gro
   if (refs->len == 0)
     return;
   body = mbms_keymgmt_build_msk_request ((MbmsMskRef *) (void *) refs->data, refs->len);
-  mbms_keymgmt_request_async (mbms_manager_get_keymgmt (self->manager), self->bmsc, MBMS_KEYMGMT_MSK_REQUEST, body,
+  mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_MSK_REQUEST, body,
                               backoff ? self->desc->offset_time_s : 0, backoff ? self->desc->random_period_s : 0,
                               self->cancellable, on_keys_requested, g_object_ref (self));
 }
@@ -544,7 +565,7 @@ stop_streaming (MbmsService *self, const char *reason)
 static gboolean
 write_playback (MbmsService *self, GError **error)
 {
-  const MbmsConfig *config = mbms_manager_get_config (self->manager);
+  const MbmsConfig *config = self->ctx->config;
   g_autofree char *name = g_strdup_printf ("service-%s.sdp", strrchr (self->path, '/') + 1);
   g_autofree char *text = NULL;
   g_autofree guint16 *ports = g_new0 (guint16, self->sessions->len + 1);
@@ -630,7 +651,7 @@ on_holder_vanished (GDBusConnection *connection, const char *name, gpointer data
 static gboolean
 check (MbmsService *self, GDBusMethodInvocation *inv)
 {
-  if (!mbms_manager_authorize (self->manager, inv))
+  if (!mbms_authorizer_check_control (self->ctx->authorizer, inv))
     return FALSE;
   if (!self->desc->protected)
     {
@@ -684,7 +705,7 @@ on_start_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer
   const char *sender = g_dbus_method_invocation_get_sender (inv);
   Hold *h;
 
-  if (!mbms_manager_authorize (self->manager, inv))
+  if (!mbms_authorizer_check_control (self->ctx->authorizer, inv))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (sender == NULL)
     sender = "";
@@ -715,7 +736,7 @@ on_stop_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer 
   MbmsService *self = data;
   const char *sender = g_dbus_method_invocation_get_sender (inv);
 
-  if (!mbms_manager_authorize (self->manager, inv))
+  if (!mbms_authorizer_check_control (self->ctx->authorizer, inv))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   release_hold (self, sender ? sender : "", "stopped");
   mbms_dbus_service_complete_stop_streaming (iface, inv);

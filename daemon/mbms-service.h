@@ -1,10 +1,13 @@
 /* One MBMS user service: its D-Bus objects (Service and its protected Sessions), its state
  * (discovered -> bootstrapping -> registering -> registered -> keys-ready -> receiving, or
  * failed with a reason; unavailable when it needs what mbmsd cannot do yet) and the key
- * management procedures run on its behalf. */
+ * management procedures run on its behalf. Its owner hears what it cannot do alone by its
+ * signal "msk-missing" (domain as const guint8[3], MSK ID): SRTP traffic of a session names
+ * an MSK that MGV-S lacks (6.3.2.2.3). */
 #pragma once
 
-#include "mbms-manager.h"
+#include "mbms-context.h"
+#include "mbms-dbus-generated.h"
 #include "mbms-usd.h"
 
 G_BEGIN_DECLS
@@ -26,14 +29,18 @@ const char *mbms_state_to_string (MbmsState state);
 #define MBMS_TYPE_SERVICE (mbms_service_get_type ())
 G_DECLARE_FINAL_TYPE (MbmsService, mbms_service, MBMS, SERVICE, GObject)
 
-/* Takes desc. path: /org/mbmsd/Mbmsd1/Service/N; sessions get paths from next_session. */
-MbmsService     *mbms_service_new (MbmsManager *manager, MbmsUserService *desc, const char *path, guint *next_session);
+/* Takes desc; context is borrowed. path: /org/mbmsd/Mbmsd1/Service/N; sessions get paths
+ * from next_session. */
+MbmsService     *mbms_service_new (const MbmsContext *context, MbmsUserService *desc, const char *path,
+                                   guint *next_session);
 const char      *mbms_service_get_id (MbmsService *self);
 const char      *mbms_service_get_path (MbmsService *self);
 MbmsUserService *mbms_service_get_description (MbmsService *self);
 MbmsState        mbms_service_get_state (MbmsService *self);
 gboolean         mbms_service_is_registered (MbmsService *self);
 const char      *mbms_service_get_bmsc (MbmsService *self);
+/* The groups where the MTK messages of its sessions arrive, one per session (transfer container). */
+GPtrArray       *mbms_service_get_destinations (MbmsService *self);
 
 void     mbms_service_register (MbmsService *self, GDBusMethodInvocation *invocation);
 void     mbms_service_deregister (MbmsService *self, GDBusMethodInvocation *invocation, gboolean keep_intent);

@@ -3,6 +3,8 @@
  * payload; while someone streams, a forwarder joins the group and hands plain RTP to the
  * player. Authorised players may instead fetch the keys (GetKeys) and decrypt themselves. */
 #include "mbms-session.h"
+#include "mbms-context.h"
+#include "mbms-dbus-error.h"
 
 #include <openssl/crypto.h>
 #include <string.h>
@@ -10,7 +12,9 @@
 #define MAX_KEPT_MTKS 2 /* the receiver keeps two; the hand-out offers the same two */
 
 struct _MbmsSession {
-  MbmsManager            *manager;
+  const MbmsContext      *ctx;
+  MbmsSessionMskMissing   msk_missing;
+  gpointer                msk_missing_data;
   MbmsDBusObjectSkeleton *object;
   MbmsDBusSession        *iface;
   char                   *address;
@@ -48,19 +52,21 @@ on_missing_key (const guint8 mki[SRTP_BRIDGE_MKI_LEN], gpointer data)
 
   g_debug ("SRTP on %s:%u names MKI %s, which has no key yet", self->address, self->port, hex);
   if (MGV_MSK_KEY_GROUP (msk_id) == self->key_group)
-    mbms_manager_msk_missing (self->manager, self->domain, msk_id);
+    self->msk_missing (self->domain, msk_id, self->msk_missing_data);
 }
 
 static gboolean on_get_keys (MbmsDBusSession *iface, GDBusMethodInvocation *inv, GVariant *mki, gpointer data);
 
 MbmsSession *
-mbms_session_new (MbmsManager *manager, const char *service_path, const MbmsRtpSession *desc, const char *path,
-                  guint16 forward_port)
+mbms_session_new (const MbmsContext *ctx, const char *service_path, const MbmsRtpSession *desc, const char *path,
+                  guint16 forward_port, MbmsSessionMskMissing msk_missing, gpointer data)
 {
   MbmsSession *self = g_new0 (MbmsSession, 1);
   g_autofree char *d = g_strdup_printf ("%02x%02x%02x", desc->key.domain[0], desc->key.domain[1], desc->key.domain[2]);
 
-  self->manager = manager;
+  self->ctx = ctx;
+  self->msk_missing = msk_missing;
+  self->msk_missing_data = data;
   self->address = g_strdup (desc->address);
   self->port = desc->port;
   self->rtcp_port = desc->rtcp_port;
@@ -77,7 +83,7 @@ mbms_session_new (MbmsManager *manager, const char *service_path, const MbmsRtpS
   mbms_dbus_session_set_key_domain_id (self->iface, d);
   mbms_dbus_session_set_key_group (self->iface, desc->key.key_group);
   mbms_dbus_session_set_current_mki (self->iface, g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1));
-  mbms_dbus_session_set_forward_address (self->iface, mbms_manager_get_config (manager)->forward_address);
+  mbms_dbus_session_set_forward_address (self->iface, ctx->config->forward_address);
   mbms_dbus_session_set_forward_port (self->iface, forward_port);
   g_signal_connect (self->iface, "handle-get-keys", G_CALLBACK (on_get_keys), self);
   mbms_dbus_object_skeleton_set_session (self->object, self->iface);
@@ -106,6 +112,7 @@ mbms_session_free (MbmsSession *self)
 }
 
 GDBusObjectSkeleton *mbms_session_get_object (MbmsSession *self) { return G_DBUS_OBJECT_SKELETON (self->object); }
+const char *mbms_session_get_address (MbmsSession *self) { return self->address; }
 guint16 mbms_session_get_forward_port (MbmsSession *self) { return self->forward_port; }
 gboolean mbms_session_has_key (MbmsSession *self) { return self->mtks[0] != NULL; }
 
@@ -113,7 +120,7 @@ gboolean mbms_session_has_key (MbmsSession *self) { return self->mtks[0] != NULL
 static gboolean
 policy_for (MbmsSession *self, const MgvMtk *mtk, SrtpBridgePolicy *policy, GError **error)
 {
-  g_autoptr(GBytes) sp = mgv_store_get_policy (mbms_manager_get_store (self->manager), mtk->domain, mtk->msk_id, NULL);
+  g_autoptr(GBytes) sp = mgv_store_get_policy (self->ctx->store, mtk->domain, mtk->msk_id, NULL);
 
   return srtp_bridge_policy_parse (sp ? g_bytes_get_data (sp, NULL) : NULL, sp ? g_bytes_get_size (sp) : 0, policy,
                                    error);
@@ -171,13 +178,13 @@ mbms_session_start (MbmsSession *self, GError **error)
   if (self->forwarder != NULL)
     return TRUE;
   self->forwarder = srtp_bridge_forwarder_new (self->receiver, self->address, self->port, self->rtcp_port,
-                                               mbms_manager_get_config (self->manager)->multicast_interface,
-                                               mbms_manager_get_config (self->manager)->forward_address,
+                                               self->ctx->config->multicast_interface,
+                                               self->ctx->config->forward_address,
                                                self->forward_port, error);
   if (self->forwarder == NULL)
     return FALSE;
   g_message ("streaming %s:%u to %s:%u", self->address, self->port,
-             mbms_manager_get_config (self->manager)->forward_address, self->forward_port);
+             self->ctx->config->forward_address, self->forward_port);
   return TRUE;
 }
 
@@ -220,7 +227,7 @@ on_get_keys (MbmsDBusSession *iface, GDBusMethodInvocation *inv, GVariant *mki_v
   const guint8 *key, *salt;
   g_autofree guint8 *master = NULL;
 
-  if (!mbms_manager_authorize_keys (self->manager, inv))
+  if (!mbms_authorizer_check_keys (self->ctx->authorizer, inv))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   for (guint i = 0; i < MAX_KEPT_MTKS && self->mtks[i] != NULL; i++)
     {

@@ -3,7 +3,8 @@
  * and the key hand-out to authorised players. */
 #pragma once
 
-#include "mbms-manager.h"
+#include "mbms-context.h"
+#include "mbms-dbus-generated.h"
 #include "mbms-usd.h"
 #include "srtp-bridge.h"
 
@@ -11,12 +12,19 @@ G_BEGIN_DECLS
 
 typedef struct _MbmsSession MbmsSession;
 
-MbmsSession         *mbms_session_new (MbmsManager *manager, const char *service_path, const MbmsRtpSession *desc,
-                                       const char *path, guint16 forward_port);
+/* SRTP traffic names msk_id of the session's key group, which MGV-S lacks (6.3.2.2.3). */
+typedef void (*MbmsSessionMskMissing) (const guint8 domain[3], guint32 msk_id, gpointer data);
+
+/* context is borrowed; msk_missing is called with data for the session's lifetime. */
+MbmsSession         *mbms_session_new (const MbmsContext *context, const char *service_path,
+                                       const MbmsRtpSession *desc, const char *path, guint16 forward_port,
+                                       MbmsSessionMskMissing msk_missing, gpointer data);
 void                 mbms_session_free (MbmsSession *session);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MbmsSession, mbms_session_free)
 
 GDBusObjectSkeleton *mbms_session_get_object (MbmsSession *session);
+/* The multicast group, where its MTK messages arrive too. */
+const char          *mbms_session_get_address (MbmsSession *session);
 guint16              mbms_session_get_forward_port (MbmsSession *session);
 gboolean             mbms_session_has_key (MbmsSession *session);
 

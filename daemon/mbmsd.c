@@ -3,6 +3,7 @@
  * configured bound, SIGHUP reads the service descriptions again. Logs go through GLib's
  * structured logging (journald under systemd) and never carry key bytes. */
 #include "config.h"
+#include "mbms-dbus-error.h"
 #include "mbms-manager.h"
 
 #include <glib-unix.h>

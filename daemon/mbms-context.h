@@ -1,0 +1,26 @@
+/* What a user service and its sessions need from the daemon, handed down by the manager when
+ * it makes them (the way BoltManager hands each BoltDevice its parts): plain pointers, all
+ * owned by the manager, which outlives its services. What travels back up goes by the
+ * service's signals, never through this struct. */
+#pragma once
+
+#include "mbms-authorizer.h"
+#include "mbms-clock.h"
+#include "mbms-config.h"
+#include "mbms-keymgmt.h"
+#include "mbms-registrations.h"
+#include "mgv.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  const MbmsConfig         *config;
+  MbmsClock                *clock;
+  MgvStore                 *store;         /* MGV-S */
+  MbmsKeymgmt              *keymgmt;       /* the BM-SC client */
+  MbmsRegistrations        *registrations; /* the user's, kept across restarts (6.3.2.1A) */
+  GDBusObjectManagerServer *objects;       /* exports the Service and Session objects */
+  MbmsAuthorizer           *authorizer;
+} MbmsContext;
+
+G_END_DECLS
