@@ -122,7 +122,7 @@ announcement_xml_parse_boolean (const char *text, gboolean *out)
 }
 
 gboolean
-announcement_xml_parse_base64 (const char *text, guint8 *out, gsize len)
+mbms_key_id_from_base64 (const char *text, guint8 *out, gsize len)
 {
   g_autofree char *compact = NULL;
   g_autofree guchar *raw = NULL;

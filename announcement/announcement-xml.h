@@ -22,8 +22,6 @@ char    *announcement_xml_text (xmlNode *node);
 char    *announcement_xml_attr (xmlNode *node, const char *name);
 /* xs:boolean (XML Schema Part 2, 3.2.2): true, false, 1, 0. */
 gboolean announcement_xml_parse_boolean (const char *text, gboolean *out);
-/* xs:base64Binary of exactly len octets. */
-gboolean announcement_xml_parse_base64 (const char *text, guint8 *out, gsize len);
 
 gboolean announcement_fail (GError **error, MbmsUsdError code, xmlNode *node, const char *format, ...)
   G_GNUC_PRINTF (4, 5);

@@ -162,10 +162,10 @@ parse_msk (xmlNode *msk, MbmsKeyGroup *out, GError **error)
     return announcement_fail (error, MBMS_USD_ERROR_PARSE, msk, "no <%s>", domain == NULL ? SEC_KEY_DOMAIN : SEC_MSK_ID);
   domain_text = announcement_xml_text (domain);
   id_text = announcement_xml_text (id);
-  if (!announcement_xml_parse_base64 (domain_text, out->domain, MBMS_KEY_DOMAIN_LEN))
+  if (!mbms_key_id_from_base64 (domain_text, out->domain, MBMS_KEY_DOMAIN_LEN))
     return announcement_fail (error, MBMS_USD_ERROR_PARSE, domain, "\"%.32s\" is not 3 octets in base64",
                               domain_text);
-  if (!announcement_xml_parse_base64 (id_text, msk_id, sizeof msk_id))
+  if (!mbms_key_id_from_base64 (id_text, msk_id, sizeof msk_id))
     return announcement_fail (error, MBMS_USD_ERROR_PARSE, id, "\"%.32s\" is not 4 octets in base64", id_text);
   /* TS 33.246 6.3.2.1A: the Key Group identifies the MSKs; the announced Key Number is 0 */
   out->key_group = (guint16) (msk_id[0] << 8 | msk_id[1]);

@@ -84,4 +84,8 @@ gboolean mbms_security_description_parse (const char *xml, gsize len, MbmsUserSe
 
 void mbms_rtp_session_free (MbmsRtpSession *session);
 
+/* A key ID as TS 26.346 writes it (keyDomainID, MSKID: xs:base64Binary, whitespace allowed
+ * between characters) decoded to exactly len octets. */
+gboolean mbms_key_id_from_base64 (const char *text, guint8 *out, gsize len);
+
 G_END_DECLS

@@ -117,31 +117,6 @@ child (xmlNode *n, const char *ns, const char *name)
   return NULL;
 }
 
-/* xs:base64Binary of exactly len octets (whitespace allowed between the characters). */
-static gboolean
-base64_exact (const char *text, guint8 *out, gsize len)
-{
-  g_autofree char *compact = g_strdup (text);
-  g_autofree guchar *raw = NULL;
-  const char *pad;
-  gsize n = 0, got = 0;
-
-  for (const char *p = text; *p != '\0'; p++)
-    if (!g_ascii_isspace (*p))
-      compact[n++] = *p;
-  compact[n] = '\0';
-  pad = strchr (compact, '=');
-  if (n == 0 || n % 4 != 0 || n > 16
-      || strspn (compact, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != n
-      || (pad != NULL && strspn (pad, "=") != strlen (pad)))
-    return FALSE;
-  raw = g_base64_decode (compact, &got);
-  if (got != len)
-    return FALSE;
-  memcpy (out, raw, len);
-  return TRUE;
-}
-
 static char *
 read_msk (xmlNode *msk, const char *ns, MbmsMskRef *out)
 {
@@ -153,9 +128,9 @@ read_msk (xmlNode *msk, const char *ns, MbmsMskRef *out)
 
   if (dt == NULL || mt == NULL)
     return g_strdup_printf ("<%s> without <%s>", KM_MSK, dt == NULL ? KM_KEY_DOMAIN : KM_MSK_ID);
-  if (!base64_exact (dt, out->domain, MBMS_KEY_DOMAIN_LEN))
+  if (!mbms_key_id_from_base64 (dt, out->domain, MBMS_KEY_DOMAIN_LEN))
     return g_strdup_printf ("<%s> \"%.16s\" is not 3 octets in base64", KM_KEY_DOMAIN, dt);
-  if (!base64_exact (mt, id, sizeof id))
+  if (!mbms_key_id_from_base64 (mt, id, sizeof id))
     return g_strdup_printf ("<%s> \"%.16s\" is not 4 octets in base64", KM_MSK_ID, mt);
   out->msk_id = (guint32) id[0] << 24 | (guint32) id[1] << 16 | (guint32) id[2] << 8 | id[3];
   return NULL;

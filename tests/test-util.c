@@ -186,3 +186,15 @@ test_multicast_sender (int fd, const char *iface)
   g_assert_cmpint (via.imr_ifindex, >, 0);
   g_assert_cmpint (setsockopt (fd, IPPROTO_IP, IP_MULTICAST_IF, &via, sizeof via), ==, 0);
 }
+
+char *
+test_spec_example (const char *name)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("MBMS_SOURCE_DIR"), "tests", "data", "spec-examples", name, NULL);
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  if (!g_file_get_contents (path, &contents, NULL, &error))
+    g_error ("spec example %s: %s", name, error->message);
+  return contents;
+}

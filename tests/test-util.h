@@ -17,6 +17,9 @@ char   *test_hex_encode (const guint8 *data, gsize len);
 /* The value of "name = value" (or "name: value") in the part of text after the line that
  * contains section, up to the next "====" or "[" header; NULL when absent. */
 char   *test_vectors_field (const char *text, const char *section, const char *name);
+/* Contents of one of the specification's own example documents (tests/data/spec-examples,
+ * under MBMS_SOURCE_DIR); fails the test when it is missing. */
+char   *test_spec_example (const char *name);
 /* A fresh temporary directory, removed by test_tmpdir_remove. */
 char   *test_tmpdir_new (void);
 void    test_tmpdir_remove (const char *path);

@@ -261,23 +261,13 @@ test_tolerated (void)
   test_tmpdir_remove (dir);
 }
 
-static char *
-spec_example (const char *name)
-{
-  g_autofree char *path = g_build_filename (g_getenv ("MBMS_SOURCE_DIR"), "tests", "data", "spec-examples", name, NULL);
-  char *contents = NULL;
-
-  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
-  return contents;
-}
-
 /* TS 26.346 11.3.2 as printed: two flows with their MSKs, back-off, UICC key management
  * required, two servers, MIKEY FEC. */
 static void
 test_spec_security_description (void)
 {
   g_autofree char *dir = test_tmpdir_new ();
-  g_autofree char *sec = spec_example ("11.3.2-security-description.xml");
+  g_autofree char *sec = test_spec_example ("11.3.2-security-description.xml");
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) services = NULL;
   const char *usd = USD_WITH ("<deliveryMethod sessionDescriptionURI=\"s.sdp\" protectionDescriptionURI=\"sec.xml\"/>");
@@ -319,7 +309,7 @@ static void
 test_spec_usd_examples (void)
 {
   g_autofree char *dir = test_tmpdir_new ();
-  g_autofree char *usd = spec_example ("11.2.2-usd-1-simple.xml");
+  g_autofree char *usd = test_spec_example ("11.2.2-usd-1-simple.xml");
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) services = NULL;
   MbmsUserService *s;
@@ -335,7 +325,7 @@ test_spec_usd_examples (void)
   /* the fuller one: four names, four delivery methods each with its own session description */
   g_clear_pointer (&services, g_ptr_array_unref);
   g_free (usd);
-  usd = spec_example ("11.2.2-usd-2-fuller.xml");
+  usd = test_spec_example ("11.2.2-usd-2-fuller.xml");
   for (int i = 1; i <= 4; i++)
     {
       g_autofree char *name = g_strdup_printf ("session%d.sdp", i);

@@ -45,21 +45,11 @@ parse (const char *xml, gboolean msk, GError **error)
   return mbms_keymgmt_parse_response (xml, strlen (xml), msk, error);
 }
 
-static char *
-spec_example (const char *name)
-{
-  g_autofree char *path = g_build_filename (g_getenv ("MBMS_SOURCE_DIR"), "tests", "data", "spec-examples", name, NULL);
-  char *contents = NULL;
-
-  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
-  return contents;
-}
-
 /* 11.7.2 as printed (stray text after the start tag included): two services, 200 OK each. */
 static void
 test_spec_register_response (void)
 {
-  g_autofree char *xml = spec_example ("11.7.2-register-response.xml");
+  g_autofree char *xml = test_spec_example ("11.7.2-register-response.xml");
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) items = parse (xml, FALSE, &error);
   const MbmsItemStatus *a, *b;
@@ -81,7 +71,7 @@ test_spec_register_response (void)
 static void
 test_spec_msk_response (void)
 {
-  g_autofree char *xml = spec_example ("11.8.2-msk-response.xml");
+  g_autofree char *xml = test_spec_example ("11.8.2-msk-response.xml");
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) items = parse (xml, TRUE, &error);
   MbmsMskRef first = { { 0xb8, 0x70, 0x9d }, 0x68c90000 };  /* uHCd / aMkAAA== */
