@@ -5,7 +5,8 @@
  *
  * libsrtp2 fixes the tag length per context, and RFC 4771 packets come in up to three tag
  * layouts (ROC || MAC_tr, full MAC, none); each layout gets its own libsrtp2 session with the
- * same keys, and a packet's SEQ says which one checks it. */
+ * same keys, and a packet's SEQ says which one checks it. Replay lists are the receiver's own
+ * (replay-window.h): libsrtp2 empties its window at every key change. */
 #include "srtp-bridge.h"
 
 #include <openssl/crypto.h>
@@ -14,6 +15,7 @@
 #include <srtp2/srtp.h>
 #include <string.h>
 
+#include "replay-window.h"
 #include "rfc4771.h"
 
 #define MAX_KEYS        2        /* 6.6.2: the current MTK and the one before */
@@ -40,6 +42,9 @@ typedef struct {
   gboolean roc_known; /* RFC 4771: an authenticated ROC was seen */
   guint32  roc;
   guint16  s_l;       /* highest SEQ with that ROC (RFC 3711 3.3.1) */
+  /* RFC 3711 3.3.2 under every MTK of the session, kept across key changes */
+  ReplayWindow rtp_seen;
+  ReplayWindow rtcp_seen;
 } Sender;
 
 typedef struct {
@@ -515,6 +520,7 @@ unprotect_rtp (SrtpBridgeReceiver *r, guint8 *packet, gsize *len, gboolean from_
   guint32 ssrc, roc = 0;
   Layout layout = LAYOUT_FULL;
   gboolean rcc_packet = FALSE, failed;
+  guint64 index;
   Sender *s;
   int n;
   srtp_err_status_t st;
@@ -560,12 +566,21 @@ unprotect_rtp (SrtpBridgeReceiver *r, guint8 *packet, gsize *len, gboolean from_
   /* libsrtp2 uses a set ROC for its index estimate: RCC packets give it, others take ours */
   if (is_rcc (p))
     srtp_set_stream_roc (r->sessions[layout], ssrc, roc);
+  else
+    srtp_get_stream_roc (r->sessions[layout], ssrc, &roc);
+  index = replay_window_rtp_index (&s->rtp_seen, seq, (guint64) roc << 16 | seq);
+  if (!replay_window_check (&s->rtp_seen, index))
+    {
+      r->counters.replay++;
+      return SRTP_BRIDGE_REPLAY;
+    }
 
   n = (int) *len;
   st = srtp_unprotect_mki (r->sessions[layout], packet, &n, 1);
   if (st != srtp_err_status_ok)
     return verdict_of (r, st);
   *len = (gsize) n;
+  replay_window_accept (&s->rtp_seen, index);
   if (is_rcc (p) && (rcc_packet || s->roc_known))
     {
       if (rcc_packet && !s->roc_known)
@@ -588,8 +603,9 @@ unprotect_rtcp (SrtpBridgeReceiver *r, guint8 *packet, gsize *len, gboolean from
 {
   gsize trailer = SRTCP_INDEX_LEN + SRTP_BRIDGE_MKI_LEN + r->policy.srtcp_tag_len;
   const guint8 *mki;
-  guint32 ssrc;
+  guint32 ssrc, index;
   gboolean failed;
+  Sender *s;
   int n;
   srtp_err_status_t st;
 
@@ -599,14 +615,22 @@ unprotect_rtcp (SrtpBridgeReceiver *r, guint8 *packet, gsize *len, gboolean from
   if (!mki_known (r, mki))
     return from_hold ? SRTP_BRIDGE_HELD : hold (r, mki, packet, *len, TRUE);
   ssrc = (guint32) packet[4] << 24 | (guint32) packet[5] << 16 | (guint32) packet[6] << 8 | packet[7];
+  /* RFC 3711 3.4: E flag and the 31-bit SRTCP index before the MKI */
+  index = ((guint32) mki[-4] << 24 | (guint32) mki[-3] << 16 | (guint32) mki[-2] << 8 | mki[-1]) & 0x7fffffff;
   r->packets++;
-  if (find_sender (r, ssrc, &failed) == NULL)
+  if ((s = find_sender (r, ssrc, &failed)) == NULL)
     return malformed (r);
+  if (!replay_window_check (&s->rtcp_seen, index))
+    {
+      r->counters.replay++;
+      return SRTP_BRIDGE_REPLAY;
+    }
   n = (int) *len;
   st = srtp_unprotect_rtcp_mki (r->sessions[LAYOUT_FULL], packet, &n, 1);
   if (st != srtp_err_status_ok)
     return verdict_of (r, st);
   *len = (gsize) n;
+  replay_window_accept (&s->rtcp_seen, index);
   r->counters.rtcp_ok++;
   return SRTP_BRIDGE_OK;
 }

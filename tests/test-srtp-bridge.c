@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "replay-window.h"
 #include "rfc4771.h"
 #include "srtp-bridge.h"
 #include "test-util.h"
@@ -413,6 +414,144 @@ test_srtcp (void)
   sender_clear (&s);
 }
 
+
+/* The receiver's own replay list: every distance inside the window, slides across its words,
+ * too-old indices, and the RFC 3711 3.3.1 index guess around a SEQ wrap. */
+static void
+test_replay_window (void)
+{
+  ReplayWindow w = { 0 };
+
+  g_assert_true (replay_window_check (&w, 5));
+  replay_window_accept (&w, 1000);
+  for (guint64 d = 1; d < REPLAY_WINDOW_SIZE; d++)
+    g_assert_true (replay_window_check (&w, 1000 - d));
+  g_assert_false (replay_window_check (&w, 1000));
+  g_assert_false (replay_window_check (&w, 1000 - REPLAY_WINDOW_SIZE)); /* too old */
+  replay_window_accept (&w, 1000 - 70);
+  g_assert_false (replay_window_check (&w, 930));
+  for (guint64 shift = 1; shift <= 130; shift += 1)
+    {
+      ReplayWindow v = w;
+      replay_window_accept (&v, 1000 + shift);
+      g_assert_false (replay_window_check (&v, 1000 + shift));
+      g_assert_false (replay_window_check (&v, 1000)); /* seen, or too old */
+      g_assert_false (replay_window_check (&v, 930));
+      /* never seen: accepted while inside the window, refused once too old */
+      g_assert_cmpint (replay_window_check (&v, 931), ==, 1000 + shift - 931 < REPLAY_WINDOW_SIZE);
+    }
+  /* index guesses: ROC 2, highest SEQ 65530; SEQ 3 is ROC 3, SEQ 65000 stays ROC 2 */
+  w = (ReplayWindow) { 0 };
+  replay_window_accept (&w, (guint64) 2 << 16 | 65530);
+  g_assert_cmpuint (replay_window_rtp_index (&w, 3, 0), ==, (guint64) 3 << 16 | 3);
+  g_assert_cmpuint (replay_window_rtp_index (&w, 65000, 0), ==, (guint64) 2 << 16 | 65000);
+  w = (ReplayWindow) { 0 };
+  replay_window_accept (&w, (guint64) 3 << 16 | 5);
+  g_assert_cmpuint (replay_window_rtp_index (&w, 65534, 0), ==, (guint64) 2 << 16 | 65534);
+  g_assert_cmpuint (replay_window_rtp_index (&w, 6, 0), ==, (guint64) 3 << 16 | 6);
+}
+
+/* RFC 3711 3.3.2 across MTK changes (TS 33.246 6.6.2): a packet index seen under any MTK of
+ * the session is refused after a change, the previous MTK accepts only what it has not seen,
+ * and SRTCP keeps its replay list too. A fresh libsrtp2 receiver (the oracle) accepts each
+ * replayed packet, so every refusal below is the receiver's memory across the change. */
+static gboolean
+oracle_accepts (Sender *s, guint k, const guint8 *packet, gsize len, gboolean rtcp)
+{
+  srtp_policy_t p;
+  srtp_master_key_t key = { .key = s->masters[k], .mki_id = s->mkis[k], .mki_size = MKI_LEN }, *ptr = &key;
+  srtp_t fresh;
+  guint8 copy[1500];
+  int n = (int) len;
+  srtp_err_status_t st;
+
+  memset (&p, 0, sizeof p);
+  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (&p.rtp);
+  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (&p.rtcp);
+  p.rtp.auth_tag_len = 10;
+  p.rtcp.auth_tag_len = 10;
+  p.keys = &ptr;
+  p.num_master_keys = 1;
+  p.ssrc.type = ssrc_any_inbound;
+  p.window_size = 128;
+  g_assert_cmpint (srtp_create (&fresh, &p), ==, srtp_err_status_ok);
+  memcpy (copy, packet, len);
+  st = rtcp ? srtp_unprotect_rtcp_mki (fresh, copy, &n, 1) : srtp_unprotect_mki (fresh, copy, &n, 1);
+  srtp_dealloc (fresh);
+  return st == srtp_err_status_ok;
+}
+
+static void
+test_replay_across_mtk_changes (void)
+{
+  g_autoptr(SrtpBridgeReceiver) r = srtp_bridge_receiver_new (NULL, NULL);
+  const SrtpBridgeCounters *c = srtp_bridge_receiver_get_counters (r);
+  SrtpBridgePolicy policy;
+  Sender s;
+  guint8 old[60][1500], cur[1500], sr[128];
+  gsize old_len[60], len;
+  guint8 report[28] = { 0x80, 200, 0, 6, (guint8) (SSRC >> 24), (guint8) (SSRC >> 16), (guint8) (SSRC >> 8),
+                        (guint8) SSRC };
+  int n = 28;
+
+  srtp_bridge_policy_init_default (&policy);
+  sender_init (&s, 3, 10, 10, SSRC);
+  add_key (r, &s, 0, &policy);
+  /* 60 packets under MTK 0, all received, and one SRTCP report */
+  for (guint i = 0; i < 60; i++)
+    {
+      guint8 buf[1500];
+      gsize l = sender_protect (&s, 0, buf, plain_rtp (buf, (guint16) (1000 + i), SSRC, 300), -1);
+      memcpy (old[i], buf, l);
+      old_len[i] = l;
+      g_assert_cmpint (srtp_bridge_receiver_unprotect_rtp (r, buf, &l), ==, SRTP_BRIDGE_OK);
+    }
+  memcpy (sr, report, sizeof report);
+  g_assert_cmpint (srtp_protect_rtcp_mki (s.session, sr, &n, 1, 0), ==, srtp_err_status_ok);
+  {
+    guint8 buf[128];
+    len = (gsize) n;
+    memcpy (buf, sr, len);
+    g_assert_cmpint (srtp_bridge_receiver_unprotect_rtcp (r, buf, &len), ==, SRTP_BRIDGE_OK);
+  }
+  /* the MTK changes; the old packets come again, each one a fresh receiver would take */
+  add_key (r, &s, 1, &policy);
+  for (guint i = 0; i < 60; i++)
+    {
+      guint8 buf[1500];
+      len = old_len[i];
+      memcpy (buf, old[i], len);
+      g_assert_true (oracle_accepts (&s, 0, buf, len, FALSE));
+      g_assert_cmpint (srtp_bridge_receiver_unprotect_rtp (r, buf, &len), ==, SRTP_BRIDGE_REPLAY);
+    }
+  {
+    guint8 buf[128];
+    len = (gsize) n;
+    memcpy (buf, sr, len);
+    g_assert_true (oracle_accepts (&s, 0, buf, len, TRUE));
+    g_assert_cmpint (srtp_bridge_receiver_unprotect_rtcp (r, buf, &len), ==, SRTP_BRIDGE_REPLAY);
+  }
+  /* the new MTK's packets pass once; a replay of one of them after the next change does not */
+  len = sender_protect (&s, 1, cur, plain_rtp (cur, 1060, SSRC, 300), -1);
+  {
+    guint8 copy[1500];
+    gsize copy_len = len;
+    memcpy (copy, cur, len);
+    g_assert_cmpint (srtp_bridge_receiver_unprotect_rtp (r, cur, &len), ==, SRTP_BRIDGE_OK);
+    add_key (r, &s, 2, &policy);
+    g_assert_cmpint (srtp_bridge_receiver_unprotect_rtp (r, copy, &copy_len), ==, SRTP_BRIDGE_REPLAY);
+  }
+  /* the previous MTK still takes what it has not sent before (a late packet, 6.6.2) */
+  {
+    guint8 buf[1500];
+    len = sender_protect (&s, 1, buf, plain_rtp (buf, 1061, SSRC, 300), -1);
+    g_assert_cmpint (srtp_bridge_receiver_unprotect_rtp (r, buf, &len), ==, SRTP_BRIDGE_OK);
+  }
+  g_assert_cmpuint (c->replay, ==, 62);
+  g_assert_cmpuint (c->rtp_ok, ==, 62);
+  sender_clear (&s);
+}
+
 typedef struct {
   guint  missing;
   guint8 mki[MKI_LEN];
@@ -725,6 +864,8 @@ main (int argc, char **argv)
   g_test_add_func ("/srtp-bridge/two-mtks-around-a-change", test_two_keys_around_change);
   g_test_add_func ("/srtp-bridge/tampered-and-replayed", test_tamper_and_replay);
   g_test_add_func ("/srtp-bridge/srtcp", test_srtcp);
+  g_test_add_func ("/srtp-bridge/replay-window", test_replay_window);
+  g_test_add_func ("/srtp-bridge/replay-refused-across-mtk-changes", test_replay_across_mtk_changes);
   g_test_add_func ("/srtp-bridge/unknown-mki-held-until-the-key", test_unknown_mki_held);
   g_test_add_func ("/srtp-bridge/rfc4771/rccm1-late-join-across-wrap", test_rccm1);
   g_test_add_func ("/srtp-bridge/rfc4771/rccm2-late-join-across-wrap", test_rccm2);
