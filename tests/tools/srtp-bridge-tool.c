@@ -27,6 +27,8 @@ main (int argc, char **argv)
   SrtpBridgePolicy policy;
   const SrtpBridgeCounters *c;
 
+  /* stdout carries "ready" and the counters; the bridge's log goes to stderr */
+  g_log_writer_default_set_use_stderr (TRUE);
   if (argc < 6)
     {
       fprintf (stderr, "usage: srtp-bridge-tool LISTEN PORT FORWARD FORWARD_PORT MKI:KEYSALT [...]\n");
