@@ -116,6 +116,9 @@ srtp_bridge_receiver_new (SrtpBridgeMissingKeyFunc missing, gpointer user_data)
 {
   SrtpBridgeReceiver *r = g_new0 (SrtpBridgeReceiver, 1);
 
+  /* libsrtp2's start (self-tests, ~15 ms with NSS) here, not with the first MTK; a failure
+   * is reported by add_key */
+  (void) ensure_libsrtp (NULL);
   srtp_bridge_policy_init_default (&r->policy);
   r->missing = missing;
   r->missing_data = user_data;
