@@ -17,6 +17,7 @@
 
 #include "replay-window.h"
 #include "rfc4771.h"
+#include "srtp-crypto-ossl.h"
 
 #define MAX_KEYS        2        /* 6.6.2: the current MTK and the one before */
 #define MAX_SSRCS       16       /* senders per session before the least recent is forgotten */
@@ -73,11 +74,12 @@ struct _SrtpBridgeReceiver {
   SrtpBridgeCounters        counters;
 };
 
-/* libsrtp2 initialises its crypto backend with the first cipher context and shuts it down
- * with the last (Debian's NSS build: ~0.5 ms each way, see ../shared/spec/srtp.md), and a key
- * change frees a context before making the next. One idle session holding contexts lives for
- * the process, so a key change costs tens of microseconds instead of a backend restart. Its
- * key is random and never protects anything. */
+/* libsrtp2 with OpenSSL EVP for AES-ICM and HMAC-SHA1 (srtp-crypto-ossl.c), registered
+ * before any session of ours exists. Should libsrtp2 refuse them, its own backend stays; with
+ * Debian's (NSS) the first cipher context initialises NSS and the last shuts it down (~0.5 ms
+ * each way, see ../shared/spec/srtp.md), so one idle session then lives for the process and a
+ * key change costs tens of microseconds instead of a backend restart. Its key is random and
+ * never protects anything. */
 static gpointer
 init_libsrtp (gpointer data)
 {
@@ -88,6 +90,8 @@ init_libsrtp (gpointer data)
 
   /* a second srtp_init (the process already did it) fails harmlessly */
   (void) srtp_init ();
+  if (srtp_bridge_crypto_ossl_register ())
+    return GINT_TO_POINTER (TRUE);
   RAND_bytes (idle_key, sizeof idle_key);
   memset (&policy, 0, sizeof policy);
   srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (&policy.rtp);
@@ -117,6 +121,9 @@ srtp_bridge_receiver_new (SrtpBridgeMissingKeyFunc missing, gpointer user_data)
 {
   SrtpBridgeReceiver *r = g_new0 (SrtpBridgeReceiver, 1);
 
+  /* libsrtp2's start (self-tests, ~15 ms with NSS) here, not with the first MTK; a failure
+   * is reported by add_key */
+  (void) ensure_libsrtp (NULL);
   srtp_bridge_policy_init_default (&r->policy);
   r->missing = missing;
   r->missing_data = user_data;

@@ -21,12 +21,15 @@ int
 main (int argc, char **argv)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autoptr(SrtpBridgeReceiver) r = srtp_bridge_receiver_new (NULL, NULL);
+  g_autoptr(SrtpBridgeReceiver) r = NULL;
   g_autoptr(SrtpBridgeForwarder) f = NULL;
   g_autoptr(GError) error = NULL;
   SrtpBridgePolicy policy;
   const SrtpBridgeCounters *c;
 
+  /* stdout carries "ready" and the counters; the bridge's log goes to stderr */
+  g_log_writer_default_set_use_stderr (TRUE);
+  r = srtp_bridge_receiver_new (NULL, NULL);
   if (argc < 6)
     {
       fprintf (stderr, "usage: srtp-bridge-tool LISTEN PORT FORWARD FORWARD_PORT MKI:KEYSALT [...]\n");
