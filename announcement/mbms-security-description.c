@@ -42,12 +42,18 @@
 #define SEC_MAX_ITEMS     64     /* servers, media flows */
 #define SEC_MAX_BACKOFF_S 86400  /* docs/interpretations.md: back-off beyond a day is a day */
 
+/* What one description says, with its own defaults, before it joins the service's (a
+ * service may have several delivery methods, each with a description). */
 typedef struct {
   MbmsUserService *service;
   GPtrArray       *servers;
   guint            flows;
   gboolean         seen_key_id;
   gboolean         seen_fec;
+  gboolean         uicc_key_management;
+  guint            offset_time_s;
+  guint            random_period_s;
+  MbmsUserService  fec; /* only the fec_* and mikey_fec fields */
 } Reading;
 
 /* Whitespace and stray text between the elements is tolerated (the specification's own
@@ -92,12 +98,11 @@ static gboolean
 parse_key_management (xmlNode *km, Reading *r, GError **error)
 {
   g_autofree char *uicc = announcement_xml_attr (km, SEC_UICC_KM);
-  MbmsUserService *s = r->service;
 
-  if (uicc != NULL && !announcement_xml_parse_boolean (uicc, &s->uicc_key_management))
+  if (uicc != NULL && !announcement_xml_parse_boolean (uicc, &r->uicc_key_management))
     return announcement_fail (error, MBMS_USD_ERROR_PARSE, km, "%s \"%.16s\" is not an xs:boolean", SEC_UICC_KM, uicc);
-  if (!parse_seconds (km, SEC_OFFSET_TIME, &s->offset_time_s, error)
-      || !parse_seconds (km, SEC_RANDOM_PERIOD, &s->random_period_s, error))
+  if (!parse_seconds (km, SEC_OFFSET_TIME, &r->offset_time_s, error)
+      || !parse_seconds (km, SEC_RANDOM_PERIOD, &r->random_period_s, error))
     return FALSE;
   for (xmlNode *c = km->children; c != NULL; c = c->next)
     {
@@ -318,7 +323,7 @@ parse_root (xmlNode *root, Reading *r, GError **error)
       else if (announcement_xml_is (c, SEC_NS, SEC_KEY_ID) && !r->seen_fec)
         ok = (r->seen_key_id = TRUE) && parse_key_id (c, r, error);
       else if (announcement_xml_is (c, SEC_NS, SEC_FEC) && r->seen_key_id && !r->seen_fec)
-        ok = (r->seen_fec = TRUE) && parse_fec (c, r->service, error);
+        ok = (r->seen_fec = TRUE) && parse_fec (c, &r->fec, error);
       else
         ok = announcement_fail (error, MBMS_USD_ERROR_PARSE, c,
                                 "out of place: <%s> holds <%s>?, <%s>+, <%s>? in this order", SEC_ROOT,
@@ -336,11 +341,39 @@ parse_root (xmlNode *root, Reading *r, GError **error)
   return TRUE;
 }
 
+/* A second description of the same service: UICC key management is required if any asks
+ * for it, the longest back-off holds, and the FEC parameters must be the same (11.3.1). */
+static gboolean
+join_service (Reading *r, gboolean first, GError **error)
+{
+  MbmsUserService *s = r->service;
+
+  if (!first && (s->mikey_fec != r->fec.mikey_fec || s->fec_encoding_id != r->fec.fec_encoding_id
+                 || s->has_fec_instance_id != r->fec.has_fec_instance_id
+                 || s->fec_instance_id != r->fec.fec_instance_id
+                 || g_strcmp0 (s->fec_oti_extension, r->fec.fec_oti_extension) != 0))
+    return announcement_fail (error, MBMS_USD_ERROR_PARSE, NULL,
+                              "security descriptions of service %s use different fecProtection (one set, 11.3.1)",
+                              s->service_id);
+  s->uicc_key_management = first ? r->uicc_key_management : s->uicc_key_management || r->uicc_key_management;
+  s->offset_time_s = first ? r->offset_time_s : MAX (s->offset_time_s, r->offset_time_s);
+  s->random_period_s = first ? r->random_period_s : MAX (s->random_period_s, r->random_period_s);
+  s->mikey_fec = r->fec.mikey_fec;
+  s->fec_encoding_id = r->fec.fec_encoding_id;
+  s->has_fec_instance_id = r->fec.has_fec_instance_id;
+  s->fec_instance_id = r->fec.fec_instance_id;
+  g_free (s->fec_oti_extension);
+  s->fec_oti_extension = g_strdup (r->fec.fec_oti_extension);
+  return TRUE;
+}
+
 gboolean
 mbms_security_description_parse (const char *xml, gsize len, MbmsUserService *s, GError **error)
 {
   g_autoptr(GPtrArray) servers = g_ptr_array_new_with_free_func (g_free);
-  Reading r = { .service = s, .servers = servers };
+  /* the defaults of 11.3.1: uiccKeyManagement true, offsetTime and randomTimePeriod 0 */
+  Reading r = { .service = s, .servers = servers, .uicc_key_management = TRUE };
+  gboolean first = s->bmsc_uris == NULL;
   xmlDoc *doc = announcement_xml_read (xml, len, SEC_MAX_LEN, "security description", error);
   xmlNode *root;
   gboolean ok;
@@ -353,6 +386,9 @@ mbms_security_description_parse (const char *xml, gsize len, MbmsUserService *s,
   else
     ok = announcement_xml_check_depth (root, 1, SEC_MAX_DEPTH, error) && parse_root (root, &r, error);
   xmlFreeDoc (doc);
+  if (ok)
+    ok = join_service (&r, first, error);
+  g_free (r.fec.fec_oti_extension);
   if (!ok)
     return FALSE;
   /* several delivery methods: the servers of every description, each once, in order */

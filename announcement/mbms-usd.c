@@ -69,18 +69,19 @@ reference_path (const char *base_dir, const char *uri)
     }
   else
     rel = g_uri_unescape_string (g_str_has_prefix (uri, "file:") ? uri + 5 : uri, NULL);
-  if (rel == NULL || rel[0] == '\0' || g_path_is_absolute (rel) || strstr (rel, "..") != NULL || strchr (rel, ':'))
+  /* a file right beside the bundle: one path component, no way up or sideways */
+  if (rel == NULL || rel[0] == '\0' || strchr (rel, '/') != NULL || strstr (rel, "..") != NULL || strchr (rel, ':'))
     return NULL;
   return g_build_filename (base_dir, rel, NULL);
 }
 
 /* A regular file of at most max octets, read without blocking on a FIFO or a device. */
 static char *
-read_bounded (const char *path, gsize max, gsize *len, GError **error)
+read_bounded (const char *path, gsize max, gboolean follow, gsize *len, GError **error)
 {
-  int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (follow ? 0 : O_NOFOLLOW));
   g_autofree char *buf = NULL;
-  struct stat st;
+  struct stat st = { 0 };
   gsize got = 0;
 
   if (fd < 0)
@@ -88,7 +89,13 @@ read_bounded (const char *path, gsize max, gsize *len, GError **error)
       g_set_error (error, MBMS_USD_ERROR, MBMS_USD_ERROR_REFERENCE, "%s", g_strerror (errno));
       return NULL;
     }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || (gsize) st.st_size > max)
+  if (fstat (fd, &st) != 0)
+    {
+      g_set_error (error, MBMS_USD_ERROR, MBMS_USD_ERROR_REFERENCE, "%s", g_strerror (errno));
+      close (fd);
+      return NULL;
+    }
+  if (!S_ISREG (st.st_mode) || (gsize) st.st_size > max)
     {
       g_set_error (error, MBMS_USD_ERROR, S_ISREG (st.st_mode) ? MBMS_USD_ERROR_LIMIT : MBMS_USD_ERROR_REFERENCE,
                    S_ISREG (st.st_mode) ? "larger than %zu octets" : "not a regular file", max);
@@ -116,8 +123,11 @@ read_bounded (const char *path, gsize max, gsize *len, GError **error)
   return g_steal_pointer (&buf);
 }
 
+/* What one bundle may make mbmsd read in all its references. */
+#define USD_MAX_BUNDLE_READ (2 * 1024 * 1024)
+
 static char *
-read_reference (const char *base_dir, const char *uri, xmlNode *node, gsize *len, GError **error)
+read_reference (const char *base_dir, const char *uri, xmlNode *node, gsize *budget, gsize *len, GError **error)
 {
   g_autofree char *path = reference_path (base_dir, uri);
   g_autoptr(GError) local = NULL;
@@ -128,14 +138,18 @@ read_reference (const char *base_dir, const char *uri, xmlNode *node, gsize *len
       announcement_fail (error, MBMS_USD_ERROR_REFERENCE, node, "\"%.128s\" is not a file beside the bundle", uri);
       return NULL;
     }
-  contents = read_bounded (path, USD_MAX_REF_LEN, len, &local);
+  /* no symlink: a link beside the bundle could name any file */
+  contents = read_bounded (path, MIN (USD_MAX_REF_LEN, *budget), FALSE, len, &local);
   if (contents == NULL)
-    announcement_fail (error, local->code, node, "cannot read \"%.128s\": %s", uri, local->message);
+    announcement_fail (error, local->code, node, "cannot read \"%.128s\": %s%s", uri, local->message,
+                       *budget < USD_MAX_REF_LEN ? " (the bundle's references exceed 2 MiB in all)" : "");
+  else
+    *budget -= *len;
   return contents;
 }
 
 static gboolean
-parse_delivery (xmlNode *dm, const char *base_dir, MbmsUserService *s, GError **error)
+parse_delivery (xmlNode *dm, const char *base_dir, gsize *budget, MbmsUserService *s, GError **error)
 {
   g_autofree char *sdp_uri = announcement_xml_attr (dm, USD_SDP_URI);
   g_autofree char *prot_uri = announcement_xml_attr (dm, USD_PROTECTION_URI);
@@ -145,7 +159,7 @@ parse_delivery (xmlNode *dm, const char *base_dir, MbmsUserService *s, GError **
 
   if (sdp_uri == NULL)
     return announcement_fail (error, MBMS_USD_ERROR_PARSE, dm, "no %s (required, 11.2.1.1)", USD_SDP_URI);
-  sdp = read_reference (base_dir, sdp_uri, dm, &len, error);
+  sdp = read_reference (base_dir, sdp_uri, dm, budget, &len, error);
   if (sdp == NULL)
     return FALSE;
   sessions = mbms_sdp_parse (sdp, len, error);
@@ -154,6 +168,9 @@ parse_delivery (xmlNode *dm, const char *base_dir, MbmsUserService *s, GError **
       g_prefix_error (error, "<%s> %s: ", USD_DELIVERY, sdp_uri);
       return FALSE;
     }
+  if (s->sessions->len + sessions->len > USD_MAX_ITEMS)
+    return announcement_fail (error, MBMS_USD_ERROR_LIMIT, dm, "more than %d media in the service's sessions",
+                              USD_MAX_ITEMS);
   while (sessions->len > 0)
     {
       MbmsRtpSession *r = g_ptr_array_steal_index (sessions, 0);
@@ -166,7 +183,7 @@ parse_delivery (xmlNode *dm, const char *base_dir, MbmsUserService *s, GError **
     s->sdp = g_steal_pointer (&sdp);
   if (prot_uri != NULL)
     {
-      g_autofree char *xml = read_reference (base_dir, prot_uri, dm, &len, error);
+      g_autofree char *xml = read_reference (base_dir, prot_uri, dm, budget, &len, error);
       if (xml == NULL)
         return FALSE;
       s->protected = TRUE;
@@ -195,7 +212,7 @@ check_keys (xmlNode *node, MbmsUserService *s, GError **error)
 }
 
 static MbmsUserService *
-parse_service (xmlNode *node, const char *base_dir, GError **error)
+parse_service (xmlNode *node, const char *base_dir, gsize *budget, GError **error)
 {
   g_autoptr(MbmsUserService) s = g_new0 (MbmsUserService, 1);
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
@@ -221,7 +238,7 @@ parse_service (xmlNode *node, const char *base_dir, GError **error)
               announcement_fail (error, MBMS_USD_ERROR_LIMIT, c, "more than %d delivery methods", USD_MAX_ITEMS);
               return NULL;
             }
-          if (!parse_delivery (c, base_dir, s, error))
+          if (!parse_delivery (c, base_dir, budget, s, error))
             return NULL;
         }
     }
@@ -270,6 +287,7 @@ mbms_usd_parse (const char *xml, gsize len, const char *base_dir, GError **error
   xmlDoc *doc = announcement_xml_read (xml, len, USD_MAX_LEN, "user service bundle description", error);
   xmlNode *root;
   gboolean ok;
+  gsize budget = USD_MAX_BUNDLE_READ;
 
   if (doc == NULL)
     return NULL;
@@ -289,7 +307,7 @@ mbms_usd_parse (const char *xml, gsize len, const char *base_dir, GError **error
           ok = announcement_fail (error, MBMS_USD_ERROR_LIMIT, c, "more than %d user services", USD_MAX_SERVICES);
           break;
         }
-      s = parse_service (c, base_dir, error);
+      s = parse_service (c, base_dir, &budget, error);
       ok = s != NULL;
       if (ok)
         g_ptr_array_add (services, s);
@@ -310,7 +328,8 @@ mbms_usd_parse_file (const char *path, GError **error)
   g_autoptr(GError) local = NULL;
   gsize len = 0;
 
-  contents = read_bounded (path, USD_MAX_LEN, &len, &local);
+  /* the bundle itself may be a link (a packaged description linked into the directory) */
+  contents = read_bounded (path, USD_MAX_LEN, TRUE, &len, &local);
   if (contents == NULL)
     {
       g_set_error (error, MBMS_USD_ERROR, local->code, "%s: %s", path, local->message);

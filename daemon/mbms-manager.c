@@ -486,7 +486,8 @@ on_restored (GObject *source, GAsyncResult *res, gpointer data)
   while (g_hash_table_iter_next (&it, &k, &v))
     {
       MbmsService *s = find_service (self, k);
-      if (s != NULL && GPOINTER_TO_UINT (v) == 200)
+      /* 6.3.2.4: a successful code, e.g. 200 OK */
+      if (s != NULL && GPOINTER_TO_UINT (v) / 100 == 2)
         mbms_service_restored (s, mbms_registrations_get_bmsc (self->registrations, k));
       else
         g_message ("service %s: re-registration at start answered %u", (const char *) k, GPOINTER_TO_UINT (v));
@@ -517,7 +518,19 @@ mbms_manager_start (MbmsManager *self, GDBusConnection *connection)
   if (!mbms_manager_rescan (self, &error))
     g_message ("no service descriptions: %s", error->message);
   self->addresses = mbms_address_watch_new (ADDRESS_SETTLE_MS, on_addresses_changed, self);
-  /* 6.3.2.1A: register again at power on what the user registered before */
+  /* 6.3.2.1A: register again at power on what the user registered before, except what this
+   * UE may not register (UICC key management required, perhaps since the last start) */
+  for (guint i = 0; kept[i] != NULL; i++)
+    {
+      MbmsService *s = find_service (self, kept[i]);
+      if (s != NULL && mbms_service_needs_uicc_key_management (s))
+        {
+          g_message ("service %s: not registered again at start: it requires UICC key management", kept[i]);
+          mbms_registrations_remove (self->registrations, kept[i], NULL);
+        }
+    }
+  g_clear_pointer (&kept, g_strfreev);
+  kept = mbms_registrations_list (self->registrations);
   if (kept[0] != NULL)
     mbms_registrations_restore_async (self->registrations, self->keymgmt, NULL, on_restored, g_object_ref (self));
 }

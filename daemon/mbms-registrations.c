@@ -151,16 +151,22 @@ on_restored (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr(MbmsKeymgmtResult) result = mbms_keymgmt_request_finish (MBMS_KEYMGMT (source), res, &error);
 
   if (result != NULL)
-    for (guint i = 0; i < result->items->len; i++)
-      {
-        MbmsItemStatus *s = &g_array_index (result->items, MbmsItemStatus, i);
-        /* the first item for a service counts; unreadable ones stay 0 (6.3.2.4) */
-        if (s->service_id != NULL && GPOINTER_TO_UINT (g_hash_table_lookup (r->statuses, s->service_id)) == 0
-            && g_hash_table_contains (r->statuses, s->service_id))
-          g_hash_table_replace (r->statuses, g_strdup (s->service_id), GUINT_TO_POINTER (s->status));
-        else if (s->problem != NULL)
-          g_message ("re-registration: an item of the BM-SC's response: %s", s->problem);
-      }
+    {
+      GHashTableIter it;
+      gpointer id;
+
+      /* the item naming each service, first one counting, as for a registration (6.3.2.4) */
+      g_hash_table_iter_init (&it, r->statuses);
+      while (g_hash_table_iter_next (&it, &id, NULL))
+        {
+          const MbmsItemStatus *s = mbms_keymgmt_item_for_service (result->items, id);
+          if (s == NULL)
+            continue;
+          if (s->problem != NULL)
+            g_message ("re-registration of %s: the BM-SC's response item: %s", (const char *) id, s->problem);
+          g_hash_table_iter_replace (&it, GUINT_TO_POINTER (s->status));
+        }
+    }
   else
     g_message ("re-registration failed: %s", error->message);
   if (--r->pending == 0)

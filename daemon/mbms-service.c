@@ -169,8 +169,8 @@ static gboolean on_stop_streaming (MbmsDBusService *iface, GDBusMethodInvocation
  * default true, TS 26.346 11.3.1) the UE only tries the service with a UICC application
  * capable of MBMS key management; mbmsd's key management is ME-based until card backends
  * exist, so such a service is not registered. */
-static gboolean
-needs_uicc_key_management (MbmsService *self)
+gboolean
+mbms_service_needs_uicc_key_management (MbmsService *self)
 {
   return self->desc->protected && self->desc->uicc_key_management;
 }
@@ -208,7 +208,7 @@ mbms_service_new (const MbmsContext *ctx, MbmsUserService *desc, const char *pat
   g_ptr_array_add (session_paths, NULL);
   mbms_dbus_service_set_sessions (self->iface, (const char *const *) session_paths->pdata);
   update_key_groups (self);
-  if (needs_uicc_key_management (self))
+  if (mbms_service_needs_uicc_key_management (self))
     set_state (self, MBMS_STATE_UNAVAILABLE, UICC_KM_REASON);
   else
     set_state (self, MBMS_STATE_DISCOVERED, NULL);
@@ -294,7 +294,7 @@ item_failure (const MbmsItemStatus *item)
     return g_strdup ("bmsc-did-not-answer-for-service");
   if (item->status == 0)
     return g_strdup ("bmsc-response-unreadable");
-  if (item->status != 200)
+  if (item->status / 100 != 2) /* 6.3.2.4: a successful code, e.g. 200 OK */
     return g_strdup_printf ("bmsc-refused-%u", item->status);
   return NULL;
 }
@@ -348,7 +348,7 @@ mbms_service_register (MbmsService *self, GDBusMethodInvocation *invocation)
   g_autoptr(GBytes) body = mbms_keymgmt_build_register (ids, FALSE);
   const char *kept = mbms_registrations_get_bmsc (self->ctx->registrations, self->desc->service_id);
 
-  if (needs_uicc_key_management (self))
+  if (mbms_service_needs_uicc_key_management (self))
     {
       set_state (self, MBMS_STATE_UNAVAILABLE, UICC_KM_REASON);
       if (invocation != NULL)
@@ -602,6 +602,13 @@ start_streaming (MbmsService *self, GError **error)
 {
   g_autofree char *uri = NULL;
 
+  if (mbms_service_needs_uicc_key_management (self))
+    {
+      g_set_error (error, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_SUPPORTED,
+                   "%s requires UICC-based key management (uiccKeyManagement, TS 33.246 6.3.2.1A); "
+                   "mbmsd manages keys in the ME only", self->desc->service_id);
+      return FALSE;
+    }
   for (guint i = 0; i < self->sessions->len; i++)
     if (!mbms_session_start (g_ptr_array_index (self->sessions, i), error))
       {

@@ -38,6 +38,9 @@ const char      *mbms_service_get_path (MbmsService *self);
 MbmsUserService *mbms_service_get_description (MbmsService *self);
 MbmsState        mbms_service_get_state (MbmsService *self);
 gboolean         mbms_service_is_registered (MbmsService *self);
+/* The service's security description requires UICC-based key management (TS 26.346 11.3.1),
+ * which this UE lacks: it is unavailable and never registered. */
+gboolean         mbms_service_needs_uicc_key_management (MbmsService *self);
 const char      *mbms_service_get_bmsc (MbmsService *self);
 /* The groups where the MTK messages of its sessions arrive, one per session (transfer container). */
 GPtrArray       *mbms_service_get_destinations (MbmsService *self);

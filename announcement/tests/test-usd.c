@@ -6,6 +6,7 @@
 #include "test-util.h"
 
 #include <string.h>
+#include <unistd.h>
 
 static char *
 example (const char *name)
@@ -191,7 +192,7 @@ test_rejections (void)
                     "no sessionDescriptionURI");
   assert_usd_error (dir, USD_WITH (PROTECTED ("nokm.xml")), MBMS_USD_ERROR_PARSE, "no <keyManagement>");
   assert_usd_error (dir, USD_WITH (PROTECTED ("nokey.xml")), MBMS_USD_ERROR_PARSE, "no <keyId>");
-  assert_usd_error (dir, USD_WITH (PROTECTED ("badserver.xml")), MBMS_USD_ERROR_PARSE, "<serverURI>");
+  assert_usd_error (dir, USD_WITH (PROTECTED ("badserver.xml")), MBMS_USD_ERROR_PARSE, "is not an http(s) URI");
   /* xs:base64Binary, not hex; MSKID of exactly 4 octets */
   assert_usd_error (dir, USD_WITH (PROTECTED ("hexid.xml")), MBMS_USD_ERROR_PARSE, "not 3 octets in base64");
   assert_usd_error (dir, USD_WITH (PROTECTED ("shortmsk.xml")), MBMS_USD_ERROR_PARSE, "not 4 octets in base64");
@@ -223,6 +224,50 @@ test_rejections (void)
   g_string_append (deep, "</bundleDescription>");
   assert_usd_error (dir, deep->str, MBMS_USD_ERROR_LIMIT, "nested deeper");
   g_string_free (deep, TRUE);
+  test_tmpdir_remove (dir);
+}
+
+/* Several delivery methods, each with its description: UICC key management required by any
+ * one holds for the service (the default of the one that omits it counts), FEC parameters
+ * must agree, and a symlink beside the bundle is not followed. */
+static void
+test_several_descriptions (void)
+{
+  g_autofree char *dir = test_tmpdir_new ();
+  g_autofree char *link = g_build_filename (dir, "link.sdp", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) services = NULL;
+  const char *usd = USD_WITH ("<deliveryMethod sessionDescriptionURI=\"a.sdp\" protectionDescriptionURI=\"me.xml\"/>"
+                              "<deliveryMethod sessionDescriptionURI=\"b.sdp\" protectionDescriptionURI=\"dflt.xml\"/>");
+  MbmsUserService *s;
+
+  write_file (dir, "a.sdp", "v=0\nc=IN IP4 239.1.1.1\nm=video 5000 RTP/SAVP 96\n");
+  write_file (dir, "b.sdp", "v=0\nc=IN IP4 239.1.1.2\nm=video 5002 RTP/SAVP 96\n");
+  write_file (dir, "me.xml", SEC ("<keyManagement uiccKeyManagement=\"false\" offsetTime=\"9\"><serverURI>http://b"
+                                  "</serverURI></keyManagement><keyId>" FLOW ("239.1.1.1/5000", "APEQ", "AAEAAA==")
+                                  "</keyId>"));
+  write_file (dir, "dflt.xml", SEC ("<keyManagement randomTimePeriod=\"4\"><serverURI>http://c</serverURI>"
+                                    "</keyManagement><keyId>" FLOW ("239.1.1.2/5002", "APEQ", "AAIAAA==") "</keyId>"));
+  services = mbms_usd_parse (usd, strlen (usd), dir, &error);
+  g_assert_no_error (error);
+  s = g_ptr_array_index (services, 0);
+  g_assert_true (s->uicc_key_management);
+  g_assert_cmpuint (s->offset_time_s, ==, 9);
+  g_assert_cmpuint (s->random_period_s, ==, 4);
+  g_assert_cmpuint (g_strv_length (s->bmsc_uris), ==, 2);
+  g_assert_cmpuint (s->keys->len, ==, 2);
+  /* one with fecProtection, one without */
+  write_file (dir, "fec.xml", SEC (KM "<keyId>" FLOW ("239.1.1.2/5002", "APEQ", "AAIAAA==") "</keyId>"
+                                   "<fecProtection fecEncodingId=\"1\"/>"));
+  assert_usd_error (dir, USD_WITH ("<deliveryMethod sessionDescriptionURI=\"a.sdp\" protectionDescriptionURI=\"me.xml\"/>"
+                                   "<deliveryMethod sessionDescriptionURI=\"b.sdp\" protectionDescriptionURI=\"fec.xml\"/>"),
+                    MBMS_USD_ERROR_PARSE, "different fecProtection");
+  /* a link to a file elsewhere, and a subdirectory */
+  g_assert_cmpint (symlink ("/etc/hostname", link), ==, 0);
+  assert_usd_error (dir, USD_WITH ("<deliveryMethod sessionDescriptionURI=\"link.sdp\"/>"), MBMS_USD_ERROR_REFERENCE,
+                    "cannot read");
+  assert_usd_error (dir, USD_WITH ("<deliveryMethod sessionDescriptionURI=\"sub/a.sdp\"/>"), MBMS_USD_ERROR_REFERENCE,
+                    "not a file beside");
   test_tmpdir_remove (dir);
 }
 
@@ -404,6 +449,7 @@ main (int argc, char **argv)
   g_test_add_func ("/announcement/usd/shared-key-group-annex-i", test_shared_key_group);
   g_test_add_func ("/announcement/usd/rejections-name-the-element", test_rejections);
   g_test_add_func ("/announcement/usd/tolerated-as-the-schema-allows", test_tolerated);
+  g_test_add_func ("/announcement/usd/several-descriptions-links-refused", test_several_descriptions);
   g_test_add_func ("/announcement/usd/spec-11.3.2-security-description", test_spec_security_description);
   g_test_add_func ("/announcement/usd/spec-11.2.2-usd-example", test_spec_usd_examples);
   g_test_add_func ("/announcement/usd/sdp", test_sdp);
