@@ -441,10 +441,31 @@ mbms_service_deregister (MbmsService *self, GDBusMethodInvocation *invocation, g
                               on_deregistered, c);
 }
 
+typedef struct {
+  MbmsService     *self;
+  MbmsMskRequests *requests;
+  GArray          *refs; /* MbmsMskRef: the groups asked for */
+} KeysCall;
+
+static void
+keys_call_free (KeysCall *c)
+{
+  for (guint i = 0; i < c->refs->len; i++)
+    {
+      const MbmsMskRef *ref = &g_array_index (c->refs, MbmsMskRef, i);
+      mbms_msk_requests_done (c->requests, ref->domain, MGV_MSK_KEY_GROUP (ref->msk_id));
+    }
+  mbms_msk_requests_unref (c->requests);
+  g_array_unref (c->refs);
+  g_object_unref (c->self);
+  g_free (c);
+}
+
 static void
 on_keys_requested (GObject *source, GAsyncResult *res, gpointer data)
 {
-  MbmsService *self = data;
+  KeysCall *c = data;
+  MbmsService *self = c->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(MbmsKeymgmtResult) r = mbms_keymgmt_request_finish (MBMS_KEYMGMT (source), res, &error);
 
@@ -461,7 +482,7 @@ on_keys_requested (GObject *source, GAsyncResult *res, gpointer data)
                    item->msk.msk_id, item->msk.domain[0], item->msk.domain[1], item->msk.domain[2],
                    item->response_code);
     }
-  g_object_unref (self);
+  keys_call_free (c);
 }
 
 void
@@ -469,6 +490,7 @@ mbms_service_request_keys (MbmsService *self, const guint8 *domain, gint key_gro
 {
   g_autoptr(GArray) refs = g_array_new (FALSE, TRUE, sizeof (MbmsMskRef));
   g_autoptr(GBytes) body = NULL;
+  KeysCall *c;
 
   if (self->bmsc == NULL)
     return;
@@ -484,9 +506,19 @@ mbms_service_request_keys (MbmsService *self, const guint8 *domain, gint key_gro
   if (refs->len == 0)
     return;
   body = mbms_keymgmt_build_msk_request ((MbmsMskRef *) (void *) refs->data, refs->len);
+  /* every request counts against the group's interval, whoever asked (6.3.2.2.3) */
+  for (guint i = 0; i < refs->len; i++)
+    {
+      const MbmsMskRef *ref = &g_array_index (refs, MbmsMskRef, i);
+      mbms_msk_requests_sent (self->ctx->msk_requests, ref->domain, MGV_MSK_KEY_GROUP (ref->msk_id));
+    }
+  c = g_new0 (KeysCall, 1);
+  c->self = g_object_ref (self);
+  c->requests = mbms_msk_requests_ref (self->ctx->msk_requests);
+  c->refs = g_steal_pointer (&refs);
   mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_MSK_REQUEST, body,
                               backoff ? self->desc->offset_time_s : 0, backoff ? self->desc->random_period_s : 0,
-                              self->cancellable, on_keys_requested, g_object_ref (self));
+                              self->cancellable, on_keys_requested, c);
 }
 
 void

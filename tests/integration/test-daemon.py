@@ -13,6 +13,7 @@ MBMSD = os.path.join(BUILD, "daemon", "mbmsd")
 MBMSCTL = os.path.join(BUILD, "tools", "mbmsctl")
 LABNET = os.path.join(BUILD, "tools", "lab", "mbms-labnet")
 SRTP_SEND = os.path.join(BUILD, "tests", "srtp-send")
+MIKEY_SAMPLES = os.path.join(BUILD, "tests", "mikey-samples")
 SERVICE = "urn:mbmsd:test:news"
 # Debian's python3 has PyGObject (python3-gi); a private python may not
 PYTHON_GI = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
@@ -508,6 +509,82 @@ class Daemon(unittest.TestCase):
                            env=self.env, capture_output=True, text=True, timeout=20)
         self.assertIn("org.mbmsd.Mbmsd1.Error.AccessDenied", r.stderr)
         self.assertIn("receive keys", r.stderr)
+
+    def msk_requests(self):
+        return self.lab_log().count("MSK request from")
+
+    def forged_mtk_messages(self, count):
+        """MTK messages (TS 33.246 6.4.6) naming MSKs of the registered key group 1 that nobody
+        pushed: our builder's sample with the key IDs rewritten (its MAC no longer matches, but
+        without the MSK nothing can check it)."""
+        out = subprocess.run([MIKEY_SAMPLES], capture_output=True, text=True, check=True).stdout
+        sample = bytes.fromhex(dict(line.split() for line in out.splitlines())["mtk"])
+        # HDR (10 octets), EXT header (4), key IDs: domain (2+3), MSK (2+4), MTK (2+2)
+        self.assertEqual((sample[14:16], sample[19:21], sample[25:27]), (b"\x00\x03", b"\x01\x04", b"\x02\x02"))
+        return [sample[:21] + ((1 << 16) | (0x100 + i)).to_bytes(4, "big") + sample[25:27]
+                + (i + 1).to_bytes(2, "big") + sample[29:] for i in range(count)]
+
+    def send_spread(self, datagrams, port):
+        """To the session's destination from several loopback sources, none over its rate limit."""
+        sources = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(5)]
+        try:
+            for n, s in enumerate(sources):
+                s.bind((f"127.0.{os.getpid() % 200 + 20}.{n + 10}", 0))
+            for i, d in enumerate(datagrams):
+                sources[i % len(sources)].sendto(d, (self.group, port))
+                time.sleep(0.01)
+        finally:
+            for s in sources:
+                s.close()
+
+    def test_forged_mtk_messages_give_one_msk_request(self):
+        """Issue 13 item 3: 100 forged MTK messages naming unknown MSKs of a registered key group
+        ask the BM-SC once; MSKs stored in between do not open the way again (6.3.2.2.3)."""
+        self.start()
+        self.mbmsctl("register", SERVICE)
+        wait_for(lambda: self.state() == "receiving", what="keys and MTKs")
+        before = self.msk_requests()
+        self.send_spread(self.forged_mtk_messages(100), self.port)
+        wait_for(lambda: self.msk_requests() > before, what="the first triggered MSK request")
+        # the lab answers with a push: the MSK it stores must not reset the limit
+        wait_for(lambda: self.lab_log().count("pushed MSK") >= 2, what="the answer pushed")
+        time.sleep(1.5)
+        self.assertEqual(self.msk_requests() - before, 1, self.lab_log())
+        with open(os.path.join(self.dir, "mbmsd.log")) as f:
+            self.assertIn("no MSK request for key group 00f110/1", f.read())
+        self.assertEqual(self.state(), "receiving")
+
+    def forged_srtp(self, count):
+        """SRTP packets (RFC 3711) whose MKI (MSK ID || MTK ID, TS 33.246 6.6.2.1) names unknown
+        MSKs of key group 1; the tag is noise, but there is no key to check it with."""
+        return [bytes([0x80, 96]) + (i + 1).to_bytes(2, "big") + (1000 * i).to_bytes(4, "big")
+                + (0x4660).to_bytes(4, "big") + os.urandom(40)
+                + ((1 << 16) | (0x200 + i)).to_bytes(4, "big") + (1).to_bytes(2, "big") + os.urandom(10)
+                for i in range(count)]
+
+    def test_forged_srtp_gives_one_msk_request_per_interval(self):
+        """Issue 13 item 3: 100 SRTP packets naming unknown MSKs ask once; the interval is
+        [mikey] msk-request-interval, after which traffic may ask again (once)."""
+        with open(os.path.join(self.dir, "mbmsd.conf")) as f:
+            conf = f.read().replace("[mikey]\n", "[mikey]\nmsk-request-interval=4\n")
+        self.write("mbmsd.conf", conf)
+        self.start()
+        holder, _ = self.player()
+        wait_for(lambda: self.stream_state() == "streaming", what="streaming")
+        time.sleep(4.5)  # whatever was asked while registering is an interval behind
+        before = self.msk_requests()
+        started = time.monotonic()
+        self.send_spread(self.forged_srtp(100), 5004)
+        wait_for(lambda: self.msk_requests() > before, what="the first triggered MSK request")
+        time.sleep(max(0.0, 3.0 - (time.monotonic() - started)))
+        self.assertEqual(self.msk_requests() - before, 1, self.lab_log())
+        # the interval over: the next forged packet may ask again, and only once
+        time.sleep(max(0.0, 4.5 - (time.monotonic() - started)))
+        self.send_spread(self.forged_srtp(100)[50:], 5004)
+        wait_for(lambda: self.msk_requests() > before + 1, what="a request after the interval")
+        time.sleep(1.0)
+        self.assertEqual(self.msk_requests() - before, 2, self.lab_log())
+        holder.stdin.close()
 
     def test_unprotected_service_cannot_register(self):
         self.write("usd/weather.usd.xml", usd("urn:w", '<deliveryMethod sessionDescriptionURI="news.sdp"/>'))
