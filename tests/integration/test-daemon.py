@@ -5,7 +5,7 @@ client we did not write) as the only way in. From the USD to "receiving" with th
 over UDP and MTKs on the session's destination; SIGTERM deregisters; a restart registers again
 from the persisted intent; another SIM wipes keys and registrations; hostile datagrams on the
 MIKEY port change nothing."""
-import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, unittest
+import json, os, re, resource, shutil, signal, socket, subprocess, sys, tempfile, time, unittest
 
 BUILD = os.environ["MBMS_BUILD_DIR"]
 SRC = os.environ["MBMS_SOURCE_DIR"]
@@ -120,10 +120,11 @@ class Daemon(unittest.TestCase):
         with open(os.path.join(self.dir, name), "w") as f:
             f.write(text)
 
-    def start(self):
+    def start(self, **popen):
         with open(os.path.join(self.dir, "mbmsd.log"), "a") as log:
             p = subprocess.Popen([MBMSD, "--session-bus", "--verbose", "--config",
-                                  os.path.join(self.dir, "mbmsd.conf")], env=self.env, stdout=log, stderr=log)
+                                  os.path.join(self.dir, "mbmsd.conf")], env=self.env, stdout=log, stderr=log,
+                                 **popen)
         self.procs.append(p)
         wait_for(lambda: self.gdbus("introspect", "--object-path", ROOT, check=False).returncode == 0,
                  what="mbmsd on the bus")
@@ -585,6 +586,43 @@ class Daemon(unittest.TestCase):
         time.sleep(1.0)
         self.assertEqual(self.msk_requests() - before, 2, self.lab_log())
         holder.stdin.close()
+
+    def test_crash_writes_no_core(self):
+        """Issue 13 item 5: with dumps allowed (RLIMIT_CORE unlimited, a core_pattern writing to
+        the working directory) a crash of mbmsd holding keys leaves no core: it is not dumpable.
+        A process beside it under the same limits shows that this machine does write cores."""
+        with open("/proc/sys/kernel/core_pattern") as f:
+            pattern = f.read().strip()
+        hard = resource.getrlimit(resource.RLIMIT_CORE)[1] if os.getuid() != 0 else resource.RLIM_INFINITY
+        if pattern.startswith("|") or "/" in pattern or hard == 0:
+            self.skipTest(f"core_pattern {pattern!r} / hard limit {hard}: no core this test could find")
+
+        def dumps_allowed():
+            resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
+
+        cwd = os.path.join(self.dir, "cwd")
+        os.makedirs(cwd)
+        cores = lambda: [n for n in os.listdir(cwd) if n.startswith("core")]
+        control = subprocess.Popen(["sleep", "60"], cwd=cwd, preexec_fn=dumps_allowed)
+        time.sleep(0.2)
+        control.send_signal(signal.SIGSEGV)
+        self.assertEqual(control.wait(timeout=10), -signal.SIGSEGV)
+        if not wait_for(lambda: cores() or [None], timeout=5)[0]:
+            self.skipTest(f"a process beside mbmsd left no core either (core_pattern {pattern!r})")
+        for name in cores():
+            os.unlink(os.path.join(cwd, name))
+        for sig in (signal.SIGSEGV, signal.SIGABRT):
+            daemon = self.start(cwd=cwd, preexec_fn=dumps_allowed)
+            with open(f"/proc/{daemon.pid}/limits") as f:
+                self.assertRegex(f.read(), r"Max core file size\s+unlimited" if hard == resource.RLIM_INFINITY
+                                 else r"Max core file size")
+            if sig == signal.SIGSEGV:  # keys in memory: the MSK, MTKs, the USIM's K and OPc
+                self.mbmsctl("register", SERVICE)
+                wait_for(lambda: self.state() == "receiving", what="keys and MTKs")
+            daemon.send_signal(sig)
+            self.assertEqual(daemon.wait(timeout=10), -sig)
+            time.sleep(0.5)
+            self.assertEqual(cores(), [], f"mbmsd left a core after signal {sig}")
 
     def test_unprotected_service_cannot_register(self):
         self.write("usd/weather.usd.xml", usd("urn:w", '<deliveryMethod sessionDescriptionURI="news.sdp"/>'))

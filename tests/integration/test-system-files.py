@@ -22,7 +22,7 @@ class SystemFiles(unittest.TestCase):
             unit = f.read()
         for line in ("Type=dbus", "BusName=org.mbmsd.Mbmsd1", "StateDirectory=mbmsd", "ProtectSystem=strict",
                      "NoNewPrivileges=yes", "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK",
-                     "CapabilityBoundingSet=", "DynamicUser=yes", "MemoryDenyWriteExecute=yes"):
+                     "CapabilityBoundingSet=", "DynamicUser=yes", "MemoryDenyWriteExecute=yes", "LimitCORE=0"):
             self.assertIn(line + "\n", unit)
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "mbmsd.service")
