@@ -340,39 +340,55 @@ mbms_manager_rescan (MbmsManager *self, GError **error)
   return TRUE;
 }
 
-static gboolean
-on_add_description (MbmsDBusManager *iface, GDBusMethodInvocation *inv, const char *path, gpointer data)
+static void
+add_description_authorized (GDBusMethodInvocation *inv, gpointer data)
 {
   MbmsManager *self = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) paths = NULL;
+  const char *path;
 
-  if (!mbms_authorizer_check_control (self->authorizer, inv))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  g_variant_get (g_dbus_method_invocation_get_parameters (inv), "(&s)", &path);
   paths = add_bundle (self, path, &error);
   if (paths == NULL)
     {
       g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_INVALID_DESCRIPTION, "%s: %s", path,
                                              error->message);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
+      return;
     }
   g_ptr_array_add (paths, NULL);
-  mbms_dbus_manager_complete_add_service_description (iface, inv, (const char *const *) paths->pdata);
+  mbms_dbus_manager_complete_add_service_description (self->iface, inv, (const char *const *) paths->pdata);
+}
+
+static gboolean
+on_add_description (MbmsDBusManager *iface, GDBusMethodInvocation *inv, const char *path, gpointer data)
+{
+  MbmsManager *self = data;
+
+  mbms_authorizer_authorize (self->authorizer, inv, MBMS_AUTH_CONTROL, add_description_authorized,
+                             g_object_ref (self), g_object_unref);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+rescan_authorized (GDBusMethodInvocation *inv, gpointer data)
+{
+  MbmsManager *self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!mbms_manager_rescan (self, &error))
+    g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_FAILED, "%s", error->message);
+  else
+    mbms_dbus_manager_complete_rescan (self->iface, inv);
 }
 
 static gboolean
 on_rescan (MbmsDBusManager *iface, GDBusMethodInvocation *inv, gpointer data)
 {
   MbmsManager *self = data;
-  g_autoptr(GError) error = NULL;
 
-  if (!mbms_authorizer_check_control (self->authorizer, inv))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (!mbms_manager_rescan (self, &error))
-    g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_FAILED, "%s", error->message);
-  else
-    mbms_dbus_manager_complete_rescan (iface, inv);
+  mbms_authorizer_authorize (self->authorizer, inv, MBMS_AUTH_CONTROL, rescan_authorized, g_object_ref (self),
+                             g_object_unref);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

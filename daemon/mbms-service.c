@@ -680,11 +680,17 @@ on_holder_vanished (GDBusConnection *connection, const char *name, gpointer data
 
 /* ---------------------------------------------------------------- D-Bus methods */
 
-static gboolean
-check (MbmsService *self, GDBusMethodInvocation *inv)
+/* Every method changes state: the control action first, then the method. */
+static void
+authorize (MbmsService *self, GDBusMethodInvocation *inv, MbmsAuthorizedFunc then)
 {
-  if (!mbms_authorizer_check_control (self->ctx->authorizer, inv))
-    return FALSE;
+  mbms_authorizer_authorize (self->ctx->authorizer, inv, MBMS_AUTH_CONTROL, then, g_object_ref (self),
+                             g_object_unref);
+}
+
+static gboolean
+check_protected (MbmsService *self, GDBusMethodInvocation *inv)
+{
   if (!self->desc->protected)
     {
       g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_PROTECTED,
@@ -695,57 +701,73 @@ check (MbmsService *self, GDBusMethodInvocation *inv)
   return TRUE;
 }
 
+static void
+register_authorized (GDBusMethodInvocation *inv, gpointer data)
+{
+  if (check_protected (data, inv))
+    mbms_service_register (data, inv);
+}
+
 static gboolean
 on_register (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data)
 {
-  if (check (data, inv))
-    mbms_service_register (data, inv);
+  authorize (data, inv, register_authorized);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+deregister_authorized (GDBusMethodInvocation *inv, gpointer data)
+{
+  if (check_protected (data, inv))
+    mbms_service_deregister (data, inv, FALSE);
 }
 
 static gboolean
 on_deregister (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data)
 {
-  if (check (data, inv))
-    mbms_service_deregister (data, inv, FALSE);
+  authorize (data, inv, deregister_authorized);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+request_keys_authorized (GDBusMethodInvocation *inv, gpointer data)
+{
+  MbmsService *self = data;
+
+  if (!check_protected (self, inv))
+    return;
+  if (!mbms_service_is_registered (self))
+    {
+      g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_REGISTERED,
+                                             "%s is not registered", self->desc->service_id);
+      return;
+    }
+  mbms_service_request_keys (self, NULL, -1, TRUE);
+  mbms_dbus_service_complete_request_keys (self->iface, inv);
 }
 
 static gboolean
 on_request_keys (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data)
 {
-  MbmsService *self = data;
-
-  if (!check (self, inv))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (!mbms_service_is_registered (self))
-    {
-      g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_REGISTERED,
-                                             "%s is not registered", self->desc->service_id);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  mbms_service_request_keys (self, NULL, -1, TRUE);
-  mbms_dbus_service_complete_request_keys (iface, inv);
+  authorize (data, inv, request_keys_authorized);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static gboolean
-on_start_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data)
+static void
+start_streaming_authorized (GDBusMethodInvocation *inv, gpointer data)
 {
   MbmsService *self = data;
   g_autoptr(GError) error = NULL;
   const char *sender = g_dbus_method_invocation_get_sender (inv);
   Hold *h;
 
-  if (!mbms_authorizer_check_control (self->ctx->authorizer, inv))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (sender == NULL)
     sender = "";
   if (g_hash_table_size (self->holds) == 0 && !start_streaming (self, &error))
     {
       g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_FAILED,
                                              "Cannot stream %s: %s", self->desc->service_id, error->message);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
+      return;
     }
   if (!g_hash_table_contains (self->holds, sender))
     {
@@ -758,19 +780,29 @@ on_start_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer
         h->watch = g_bus_watch_name_on_connection (g_dbus_method_invocation_get_connection (inv), sender,
                                                    G_BUS_NAME_WATCHER_FLAGS_NONE, NULL, on_holder_vanished, h, NULL);
     }
-  mbms_dbus_service_complete_start_streaming (iface, inv, mbms_dbus_service_get_playback_uri (iface));
+  mbms_dbus_service_complete_start_streaming (self->iface, inv, mbms_dbus_service_get_playback_uri (self->iface));
+}
+
+static gboolean
+on_start_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data)
+{
+  authorize (data, inv, start_streaming_authorized);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+stop_streaming_authorized (GDBusMethodInvocation *inv, gpointer data)
+{
+  MbmsService *self = data;
+  const char *sender = g_dbus_method_invocation_get_sender (inv);
+
+  release_hold (self, sender ? sender : "", "stopped");
+  mbms_dbus_service_complete_stop_streaming (self->iface, inv);
 }
 
 static gboolean
 on_stop_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data)
 {
-  MbmsService *self = data;
-  const char *sender = g_dbus_method_invocation_get_sender (inv);
-
-  if (!mbms_authorizer_check_control (self->ctx->authorizer, inv))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  release_hold (self, sender ? sender : "", "stopped");
-  mbms_dbus_service_complete_stop_streaming (iface, inv);
+  authorize (data, inv, stop_streaming_authorized);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

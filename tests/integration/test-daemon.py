@@ -5,7 +5,7 @@ client we did not write) as the only way in. From the USD to "receiving" with th
 over UDP and MTKs on the session's destination; SIGTERM deregisters; a restart registers again
 from the persisted intent; another SIM wipes keys and registrations; hostile datagrams on the
 MIKEY port change nothing."""
-import json, os, re, resource, shutil, signal, socket, subprocess, sys, tempfile, time, unittest
+import grp, json, os, pwd, re, resource, shutil, signal, socket, subprocess, sys, tempfile, time, unittest
 
 BUILD = os.environ["MBMS_BUILD_DIR"]
 SRC = os.environ["MBMS_SOURCE_DIR"]
@@ -120,9 +120,9 @@ class Daemon(unittest.TestCase):
         with open(os.path.join(self.dir, name), "w") as f:
             f.write(text)
 
-    def start(self, **popen):
+    def start(self, wrap=(), **popen):
         with open(os.path.join(self.dir, "mbmsd.log"), "a") as log:
-            p = subprocess.Popen([MBMSD, "--session-bus", "--verbose", "--config",
+            p = subprocess.Popen([*wrap, MBMSD, "--session-bus", "--verbose", "--config",
                                   os.path.join(self.dir, "mbmsd.conf")], env=self.env, stdout=log, stderr=log,
                                  **popen)
         self.procs.append(p)
@@ -470,11 +470,10 @@ class Daemon(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("no service", r.stderr)
 
-    def test_unprivileged_caller_denied(self):
-        """Reading state is open to everyone; changing it needs root, mbmsd's user or the control group."""
+    def open_bus(self):
+        """A bus that lets another user connect, reachable by that user (callers drop to nobody)."""
         if os.getuid() != 0 or shutil.which("setpriv") is None:
             self.skipTest("needs root to act as an unprivileged user")
-        # a bus that lets another user connect, reachable by that user
         conf = os.path.join(self.dir, "open-bus.conf")
         self.write("open-bus.conf", '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN" '
                    '"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd"><busconfig><type>session</type>'
@@ -489,6 +488,10 @@ class Daemon(unittest.TestCase):
                                     stdout=subprocess.PIPE, text=True)
         self.env["DBUS_SESSION_BUS_ADDRESS"] = self.bus.stdout.readline().strip()
         os.chmod(os.path.join(self.dir, "open-bus"), 0o777)
+
+    def test_unprivileged_caller_denied(self):
+        """Reading state is open to everyone; changing it needs root, mbmsd's user or the control group."""
+        self.open_bus()
         self.start()
         nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
         read = subprocess.run(nobody + [MBMSCTL, "--session-bus", "--json", "show", SERVICE], env=self.env,
@@ -623,6 +626,123 @@ class Daemon(unittest.TestCase):
             self.assertEqual(daemon.wait(timeout=10), -sig)
             time.sleep(0.5)
             self.assertEqual(cores(), [], f"mbmsd left a core after signal {sig}")
+
+    def start_with_groups(self, members):
+        """mbmsd with a control and a key group of this test's own (gids nobody uses) that list
+        members in /etc/group: mbmsd runs in a mount namespace whose /etc/group is ours."""
+        if shutil.which("unshare") is None:
+            self.skipTest("needs unshare(1) for a private /etc/group")
+        used = {g.gr_gid for g in grp.getgrall()}
+        base = 40000 + 2 * (os.getpid() % 10000)
+        while base in used or base + 1 in used:
+            base += 2
+        self.control_gid, self.key_gid = base, base + 1
+        names = (f"mbmst{os.getpid()}c", f"mbmst{os.getpid()}k")
+        with open("/etc/group") as f:
+            self.write("group", f.read() + f"{names[0]}:x:{base}:{members}\n{names[1]}:x:{base + 1}:{members}\n")
+        with open(os.path.join(self.dir, "mbmsd.conf"), "a") as f:
+            f.write(f"[dbus]\ncontrol-group={names[0]}\nkey-group={names[1]}\n")
+        probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"], capture_output=True)
+        if probe.returncode != 0:
+            self.skipTest(f"no mount namespace here: {probe.stderr.decode().strip()}")
+        self.start(wrap=["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+                         'mount --bind "$0" /etc/group && exec "$@"', os.path.join(self.dir, "group")])
+
+    def call_as(self, ids, path, method, *args):
+        """gdbus as nobody with the given real and effective gid and supplementary groups."""
+        gid, groups = ids
+        drop = ["setpriv", "--reuid=65534", f"--regid={gid}",
+                f"--groups={','.join(map(str, groups))}" if groups else "--clear-groups", "--"]
+        return subprocess.run(drop + ["gdbus", "call", "--session", "--dest", NAME, "--object-path", path,
+                                      "--method", f"{NAME}.{method}", *args],
+                              env=self.env, capture_output=True, text=True, timeout=20)
+
+    def get_keys_as(self, ids):
+        return self.call_as(ids, f"{ROOT}/Session/0", "Session.GetKeys", "@ay []")
+
+    def stop_streaming_as(self, ids):
+        # a control method that changes nothing for a caller who holds no stream
+        return self.call_as(ids, f"{ROOT}/Service/0", "Service.StopStreaming")
+
+    def assert_allowed(self, r):
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def assert_denied(self, r):
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("org.mbmsd.Mbmsd1.Error.AccessDenied", r.stderr)
+
+    def test_authorisation_from_caller_credentials(self):
+        """Issue 13 item 6: the groups the calling process holds, as the bus recorded them
+        (GetConnectionCredentials), not what /etc/group lists for its user; no polkit here."""
+        self.open_bus()
+        self.start_with_groups(members="nobody")
+        self.mbmsctl("register", SERVICE)
+        wait_for(lambda: self.state() == "receiving", what="keys and MTKs")
+        nogroup = pwd.getpwuid(65534).pw_gid
+        # the key group as a supplementary group, and as the primary group
+        r = self.get_keys_as((nogroup, [self.key_gid]))
+        self.assert_allowed(r)
+        self.assertIn("srtp-key", r.stdout)
+        self.assert_allowed(self.get_keys_as((self.key_gid, [])))
+        # every group dropped: nobody is listed in /etc/group as a member of both, and is refused
+        self.assert_denied(self.get_keys_as((nogroup, [])))
+        self.assert_denied(self.stop_streaming_as((nogroup, [])))
+        # each action its own group
+        self.assert_denied(self.stop_streaming_as((nogroup, [self.key_gid])))
+        self.assert_allowed(self.stop_streaming_as((nogroup, [self.control_gid])))
+        self.assert_denied(self.get_keys_as((nogroup, [self.control_gid])))
+        with open(os.path.join(self.dir, "mbmsd.log")) as f:
+            log = f.read()
+        self.assertIn("key hand-out refused to", log)
+        self.assertIn("org.mbmsd.Mbmsd1.keys by", log)
+
+    def test_polkit_decides_for_callers_outside_the_groups(self):
+        """Issue 13 item 6: a caller without the groups is asked about at polkit
+        (python-dbusmock's polkitd), for the method's action, without user interaction."""
+        if subprocess.run([PYTHON_GI, "-c", "import dbusmock"], capture_output=True).returncode != 0:
+            self.skipTest("python3-dbusmock is missing (tools/install-deps installs it)")
+        self.open_bus()
+        polkit_log = os.path.join(self.dir, "polkitd.log")
+        polkitd = subprocess.Popen([PYTHON_GI, "-m", "dbusmock", "--session", "--template", "polkitd",
+                                    "--logfile", polkit_log], env=self.env, stdout=subprocess.DEVNULL)
+        self.procs.append(polkitd)
+        authority = ["--dest", "org.freedesktop.PolicyKit1", "--object-path", "/org/freedesktop/PolicyKit1/Authority"]
+        wait_for(lambda: subprocess.run(["gdbus", "introspect", "--session", *authority], env=self.env,
+                                        capture_output=True).returncode == 0, what="the polkitd mock")
+
+        def allow(*actions):
+            subprocess.run(["gdbus", "call", "--session", *authority, "--method", "org.freedesktop.DBus.Mock.SetAllowed",
+                            "[" + ", ".join(f"'{a}'" for a in actions) + "]" if actions else "@as []"],
+                           env=self.env, check=True, capture_output=True, timeout=20)
+
+        self.start_with_groups(members="")
+        self.mbmsctl("register", SERVICE)
+        wait_for(lambda: self.state() == "receiving", what="keys and MTKs")
+        outsider = (pwd.getpwuid(65534).pw_gid, [])
+        # polkit says no (the mock's default, as the policy's defaults)
+        self.assert_denied(self.get_keys_as(outsider))
+        self.assert_denied(self.stop_streaming_as(outsider))
+        with open(polkit_log) as f:
+            checks = f.read()
+        # CheckAuthorization ((system-bus-name, {name}), action, details, flags 0: no interaction, "")
+        self.assertRegex(checks, r"CheckAuthorization .*'system-bus-name'.*\"org\.mbmsd\.Mbmsd1\.keys\" \{\} 0 \"\"")
+        self.assertRegex(checks, r"CheckAuthorization .*'system-bus-name'.*\"org\.mbmsd\.Mbmsd1\.control\" \{\} 0 \"\"")
+        # polkit allows the keys: GetKeys passes, the control action still does not
+        allow("org.mbmsd.Mbmsd1.keys")
+        r = self.get_keys_as(outsider)
+        self.assert_allowed(r)
+        self.assertIn("srtp-key", r.stdout)
+        self.assert_denied(self.stop_streaming_as(outsider))
+        allow("org.mbmsd.Mbmsd1.control")
+        self.assert_allowed(self.stop_streaming_as(outsider))
+        self.assert_denied(self.get_keys_as(outsider))
+        # root and the groups are decided without asking polkit
+        with open(polkit_log) as f:
+            asked = f.read().count("CheckAuthorization")
+        self.assert_allowed(self.get_keys_as((self.key_gid, [])))
+        self.get_keys()
+        with open(polkit_log) as f:
+            self.assertEqual(f.read().count("CheckAuthorization"), asked)
 
     def test_unprotected_service_cannot_register(self):
         self.write("usd/weather.usd.xml", usd("urn:w", '<deliveryMethod sessionDescriptionURI="news.sdp"/>'))
