@@ -610,15 +610,15 @@ class Daemon(unittest.TestCase):
         time.sleep(0.2)
         control.send_signal(signal.SIGSEGV)
         self.assertEqual(control.wait(timeout=10), -signal.SIGSEGV)
-        if not wait_for(lambda: cores() or [None], timeout=5)[0]:
+        if not cores():  # the kernel has written it by the time the parent sees the exit
             self.skipTest(f"a process beside mbmsd left no core either (core_pattern {pattern!r})")
         for name in cores():
             os.unlink(os.path.join(cwd, name))
         for sig in (signal.SIGSEGV, signal.SIGABRT):
             daemon = self.start(cwd=cwd, preexec_fn=dumps_allowed)
-            with open(f"/proc/{daemon.pid}/limits") as f:
-                self.assertRegex(f.read(), r"Max core file size\s+unlimited" if hard == resource.RLIM_INFINITY
-                                 else r"Max core file size")
+            if hard == resource.RLIM_INFINITY:
+                with open(f"/proc/{daemon.pid}/limits") as f:
+                    self.assertRegex(f.read(), r"Max core file size\s+unlimited")
             if sig == signal.SIGSEGV:  # keys in memory: the MSK, MTKs, the USIM's K and OPc
                 self.mbmsctl("register", SERVICE)
                 wait_for(lambda: self.state() == "receiving", what="keys and MTKs")
