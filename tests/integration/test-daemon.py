@@ -616,9 +616,10 @@ class Daemon(unittest.TestCase):
             os.unlink(os.path.join(cwd, name))
         for sig in (signal.SIGSEGV, signal.SIGABRT):
             daemon = self.start(cwd=cwd, preexec_fn=dumps_allowed)
-            if hard == resource.RLIM_INFINITY:
-                with open(f"/proc/{daemon.pid}/limits") as f:
-                    self.assertRegex(f.read(), r"Max core file size\s+unlimited")
+            with open(f"/proc/{daemon.pid}/limits") as f:
+                if re.search(r"Max core file size\s+0\s", f.read()):
+                    # AddressSanitizer's disable_coredump: nothing this test could show
+                    self.skipTest("mbmsd set its own core size limit to 0 (a sanitizer build)")
             if sig == signal.SIGSEGV:  # keys in memory: the MSK, MTKs, the USIM's K and OPc
                 self.mbmsctl("register", SERVICE)
                 wait_for(lambda: self.state() == "receiving", what="keys and MTKs")
