@@ -10,6 +10,8 @@
 #define DEFAULT_USD_DIR    MBMSD_SYSCONFDIR "/mbmsd/services"
 #define DEFAULT_USIM_FILE  MBMSD_SYSCONFDIR "/mbmsd/soft-usim.conf"
 #define DEFAULT_MIKEY_PORT 2269 /* TS 33.246 6.4.1, IANA */
+/* TS 33.246 6.3.2.2.3 leaves the spacing of triggered MSK requests to the UE */
+#define DEFAULT_MSK_REQUEST_INTERVAL_S 30
 #define DEFAULT_RUNTIME_DIR "/run/mbmsd" /* systemd RuntimeDirectory= */
 
 void
@@ -116,6 +118,9 @@ config_from_key_file (GKeyFile *kf, GError **error)
   if (!get_uint (kf, "mikey", "rate-limit", 1, 100000, 50, &v, error))
     return NULL;
   c->mikey_rate_per_s = (guint) v;
+  if (!get_uint (kf, "mikey", "msk-request-interval", 1, 86400, DEFAULT_MSK_REQUEST_INTERVAL_S, &v, error))
+    return NULL;
+  c->msk_request_interval_s = (guint) v;
   if (!get_uint (kf, "bridge", "forward-port-base", 1024, 65000, 40000, &v, error))
     return NULL;
   c->forward_port_base = (guint16) v;

@@ -14,6 +14,7 @@ typedef struct {
   guint16  mikey_port;       /* [mikey] port: 2269 (TS 33.246 6.4.1) */
   char    *mikey_address;    /* [mikey] listen: address for MSK pushes */
   guint    mikey_rate_per_s; /* [mikey] rate-limit: datagrams per source and second */
+  guint    msk_request_interval_s; /* [mikey] msk-request-interval: per key group, traffic-triggered */
   char    *forward_address;  /* [bridge] forward-address: where decrypted RTP goes */
   guint16  forward_port_base;/* [bridge] forward-port-base */
   char    *control_group;    /* [dbus] control-group: may change state (policy) */

@@ -8,6 +8,7 @@
 #include "mbms-clock.h"
 #include "mbms-config.h"
 #include "mbms-keymgmt.h"
+#include "mbms-msk-requests.h"
 #include "mbms-registrations.h"
 #include "mgv.h"
 
@@ -21,6 +22,7 @@ typedef struct {
   MbmsRegistrations        *registrations; /* the user's, kept across restarts (6.3.2.1A) */
   GDBusObjectManagerServer *objects;       /* exports the Service and Session objects */
   MbmsAuthorizer           *authorizer;
+  MbmsMskRequests          *msk_requests;  /* what was asked of the BM-SCs, per key group */
 } MbmsContext;
 
 G_END_DECLS

@@ -17,7 +17,6 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#define MGR_MISSING_MSK_INTERVAL_US (30 * G_USEC_PER_SEC) /* one triggered MSK request per group */
 #define ADDRESS_SETTLE_MS 1000 /* addresses come and go in bursts (DHCP, SLAAC): wait for calm */
 
 struct _MbmsManager {
@@ -36,7 +35,7 @@ struct _MbmsManager {
   MbmsDBusManager          *iface;
   GDBusConnection          *connection;
   GPtrArray                *services; /* MbmsService */
-  GHashTable               *missing_msk_requests; /* "domain/group" -> monotonic us */
+  MbmsMskRequests          *msk_requests;
   guint                     next_service;
   guint                     next_session;
   guint                     shutdown_pending;
@@ -73,7 +72,7 @@ mbms_manager_finalize (GObject *object)
   mbms_registrations_free (self->registrations);
   mbms_authorizer_free (self->authorizer);
   mbms_config_free (self->config);
-  g_hash_table_unref (self->missing_msk_requests);
+  mbms_msk_requests_unref (self->msk_requests);
   G_OBJECT_CLASS (mbms_manager_parent_class)->finalize (object);
 }
 
@@ -88,7 +87,6 @@ static void
 mbms_manager_init (MbmsManager *self)
 {
   self->services = g_ptr_array_new_with_free_func (g_object_unref);
-  self->missing_msk_requests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /* ---------------------------------------------------------------- keys */
@@ -134,26 +132,23 @@ service_for_group (MbmsManager *self, const guint8 domain[3], guint16 group, gbo
   return NULL;
 }
 
-/* 6.3.2.2.3: traffic names an MSK we lack; ask for the current one, at most every 30 s. */
+/* 6.3.2.2.3: traffic names an MSK we lack; ask for the group's current one, at most once per
+ * [mikey] msk-request-interval counted from the last request sent for the group (the traffic
+ * is unauthenticated: what arrives never shortens the wait), with the USD's back-off. */
 static void
-request_missing_msk (MbmsManager *self, const guint8 domain[3], guint16 group, gboolean backoff)
+request_missing_msk (MbmsManager *self, const guint8 domain[3], guint16 group)
 {
-  g_autofree char *key = g_strdup_printf ("%02x%02x%02x/%u", domain[0], domain[1], domain[2], group);
-  gint64 now = g_get_monotonic_time ();
-  gpointer last;
   MbmsService *s = service_for_group (self, domain, group, TRUE);
 
   if (s == NULL)
     return;
-  if (g_hash_table_lookup_extended (self->missing_msk_requests, key, NULL, &last)
-      && now - GPOINTER_TO_SIZE (last) < MGR_MISSING_MSK_INTERVAL_US)
+  if (!mbms_msk_requests_may_trigger (self->msk_requests, domain, group))
     {
-      g_debug ("no MSK request for %s: one went out %" G_GINT64_FORMAT " ms ago", key,
-               (now - (gint64) GPOINTER_TO_SIZE (last)) / 1000);
+      g_debug ("no MSK request for key group %02x%02x%02x/%u: one was sent less than %u s ago or is pending",
+               domain[0], domain[1], domain[2], group, self->config->msk_request_interval_s);
       return;
     }
-  g_hash_table_replace (self->missing_msk_requests, g_steal_pointer (&key), GSIZE_TO_POINTER ((gsize) now));
-  mbms_service_request_keys (s, domain, group, backoff);
+  mbms_service_request_keys (s, domain, group, TRUE);
 }
 
 /* SRTP traffic of a service names msk_id: without that MSK in MGV-S, an MSK request
@@ -170,7 +165,7 @@ on_msk_missing (MbmsService *service, const guint8 *domain, guint32 msk_id, gpoi
       if (m->msk_id == msk_id && memcmp (m->domain, domain, 3) == 0)
         return; /* the MTK message is on its way */
     }
-  request_missing_msk (self, domain, MGV_MSK_KEY_GROUP (msk_id), TRUE);
+  request_missing_msk (self, domain, MGV_MSK_KEY_GROUP (msk_id));
 }
 
 static void
@@ -191,13 +186,6 @@ handle_msk (MbmsManager *self, GBytes *datagram, GSocketAddress *source)
     case MGV_MSK_STORED:
     case MGV_MSK_KV_UPDATED:
       g_message ("MSK 0x%08x %s", r->msk_id, r->outcome == MGV_MSK_STORED ? "stored" : "validity updated");
-      if (r->outcome == MGV_MSK_STORED)
-        {
-          /* the group's request was answered: traffic naming yet another MSK may ask again */
-          g_autofree char *key = g_strdup_printf ("%02x%02x%02x/%u", r->domain[0], r->domain[1], r->domain[2],
-                                                  MGV_MSK_KEY_GROUP (r->msk_id));
-          g_hash_table_remove (self->missing_msk_requests, key);
-        }
       for (guint i = 0; i < self->services->len; i++)
         {
           MbmsService *s = g_ptr_array_index (self->services, i);
@@ -229,7 +217,7 @@ handle_mtk (MbmsManager *self, GBytes *datagram, const char *destination, const 
     {
       g_debug ("MIKEY MTK message dropped: %s", error->message);
       if (g_error_matches (error, MGV_ERROR, MGV_ERROR_UNKNOWN_KEY))
-        request_missing_msk (self, ids->domain, MGV_MSK_KEY_GROUP (ids->msk_id), TRUE);
+        request_missing_msk (self, ids->domain, MGV_MSK_KEY_GROUP (ids->msk_id));
       return;
     }
   g_debug ("MTK %u of MSK 0x%08x on %s", mtk->mtk_id, mtk->msk_id, destination);
@@ -352,39 +340,55 @@ mbms_manager_rescan (MbmsManager *self, GError **error)
   return TRUE;
 }
 
-static gboolean
-on_add_description (MbmsDBusManager *iface, GDBusMethodInvocation *inv, const char *path, gpointer data)
+static void
+add_description_authorized (GDBusMethodInvocation *inv, gpointer data)
 {
   MbmsManager *self = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) paths = NULL;
+  const char *path;
 
-  if (!mbms_authorizer_check_control (self->authorizer, inv))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  g_variant_get (g_dbus_method_invocation_get_parameters (inv), "(&s)", &path);
   paths = add_bundle (self, path, &error);
   if (paths == NULL)
     {
       g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_INVALID_DESCRIPTION, "%s: %s", path,
                                              error->message);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
+      return;
     }
   g_ptr_array_add (paths, NULL);
-  mbms_dbus_manager_complete_add_service_description (iface, inv, (const char *const *) paths->pdata);
+  mbms_dbus_manager_complete_add_service_description (self->iface, inv, (const char *const *) paths->pdata);
+}
+
+static gboolean
+on_add_description (MbmsDBusManager *iface, GDBusMethodInvocation *inv, const char *path, gpointer data)
+{
+  MbmsManager *self = data;
+
+  mbms_authorizer_authorize (self->authorizer, inv, MBMS_AUTH_CONTROL, add_description_authorized,
+                             g_object_ref (self), g_object_unref);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+rescan_authorized (GDBusMethodInvocation *inv, gpointer data)
+{
+  MbmsManager *self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!mbms_manager_rescan (self, &error))
+    g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_FAILED, "%s", error->message);
+  else
+    mbms_dbus_manager_complete_rescan (self->iface, inv);
 }
 
 static gboolean
 on_rescan (MbmsDBusManager *iface, GDBusMethodInvocation *inv, gpointer data)
 {
   MbmsManager *self = data;
-  g_autoptr(GError) error = NULL;
 
-  if (!mbms_authorizer_check_control (self->authorizer, inv))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (!mbms_manager_rescan (self, &error))
-    g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_FAILED, "%s", error->message);
-  else
-    mbms_dbus_manager_complete_rescan (iface, inv);
+  mbms_authorizer_authorize (self->authorizer, inv, MBMS_AUTH_CONTROL, rescan_authorized, g_object_ref (self),
+                             g_object_unref);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -414,6 +418,7 @@ mbms_manager_new (MbmsConfig *config, GError **error)
 
   self->config = config;
   self->authorizer = mbms_authorizer_new (config->control_group, config->key_group);
+  self->msk_requests = mbms_msk_requests_new (mbms_clock_get_system (), config->msk_request_interval_s);
   if (g_mkdir_with_parents (config->state_dir, 0700) != 0)
     {
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create %s", config->state_dir);
@@ -466,7 +471,8 @@ mbms_manager_new (MbmsConfig *config, GError **error)
   g_signal_connect (self->iface, "handle-rescan", G_CALLBACK (on_rescan), self);
   self->context = (MbmsContext) { .config = self->config, .clock = mbms_clock_get_system (), .store = self->store,
                                   .keymgmt = self->keymgmt, .registrations = self->registrations,
-                                  .objects = self->objects, .authorizer = self->authorizer };
+                                  .objects = self->objects, .authorizer = self->authorizer,
+                                  .msk_requests = self->msk_requests };
   (void) MBMS_DBUS_ERROR;
   return g_steal_pointer (&self);
 }

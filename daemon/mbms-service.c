@@ -441,10 +441,31 @@ mbms_service_deregister (MbmsService *self, GDBusMethodInvocation *invocation, g
                               on_deregistered, c);
 }
 
+typedef struct {
+  MbmsService     *self;
+  MbmsMskRequests *requests;
+  GArray          *refs; /* MbmsMskRef: the groups asked for */
+} KeysCall;
+
+static void
+keys_call_free (KeysCall *c)
+{
+  for (guint i = 0; i < c->refs->len; i++)
+    {
+      const MbmsMskRef *ref = &g_array_index (c->refs, MbmsMskRef, i);
+      mbms_msk_requests_done (c->requests, ref->domain, MGV_MSK_KEY_GROUP (ref->msk_id));
+    }
+  mbms_msk_requests_unref (c->requests);
+  g_array_unref (c->refs);
+  g_object_unref (c->self);
+  g_free (c);
+}
+
 static void
 on_keys_requested (GObject *source, GAsyncResult *res, gpointer data)
 {
-  MbmsService *self = data;
+  KeysCall *c = data;
+  MbmsService *self = c->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(MbmsKeymgmtResult) r = mbms_keymgmt_request_finish (MBMS_KEYMGMT (source), res, &error);
 
@@ -461,7 +482,7 @@ on_keys_requested (GObject *source, GAsyncResult *res, gpointer data)
                    item->msk.msk_id, item->msk.domain[0], item->msk.domain[1], item->msk.domain[2],
                    item->response_code);
     }
-  g_object_unref (self);
+  keys_call_free (c);
 }
 
 void
@@ -469,6 +490,7 @@ mbms_service_request_keys (MbmsService *self, const guint8 *domain, gint key_gro
 {
   g_autoptr(GArray) refs = g_array_new (FALSE, TRUE, sizeof (MbmsMskRef));
   g_autoptr(GBytes) body = NULL;
+  KeysCall *c;
 
   if (self->bmsc == NULL)
     return;
@@ -484,9 +506,19 @@ mbms_service_request_keys (MbmsService *self, const guint8 *domain, gint key_gro
   if (refs->len == 0)
     return;
   body = mbms_keymgmt_build_msk_request ((MbmsMskRef *) (void *) refs->data, refs->len);
+  /* every request counts against the group's interval, whoever asked (6.3.2.2.3) */
+  for (guint i = 0; i < refs->len; i++)
+    {
+      const MbmsMskRef *ref = &g_array_index (refs, MbmsMskRef, i);
+      mbms_msk_requests_sent (self->ctx->msk_requests, ref->domain, MGV_MSK_KEY_GROUP (ref->msk_id));
+    }
+  c = g_new0 (KeysCall, 1);
+  c->self = g_object_ref (self);
+  c->requests = mbms_msk_requests_ref (self->ctx->msk_requests);
+  c->refs = g_steal_pointer (&refs);
   mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_MSK_REQUEST, body,
                               backoff ? self->desc->offset_time_s : 0, backoff ? self->desc->random_period_s : 0,
-                              self->cancellable, on_keys_requested, g_object_ref (self));
+                              self->cancellable, on_keys_requested, c);
 }
 
 void
@@ -655,11 +687,17 @@ on_holder_vanished (GDBusConnection *connection, const char *name, gpointer data
 
 /* ---------------------------------------------------------------- D-Bus methods */
 
-static gboolean
-check (MbmsService *self, GDBusMethodInvocation *inv)
+/* Every method changes state: the control action first, then the method. */
+static void
+authorize (MbmsService *self, GDBusMethodInvocation *inv, MbmsAuthorizedFunc then)
 {
-  if (!mbms_authorizer_check_control (self->ctx->authorizer, inv))
-    return FALSE;
+  mbms_authorizer_authorize (self->ctx->authorizer, inv, MBMS_AUTH_CONTROL, then, g_object_ref (self),
+                             g_object_unref);
+}
+
+static gboolean
+check_protected (MbmsService *self, GDBusMethodInvocation *inv)
+{
   if (!self->desc->protected)
     {
       g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_PROTECTED,
@@ -670,57 +708,73 @@ check (MbmsService *self, GDBusMethodInvocation *inv)
   return TRUE;
 }
 
+static void
+register_authorized (GDBusMethodInvocation *inv, gpointer data)
+{
+  if (check_protected (data, inv))
+    mbms_service_register (data, inv);
+}
+
 static gboolean
 on_register (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data)
 {
-  if (check (data, inv))
-    mbms_service_register (data, inv);
+  authorize (data, inv, register_authorized);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+deregister_authorized (GDBusMethodInvocation *inv, gpointer data)
+{
+  if (check_protected (data, inv))
+    mbms_service_deregister (data, inv, FALSE);
 }
 
 static gboolean
 on_deregister (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data)
 {
-  if (check (data, inv))
-    mbms_service_deregister (data, inv, FALSE);
+  authorize (data, inv, deregister_authorized);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+request_keys_authorized (GDBusMethodInvocation *inv, gpointer data)
+{
+  MbmsService *self = data;
+
+  if (!check_protected (self, inv))
+    return;
+  if (!mbms_service_is_registered (self))
+    {
+      g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_REGISTERED,
+                                             "%s is not registered", self->desc->service_id);
+      return;
+    }
+  mbms_service_request_keys (self, NULL, -1, TRUE);
+  mbms_dbus_service_complete_request_keys (self->iface, inv);
 }
 
 static gboolean
 on_request_keys (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data)
 {
-  MbmsService *self = data;
-
-  if (!check (self, inv))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (!mbms_service_is_registered (self))
-    {
-      g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_REGISTERED,
-                                             "%s is not registered", self->desc->service_id);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  mbms_service_request_keys (self, NULL, -1, TRUE);
-  mbms_dbus_service_complete_request_keys (iface, inv);
+  authorize (data, inv, request_keys_authorized);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static gboolean
-on_start_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data)
+static void
+start_streaming_authorized (GDBusMethodInvocation *inv, gpointer data)
 {
   MbmsService *self = data;
   g_autoptr(GError) error = NULL;
   const char *sender = g_dbus_method_invocation_get_sender (inv);
   Hold *h;
 
-  if (!mbms_authorizer_check_control (self->ctx->authorizer, inv))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (sender == NULL)
     sender = "";
   if (g_hash_table_size (self->holds) == 0 && !start_streaming (self, &error))
     {
       g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_FAILED,
                                              "Cannot stream %s: %s", self->desc->service_id, error->message);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
+      return;
     }
   if (!g_hash_table_contains (self->holds, sender))
     {
@@ -733,19 +787,29 @@ on_start_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer
         h->watch = g_bus_watch_name_on_connection (g_dbus_method_invocation_get_connection (inv), sender,
                                                    G_BUS_NAME_WATCHER_FLAGS_NONE, NULL, on_holder_vanished, h, NULL);
     }
-  mbms_dbus_service_complete_start_streaming (iface, inv, mbms_dbus_service_get_playback_uri (iface));
+  mbms_dbus_service_complete_start_streaming (self->iface, inv, mbms_dbus_service_get_playback_uri (self->iface));
+}
+
+static gboolean
+on_start_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data)
+{
+  authorize (data, inv, start_streaming_authorized);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+stop_streaming_authorized (GDBusMethodInvocation *inv, gpointer data)
+{
+  MbmsService *self = data;
+  const char *sender = g_dbus_method_invocation_get_sender (inv);
+
+  release_hold (self, sender ? sender : "", "stopped");
+  mbms_dbus_service_complete_stop_streaming (self->iface, inv);
 }
 
 static gboolean
 on_stop_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data)
 {
-  MbmsService *self = data;
-  const char *sender = g_dbus_method_invocation_get_sender (inv);
-
-  if (!mbms_authorizer_check_control (self->ctx->authorizer, inv))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  release_hold (self, sender ? sender : "", "stopped");
-  mbms_dbus_service_complete_stop_streaming (iface, inv);
+  authorize (data, inv, stop_streaming_authorized);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

@@ -212,12 +212,16 @@ mbms_session_update_counters (MbmsSession *self)
 
 /* ---------------------------------------------------------------- key hand-out */
 
-static gboolean
-on_get_keys (MbmsDBusSession *iface, GDBusMethodInvocation *inv, GVariant *mki_v, gpointer data)
+/* The caller holds the keys action; a session lives as long as its service, and the service
+ * as long as the manager, so self outlives the authorisation round trip. */
+static void
+get_keys_authorized (GDBusMethodInvocation *inv, gpointer data)
 {
   MbmsSession *self = data;
+  MbmsDBusSession *iface = self->iface;
+  g_autoptr(GVariant) mki_v = NULL;
   gsize want_len = 0;
-  const guint8 *want = g_variant_get_fixed_array (mki_v, &want_len, 1);
+  const guint8 *want;
   const MgvMtk *mtk = NULL;
   const SrtpBridgePolicy *policy = NULL;
   guint8 mki[SRTP_BRIDGE_MKI_LEN];
@@ -227,8 +231,8 @@ on_get_keys (MbmsDBusSession *iface, GDBusMethodInvocation *inv, GVariant *mki_v
   const guint8 *key, *salt;
   g_autofree guint8 *master = NULL;
 
-  if (!mbms_authorizer_check_keys (self->ctx->authorizer, inv))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  g_variant_get (g_dbus_method_invocation_get_parameters (inv), "(@ay)", &mki_v);
+  want = g_variant_get_fixed_array (mki_v, &want_len, 1);
   for (guint i = 0; i < MAX_KEPT_MTKS && self->mtks[i] != NULL; i++)
     {
       mki_of (self->mtks[i], mki);
@@ -243,7 +247,7 @@ on_get_keys (MbmsDBusSession *iface, GDBusMethodInvocation *inv, GVariant *mki_v
     {
       g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NO_KEY,
                                              "No MTK for that MKI on %s:%u", self->address, self->port);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
+      return;
     }
   if (srtp_bridge_policy_auth_name (policy, FALSE) == NULL || srtp_bridge_policy_auth_name (policy, TRUE) == NULL)
     {
@@ -251,7 +255,7 @@ on_get_keys (MbmsDBusSession *iface, GDBusMethodInvocation *inv, GVariant *mki_v
                                              "The SRTP policy of %s:%u (RFC 4771 or an odd tag length) has no "
                                              "srtpdec name; use the decrypted stream instead",
                                              self->address, self->port);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
+      return;
     }
   key = gba_secret_get_data (mtk->mtk, &key_len);
   salt = gba_secret_get_data (mtk->salt, &salt_len);
@@ -271,5 +275,13 @@ on_get_keys (MbmsDBusSession *iface, GDBusMethodInvocation *inv, GVariant *mki_v
   g_message ("key of MKI %s on %s:%u handed to %s", hex, self->address, self->port,
              g_dbus_method_invocation_get_sender (inv));
   mbms_dbus_session_complete_get_keys (iface, inv, g_variant_builder_end (&b));
+}
+
+static gboolean
+on_get_keys (MbmsDBusSession *iface, GDBusMethodInvocation *inv, GVariant *mki, gpointer data)
+{
+  MbmsSession *self = data;
+
+  mbms_authorizer_authorize (self->ctx->authorizer, inv, MBMS_AUTH_KEYS, get_keys_authorized, self, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

@@ -1,14 +1,17 @@
 /* mbmsd: the UE-side MBMS security daemon (TS 33.246). Owns org.mbmsd.Mbmsd1 on the system
  * bus (the session bus with --session-bus); SIGTERM/SIGINT deregister and exit within the
  * configured bound, SIGHUP reads the service descriptions again. Logs go through GLib's
- * structured logging (journald under systemd) and never carry key bytes. */
+ * structured logging (journald under systemd) and never carry key bytes. The process is not
+ * dumpable: no core file, no ptrace by users other than root, /proc/PID owned by root. */
 #include "config.h"
 #include "mbms-dbus-error.h"
 #include "mbms-manager.h"
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 
 typedef struct {
   GMainLoop   *loop;
@@ -89,6 +92,13 @@ main (int argc, char **argv)
   Daemon d = { 0 };
   guint owner;
 
+  /* before any key exists: a crash must not write MSKs, MTKs or the USIM's K to a core file
+   * (issue 13). The bus authenticates us by SO_PEERCRED and our uid, which this leaves alone. */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+    {
+      g_printerr ("mbmsd: cannot make the process non-dumpable: %s\n", g_strerror (errno));
+      return 1;
+    }
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {

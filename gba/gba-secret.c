@@ -1,13 +1,21 @@
-/* Key material that wipes itself: the one type every key in mbmsd lives in. */
+/* Key material that wipes itself: the one type every key in mbmsd lives in. Each secret has
+ * pages of its own, left out of core dumps (MADV_DONTDUMP) and locked in memory where the
+ * memlock limit allows (mlock: never written to swap), so that neither a crash nor the swap
+ * device keeps a copy once the key is gone. */
 #include "gba.h"
 
 #include <openssl/crypto.h>
+#include <errno.h>
 #include <openssl/rand.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 struct _GbaSecret {
-  gint   ref_count;
-  gsize  len;
-  guint8 data[];
+  gint     ref_count;
+  gboolean locked;
+  gsize    mapped;
+  gsize    len;
+  guint8   data[];
 };
 
 void
@@ -20,8 +28,27 @@ gba_wipe (void *data, gsize len)
 GbaSecret *
 gba_secret_new_zeroed (gsize len)
 {
-  GbaSecret *secret = g_malloc0 (sizeof (GbaSecret) + len);
+  static gsize page;
+  GbaSecret *secret;
+  gsize mapped;
+  void *p;
 
+  if (page == 0)
+    page = (gsize) sysconf (_SC_PAGESIZE);
+  if (len > G_MAXSIZE - sizeof (GbaSecret) - page)
+    g_error ("a key of %" G_GSIZE_FORMAT " octets", len);
+  mapped = (sizeof (GbaSecret) + len + page - 1) / page * page;
+  /* anonymous pages come zeroed; like g_malloc, running out of memory is fatal */
+  p = mmap (NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED)
+    g_error ("cannot map %" G_GSIZE_FORMAT " octets for a key: %s", mapped, g_strerror (errno));
+  /* Linux >= 3.4; refused, the key is still kept from dumps by the daemon being non-dumpable */
+  if (madvise (p, mapped, MADV_DONTDUMP) != 0)
+    g_warning_once ("keys may appear in core dumps: MADV_DONTDUMP refused (%s)", g_strerror (errno));
+  secret = p;
+  /* best effort: RLIMIT_MEMLOCK may be small; the key stays out of dumps either way */
+  secret->locked = mlock (p, mapped) == 0;
+  secret->mapped = mapped;
   secret->ref_count = 1;
   secret->len = len;
   return secret;
@@ -75,7 +102,9 @@ gba_secret_unref (GbaSecret *secret)
   if (!g_atomic_int_dec_and_test (&secret->ref_count))
     return;
   OPENSSL_cleanse (secret->data, secret->len);
-  g_free (secret);
+  if (secret->locked)
+    munlock (secret, secret->mapped);
+  munmap (secret, secret->mapped);
 }
 
 const guint8 *

@@ -34,7 +34,10 @@ FILES:${PN} += " \
     ${datadir}/dbus-1/system.d/org.mbmsd.Mbmsd1.conf \
     ${datadir}/dbus-1/system-services/org.mbmsd.Mbmsd1.service \
     ${datadir}/dbus-1/interfaces/org.mbmsd.Mbmsd1.xml \
+    ${datadir}/polkit-1/actions/org.mbmsd.Mbmsd1.policy \
 "
 CONFFILES:${PN} = "${sysconfdir}/mbmsd/mbmsd.conf"
 
 RDEPENDS:${PN} = "dbus glib-networking"
+# polkit extends who may control mbmsd beyond its groups; without it the groups decide alone
+RRECOMMENDS:${PN} = "polkit"

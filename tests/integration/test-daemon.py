@@ -5,7 +5,7 @@ client we did not write) as the only way in. From the USD to "receiving" with th
 over UDP and MTKs on the session's destination; SIGTERM deregisters; a restart registers again
 from the persisted intent; another SIM wipes keys and registrations; hostile datagrams on the
 MIKEY port change nothing."""
-import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, unittest
+import grp, json, os, pwd, re, resource, shutil, signal, socket, subprocess, sys, tempfile, time, unittest
 
 BUILD = os.environ["MBMS_BUILD_DIR"]
 SRC = os.environ["MBMS_SOURCE_DIR"]
@@ -13,6 +13,7 @@ MBMSD = os.path.join(BUILD, "daemon", "mbmsd")
 MBMSCTL = os.path.join(BUILD, "tools", "mbmsctl")
 LABNET = os.path.join(BUILD, "tools", "lab", "mbms-labnet")
 SRTP_SEND = os.path.join(BUILD, "tests", "srtp-send")
+MIKEY_SAMPLES = os.path.join(BUILD, "tests", "mikey-samples")
 SERVICE = "urn:mbmsd:test:news"
 # Debian's python3 has PyGObject (python3-gi); a private python may not
 PYTHON_GI = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
@@ -119,10 +120,11 @@ class Daemon(unittest.TestCase):
         with open(os.path.join(self.dir, name), "w") as f:
             f.write(text)
 
-    def start(self):
+    def start(self, wrap=(), **popen):
         with open(os.path.join(self.dir, "mbmsd.log"), "a") as log:
-            p = subprocess.Popen([MBMSD, "--session-bus", "--verbose", "--config",
-                                  os.path.join(self.dir, "mbmsd.conf")], env=self.env, stdout=log, stderr=log)
+            p = subprocess.Popen([*wrap, MBMSD, "--session-bus", "--verbose", "--config",
+                                  os.path.join(self.dir, "mbmsd.conf")], env=self.env, stdout=log, stderr=log,
+                                 **popen)
         self.procs.append(p)
         wait_for(lambda: self.gdbus("introspect", "--object-path", ROOT, check=False).returncode == 0,
                  what="mbmsd on the bus")
@@ -468,11 +470,10 @@ class Daemon(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("no service", r.stderr)
 
-    def test_unprivileged_caller_denied(self):
-        """Reading state is open to everyone; changing it needs root, mbmsd's user or the control group."""
+    def open_bus(self):
+        """A bus that lets another user connect, reachable by that user (callers drop to nobody)."""
         if os.getuid() != 0 or shutil.which("setpriv") is None:
             self.skipTest("needs root to act as an unprivileged user")
-        # a bus that lets another user connect, reachable by that user
         conf = os.path.join(self.dir, "open-bus.conf")
         self.write("open-bus.conf", '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN" '
                    '"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd"><busconfig><type>session</type>'
@@ -487,6 +488,10 @@ class Daemon(unittest.TestCase):
                                     stdout=subprocess.PIPE, text=True)
         self.env["DBUS_SESSION_BUS_ADDRESS"] = self.bus.stdout.readline().strip()
         os.chmod(os.path.join(self.dir, "open-bus"), 0o777)
+
+    def test_unprivileged_caller_denied(self):
+        """Reading state is open to everyone; changing it needs root, mbmsd's user or the control group."""
+        self.open_bus()
         self.start()
         nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
         read = subprocess.run(nobody + [MBMSCTL, "--session-bus", "--json", "show", SERVICE], env=self.env,
@@ -508,6 +513,237 @@ class Daemon(unittest.TestCase):
                            env=self.env, capture_output=True, text=True, timeout=20)
         self.assertIn("org.mbmsd.Mbmsd1.Error.AccessDenied", r.stderr)
         self.assertIn("receive keys", r.stderr)
+
+    def msk_requests(self):
+        return self.lab_log().count("MSK request from")
+
+    def forged_mtk_messages(self, count):
+        """MTK messages (TS 33.246 6.4.6) naming MSKs of the registered key group 1 that nobody
+        pushed: our builder's sample with the key IDs rewritten (its MAC no longer matches, but
+        without the MSK nothing can check it)."""
+        out = subprocess.run([MIKEY_SAMPLES], capture_output=True, text=True, check=True).stdout
+        sample = bytes.fromhex(dict(line.split() for line in out.splitlines())["mtk"])
+        # HDR (10 octets), EXT header (4), key IDs: domain (2+3), MSK (2+4), MTK (2+2)
+        self.assertEqual((sample[14:16], sample[19:21], sample[25:27]), (b"\x00\x03", b"\x01\x04", b"\x02\x02"))
+        return [sample[:21] + ((1 << 16) | (0x100 + i)).to_bytes(4, "big") + sample[25:27]
+                + (i + 1).to_bytes(2, "big") + sample[29:] for i in range(count)]
+
+    def send_spread(self, datagrams, port):
+        """To the session's destination from several loopback sources, none over its rate limit."""
+        sources = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(5)]
+        try:
+            for n, s in enumerate(sources):
+                s.bind((f"127.0.{os.getpid() % 200 + 20}.{n + 10}", 0))
+            for i, d in enumerate(datagrams):
+                sources[i % len(sources)].sendto(d, (self.group, port))
+                time.sleep(0.01)
+        finally:
+            for s in sources:
+                s.close()
+
+    def test_forged_mtk_messages_give_one_msk_request(self):
+        """Issue 13 item 3: 100 forged MTK messages naming unknown MSKs of a registered key group
+        ask the BM-SC once; MSKs stored in between do not open the way again (6.3.2.2.3)."""
+        self.start()
+        self.mbmsctl("register", SERVICE)
+        wait_for(lambda: self.state() == "receiving", what="keys and MTKs")
+        before = self.msk_requests()
+        self.send_spread(self.forged_mtk_messages(100), self.port)
+        wait_for(lambda: self.msk_requests() > before, what="the first triggered MSK request")
+        # the lab answers with a push: the MSK it stores must not reset the limit
+        wait_for(lambda: self.lab_log().count("pushed MSK") >= 2, what="the answer pushed")
+        time.sleep(1.5)
+        self.assertEqual(self.msk_requests() - before, 1, self.lab_log())
+        with open(os.path.join(self.dir, "mbmsd.log")) as f:
+            self.assertIn("no MSK request for key group 00f110/1", f.read())
+        self.assertEqual(self.state(), "receiving")
+
+    def forged_srtp(self, count):
+        """SRTP packets (RFC 3711) whose MKI (MSK ID || MTK ID, TS 33.246 6.6.2.1) names unknown
+        MSKs of key group 1; the tag is noise, but there is no key to check it with."""
+        return [bytes([0x80, 96]) + (i + 1).to_bytes(2, "big") + (1000 * i).to_bytes(4, "big")
+                + (0x4660).to_bytes(4, "big") + os.urandom(40)
+                + ((1 << 16) | (0x200 + i)).to_bytes(4, "big") + (1).to_bytes(2, "big") + os.urandom(10)
+                for i in range(count)]
+
+    def test_forged_srtp_gives_one_msk_request_per_interval(self):
+        """Issue 13 item 3: 100 SRTP packets naming unknown MSKs ask once; the interval is
+        [mikey] msk-request-interval, after which traffic may ask again (once)."""
+        with open(os.path.join(self.dir, "mbmsd.conf")) as f:
+            conf = f.read().replace("[mikey]\n", "[mikey]\nmsk-request-interval=4\n")
+        self.write("mbmsd.conf", conf)
+        self.start()
+        holder, _ = self.player()
+        wait_for(lambda: self.stream_state() == "streaming", what="streaming")
+        time.sleep(4.5)  # whatever was asked while registering is an interval behind
+        before = self.msk_requests()
+        started = time.monotonic()
+        self.send_spread(self.forged_srtp(100), 5004)
+        wait_for(lambda: self.msk_requests() > before, what="the first triggered MSK request")
+        time.sleep(max(0.0, 3.0 - (time.monotonic() - started)))
+        self.assertEqual(self.msk_requests() - before, 1, self.lab_log())
+        # the interval over: the next forged packet may ask again, and only once
+        time.sleep(max(0.0, 4.5 - (time.monotonic() - started)))
+        self.send_spread(self.forged_srtp(100)[50:], 5004)
+        wait_for(lambda: self.msk_requests() > before + 1, what="a request after the interval")
+        time.sleep(1.0)
+        self.assertEqual(self.msk_requests() - before, 2, self.lab_log())
+        holder.stdin.close()
+
+    def test_crash_writes_no_core(self):
+        """Issue 13 item 5: with dumps allowed (RLIMIT_CORE unlimited, a core_pattern writing to
+        the working directory) a crash of mbmsd holding keys leaves no core: it is not dumpable.
+        A process beside it under the same limits shows that this machine does write cores."""
+        with open("/proc/sys/kernel/core_pattern") as f:
+            pattern = f.read().strip()
+        hard = resource.getrlimit(resource.RLIMIT_CORE)[1] if os.getuid() != 0 else resource.RLIM_INFINITY
+        if pattern.startswith("|") or "/" in pattern or hard == 0:
+            self.skipTest(f"core_pattern {pattern!r} / hard limit {hard}: no core this test could find")
+
+        def dumps_allowed():
+            resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
+
+        cwd = os.path.join(self.dir, "cwd")
+        os.makedirs(cwd)
+        cores = lambda: [n for n in os.listdir(cwd) if n.startswith("core")]
+        control = subprocess.Popen(["sleep", "60"], cwd=cwd, preexec_fn=dumps_allowed)
+        time.sleep(0.2)
+        control.send_signal(signal.SIGSEGV)
+        self.assertEqual(control.wait(timeout=10), -signal.SIGSEGV)
+        if not cores():  # the kernel has written it by the time the parent sees the exit
+            self.skipTest(f"a process beside mbmsd left no core either (core_pattern {pattern!r})")
+        for name in cores():
+            os.unlink(os.path.join(cwd, name))
+        for sig in (signal.SIGSEGV, signal.SIGABRT):
+            daemon = self.start(cwd=cwd, preexec_fn=dumps_allowed)
+            with open(f"/proc/{daemon.pid}/limits") as f:
+                if re.search(r"Max core file size\s+0\s", f.read()):
+                    # AddressSanitizer's disable_coredump: nothing this test could show
+                    self.skipTest("mbmsd set its own core size limit to 0 (a sanitizer build)")
+            if sig == signal.SIGSEGV:  # keys in memory: the MSK, MTKs, the USIM's K and OPc
+                self.mbmsctl("register", SERVICE)
+                wait_for(lambda: self.state() == "receiving", what="keys and MTKs")
+            daemon.send_signal(sig)
+            self.assertEqual(daemon.wait(timeout=10), -sig)
+            time.sleep(0.5)
+            self.assertEqual(cores(), [], f"mbmsd left a core after signal {sig}")
+
+    def start_with_groups(self, members):
+        """mbmsd with a control and a key group of this test's own (gids nobody uses) that list
+        members in /etc/group: mbmsd runs in a mount namespace whose /etc/group is ours."""
+        if shutil.which("unshare") is None:
+            self.skipTest("needs unshare(1) for a private /etc/group")
+        used = {g.gr_gid for g in grp.getgrall()}
+        base = 40000 + 2 * (os.getpid() % 10000)
+        while base in used or base + 1 in used:
+            base += 2
+        self.control_gid, self.key_gid = base, base + 1
+        names = (f"mbmst{os.getpid()}c", f"mbmst{os.getpid()}k")
+        with open("/etc/group") as f:
+            self.write("group", f.read() + f"{names[0]}:x:{base}:{members}\n{names[1]}:x:{base + 1}:{members}\n")
+        with open(os.path.join(self.dir, "mbmsd.conf"), "a") as f:
+            f.write(f"[dbus]\ncontrol-group={names[0]}\nkey-group={names[1]}\n")
+        probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"], capture_output=True)
+        if probe.returncode != 0:
+            self.skipTest(f"no mount namespace here: {probe.stderr.decode().strip()}")
+        self.start(wrap=["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+                         'mount --bind "$0" /etc/group && exec "$@"', os.path.join(self.dir, "group")])
+
+    def call_as(self, ids, path, method, *args):
+        """gdbus as nobody with the given real and effective gid and supplementary groups."""
+        gid, groups = ids
+        drop = ["setpriv", "--reuid=65534", f"--regid={gid}",
+                f"--groups={','.join(map(str, groups))}" if groups else "--clear-groups", "--"]
+        return subprocess.run(drop + ["gdbus", "call", "--session", "--dest", NAME, "--object-path", path,
+                                      "--method", f"{NAME}.{method}", *args],
+                              env=self.env, capture_output=True, text=True, timeout=20)
+
+    def get_keys_as(self, ids):
+        return self.call_as(ids, f"{ROOT}/Session/0", "Session.GetKeys", "@ay []")
+
+    def stop_streaming_as(self, ids):
+        # a control method that changes nothing for a caller who holds no stream
+        return self.call_as(ids, f"{ROOT}/Service/0", "Service.StopStreaming")
+
+    def assert_allowed(self, r):
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def assert_denied(self, r):
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("org.mbmsd.Mbmsd1.Error.AccessDenied", r.stderr)
+
+    def test_authorisation_from_caller_credentials(self):
+        """Issue 13 item 6: the groups the calling process holds, as the bus recorded them
+        (GetConnectionCredentials), not what /etc/group lists for its user; no polkit here."""
+        self.open_bus()
+        self.start_with_groups(members="nobody")
+        self.mbmsctl("register", SERVICE)
+        wait_for(lambda: self.state() == "receiving", what="keys and MTKs")
+        nogroup = pwd.getpwuid(65534).pw_gid
+        # the key group as a supplementary group, and as the primary group
+        r = self.get_keys_as((nogroup, [self.key_gid]))
+        self.assert_allowed(r)
+        self.assertIn("srtp-key", r.stdout)
+        self.assert_allowed(self.get_keys_as((self.key_gid, [])))
+        # every group dropped: nobody is listed in /etc/group as a member of both, and is refused
+        self.assert_denied(self.get_keys_as((nogroup, [])))
+        self.assert_denied(self.stop_streaming_as((nogroup, [])))
+        # each action its own group
+        self.assert_denied(self.stop_streaming_as((nogroup, [self.key_gid])))
+        self.assert_allowed(self.stop_streaming_as((nogroup, [self.control_gid])))
+        self.assert_denied(self.get_keys_as((nogroup, [self.control_gid])))
+        with open(os.path.join(self.dir, "mbmsd.log")) as f:
+            log = f.read()
+        self.assertIn("key hand-out refused to", log)
+        self.assertIn("org.mbmsd.Mbmsd1.keys by", log)
+
+    def test_polkit_decides_for_callers_outside_the_groups(self):
+        """Issue 13 item 6: a caller without the groups is asked about at polkit
+        (python-dbusmock's polkitd), for the method's action, without user interaction."""
+        if subprocess.run([PYTHON_GI, "-c", "import dbusmock"], capture_output=True).returncode != 0:
+            self.skipTest("python3-dbusmock is missing (tools/install-deps installs it)")
+        self.open_bus()
+        polkit_log = os.path.join(self.dir, "polkitd.log")
+        polkitd = subprocess.Popen([PYTHON_GI, "-m", "dbusmock", "--session", "--template", "polkitd",
+                                    "--logfile", polkit_log], env=self.env, stdout=subprocess.DEVNULL)
+        self.procs.append(polkitd)
+        authority = ["--dest", "org.freedesktop.PolicyKit1", "--object-path", "/org/freedesktop/PolicyKit1/Authority"]
+        wait_for(lambda: subprocess.run(["gdbus", "introspect", "--session", *authority], env=self.env,
+                                        capture_output=True).returncode == 0, what="the polkitd mock")
+
+        def allow(*actions):
+            subprocess.run(["gdbus", "call", "--session", *authority, "--method", "org.freedesktop.DBus.Mock.SetAllowed",
+                            "[" + ", ".join(f"'{a}'" for a in actions) + "]" if actions else "@as []"],
+                           env=self.env, check=True, capture_output=True, timeout=20)
+
+        self.start_with_groups(members="")
+        self.mbmsctl("register", SERVICE)
+        wait_for(lambda: self.state() == "receiving", what="keys and MTKs")
+        outsider = (pwd.getpwuid(65534).pw_gid, [])
+        # polkit says no (the mock's default, as the policy's defaults)
+        self.assert_denied(self.get_keys_as(outsider))
+        self.assert_denied(self.stop_streaming_as(outsider))
+        with open(polkit_log) as f:
+            checks = f.read()
+        # CheckAuthorization ((system-bus-name, {name}), action, details, flags 0: no interaction, "")
+        self.assertRegex(checks, r"CheckAuthorization .*'system-bus-name'.*\"org\.mbmsd\.Mbmsd1\.keys\" \{\} 0 \"\"")
+        self.assertRegex(checks, r"CheckAuthorization .*'system-bus-name'.*\"org\.mbmsd\.Mbmsd1\.control\" \{\} 0 \"\"")
+        # polkit allows the keys: GetKeys passes, the control action still does not
+        allow("org.mbmsd.Mbmsd1.keys")
+        r = self.get_keys_as(outsider)
+        self.assert_allowed(r)
+        self.assertIn("srtp-key", r.stdout)
+        self.assert_denied(self.stop_streaming_as(outsider))
+        allow("org.mbmsd.Mbmsd1.control")
+        self.assert_allowed(self.stop_streaming_as(outsider))
+        self.assert_denied(self.get_keys_as(outsider))
+        # root and the groups are decided without asking polkit
+        with open(polkit_log) as f:
+            asked = f.read().count("CheckAuthorization")
+        self.assert_allowed(self.get_keys_as((self.key_gid, [])))
+        self.get_keys()
+        with open(polkit_log) as f:
+            self.assertEqual(f.read().count("CheckAuthorization"), asked)
 
     def test_unprotected_service_cannot_register(self):
         self.write("usd/weather.usd.xml", usd("urn:w", '<deliveryMethod sessionDescriptionURI="news.sdp"/>'))

@@ -22,7 +22,7 @@ class SystemFiles(unittest.TestCase):
             unit = f.read()
         for line in ("Type=dbus", "BusName=org.mbmsd.Mbmsd1", "StateDirectory=mbmsd", "ProtectSystem=strict",
                      "NoNewPrivileges=yes", "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK",
-                     "CapabilityBoundingSet=", "DynamicUser=yes", "MemoryDenyWriteExecute=yes"):
+                     "CapabilityBoundingSet=", "DynamicUser=yes", "MemoryDenyWriteExecute=yes", "LimitCORE=0"):
             self.assertIn(line + "\n", unit)
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "mbmsd.service")
@@ -61,6 +61,25 @@ class SystemFiles(unittest.TestCase):
         with open(os.path.join(SRC, "data", "mbmsd.conf")) as f:
             for key in re.findall(r"^#([a-z-]+)=", f.read(), re.M):
                 self.assertIn(key, pages["mbmsd.conf.5"])
+
+    def test_polkit_policy_valid_with_the_daemons_actions(self):
+        """data/org.mbmsd.Mbmsd1.policy: valid against polkit's DTD (when polkitd is installed), the
+        two actions the authoriser asks for, refused by default (the groups decide first)."""
+        import xml.etree.ElementTree as ET
+        policy = os.path.join(SRC, "data", "org.mbmsd.Mbmsd1.policy")
+        dtd = "/usr/share/polkit-1/policyconfig-1.dtd"
+        if os.path.exists(dtd) and shutil.which("xmllint"):
+            r = subprocess.run(["xmllint", "--noout", "--dtdvalid", dtd, policy], capture_output=True, text=True,
+                               timeout=20)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        actions = {a.get("id"): a for a in ET.parse(policy).getroot().findall("action")}
+        self.assertEqual(set(actions), {"org.mbmsd.Mbmsd1.control", "org.mbmsd.Mbmsd1.keys"})
+        with open(os.path.join(SRC, "daemon", "mbms-authorizer.h")) as f:
+            header = f.read()
+        for action in actions.values():
+            self.assertIn(f'"{action.get("id")}"', header)
+            for default in ("allow_any", "allow_inactive", "allow_active"):
+                self.assertEqual(action.find(f"defaults/{default}").text, "no")
 
     def test_dbus_policy_accepted(self):
         need("dbus-daemon", "dbus")
