@@ -202,3 +202,11 @@ fake_clock_init (FakeClock *fc, double random)
   *fc = (FakeClock) { { fake_add_timeout, fake_cancel, fake_now, fake_random },
                       g_array_new (FALSE, FALSE, sizeof (guint)), random };
 }
+
+void
+fx_end_worker_threads (void)
+{
+  g_thread_pool_set_max_unused_threads (0);
+  g_thread_pool_stop_unused_threads ();
+  g_usleep (200 * 1000);
+}

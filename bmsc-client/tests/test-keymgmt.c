@@ -371,11 +371,6 @@ main (int argc, char **argv)
 #undef ADD
   g_test_add_func ("/bmsc-client/keymgmt/choose-bmsc-at-random", test_choose_bmsc);
   ret = g_test_run ();
-  /* The https case loads GIO's TLS module, whose dynamic TLS crashes LeakSanitizer's thread
-   * walk (clang 14, glibc 2.36); tests/meson.build runs this program with use_tls=0, and idle
-   * worker threads end first so that what they cache is gone, not suppressed. */
-  g_thread_pool_set_max_unused_threads (0);
-  g_thread_pool_stop_unused_threads ();
-  g_usleep (200 * 1000);
+  fx_end_worker_threads ();
   return ret;
 }

@@ -87,9 +87,6 @@ main (int argc, char **argv)
   ADD ("restored-at-start", test_registrations_restored_at_start);
 #undef ADD
   ret = g_test_run ();
-  /* as in test-keymgmt: idle soup worker threads end before LeakSanitizer walks them */
-  g_thread_pool_set_max_unused_threads (0);
-  g_thread_pool_stop_unused_threads ();
-  g_usleep (200 * 1000);
+  fx_end_worker_threads ();
   return ret;
 }
