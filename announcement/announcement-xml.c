@@ -142,11 +142,7 @@ mbms_key_id_from_base64 (const char *text, guint8 *out, gsize len)
     return FALSE;
   raw = g_base64_decode (compact, &got);
   if (got != len)
-    {
-      if (raw != NULL)
-        memset (raw, 0, got);
-      return FALSE;
-    }
+    return FALSE;
   memcpy (out, raw, len);
   return TRUE;
 }

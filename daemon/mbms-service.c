@@ -175,6 +175,18 @@ mbms_service_needs_uicc_key_management (MbmsService *self)
   return self->desc->protected && self->desc->uicc_key_management;
 }
 
+/* FALSE, with the error a caller sees, when the service needs UICC key management. */
+static gboolean
+check_key_management (MbmsService *self, GError **error)
+{
+  if (!mbms_service_needs_uicc_key_management (self))
+    return TRUE;
+  g_set_error (error, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_SUPPORTED,
+               "%s requires UICC-based key management (uiccKeyManagement, TS 33.246 6.3.2.1A); "
+               "mbmsd manages keys in the ME only", self->desc->service_id);
+  return FALSE;
+}
+
 MbmsService *
 mbms_service_new (const MbmsContext *ctx, MbmsUserService *desc, const char *path, guint *next_session)
 {
@@ -350,12 +362,10 @@ mbms_service_register (MbmsService *self, GDBusMethodInvocation *invocation)
 
   if (mbms_service_needs_uicc_key_management (self))
     {
+      g_autoptr(GError) error = NULL;
       set_state (self, MBMS_STATE_UNAVAILABLE, UICC_KM_REASON);
-      if (invocation != NULL)
-        g_dbus_method_invocation_return_error (invocation, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_SUPPORTED,
-                                               "%s requires UICC-based key management (uiccKeyManagement, "
-                                               "TS 33.246 6.3.2.1A); mbmsd manages keys in the ME only",
-                                               self->desc->service_id);
+      if (invocation != NULL && !check_key_management (self, &error))
+        g_dbus_method_invocation_return_gerror (invocation, error);
       g_free (c);
       return;
     }
@@ -634,13 +644,8 @@ start_streaming (MbmsService *self, GError **error)
 {
   g_autofree char *uri = NULL;
 
-  if (mbms_service_needs_uicc_key_management (self))
-    {
-      g_set_error (error, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_SUPPORTED,
-                   "%s requires UICC-based key management (uiccKeyManagement, TS 33.246 6.3.2.1A); "
-                   "mbmsd manages keys in the ME only", self->desc->service_id);
-      return FALSE;
-    }
+  if (!check_key_management (self, error))
+    return FALSE;
   for (guint i = 0; i < self->sessions->len; i++)
     if (!mbms_session_start (g_ptr_array_index (self->sessions, i), error))
       {

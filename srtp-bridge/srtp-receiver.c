@@ -573,8 +573,8 @@ unprotect_rtp (SrtpBridgeReceiver *r, guint8 *packet, gsize *len, gboolean from_
   /* libsrtp2 uses a set ROC for its index estimate: RCC packets give it, others take ours */
   if (is_rcc (p))
     srtp_set_stream_roc (r->sessions[layout], ssrc, roc);
-  else
-    srtp_get_stream_roc (r->sessions[layout], ssrc, &roc);
+  else if (!s->rtp_seen.any)
+    srtp_get_stream_roc (r->sessions[layout], ssrc, &roc); /* the first packet's guess only */
   index = replay_window_rtp_index (&s->rtp_seen, seq, (guint64) roc << 16 | seq);
   if (!replay_window_check (&s->rtp_seen, index))
     {
