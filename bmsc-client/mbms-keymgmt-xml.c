@@ -37,7 +37,6 @@
 #define KM_RESPONSE_CODE        "ResponseCode"
 #define KM_MAX_BODY             (64 * 1024)
 #define KM_MAX_ITEMS            256
-#define KM_MAX_DEPTH            8
 
 void
 mbms_item_status_clear (MbmsItemStatus *s)
