@@ -4,7 +4,7 @@ beside it (issue 14 items 7 and 8): every ```sh block of the README outside the 
 up a machine is run line by line with the two variables the demo prints, and must succeed;
 both demos must end with a working chain, so no two runs share an address or a port. The
 completion of service IDs is checked against the same running daemon."""
-import os, re, shlex, subprocess, sys, tempfile, threading, time, unittest
+import json, os, re, shlex, subprocess, sys, tempfile, threading, time, unittest
 
 SRC = os.environ["MBMS_SOURCE_DIR"]
 BUILD = os.environ["MBMS_BUILD_DIR"]
@@ -81,6 +81,19 @@ class ReadmeExamples(unittest.TestCase):
                     else:
                         self.assertEqual(r.returncode, 0, f"{section}: {command}:\n{r.stdout}\n{r.stderr}")
                         self.assertTrue(r.stdout.strip(), f"{section}: {command} printed nothing")
+            # monitor in plain words, and one JSON object per line for machines (MTKs every 3 s)
+            mon = subprocess.run(["timeout", "4", "mbmsctl", "monitor"], capture_output=True, text=True, env=env)
+            self.assertRegex(mon.stdout, r"urn:mbmsd:lab:service:news: new key, MSK ID 0x00010001, MTK ID \d+")
+            self.assertRegex(mon.stdout, r"urn:mbmsd:lab:service:news: \d+ decrypted")
+            self.assertNotIn("PropertiesChanged", mon.stdout)
+            mon = subprocess.run(["timeout", "4", "mbmsctl", "--json", "monitor"], capture_output=True, text=True,
+                                 env=env)
+            events = [json.loads(line) for line in mon.stdout.splitlines()]
+            keys = [e for e in events if e["event"] == "key-changed"]
+            self.assertTrue(keys, mon.stdout)
+            self.assertEqual(keys[0]["service"], "urn:mbmsd:lab:service:news")
+            self.assertRegex(keys[0]["mki"], r"^00010001[0-9a-f]{4}$")
+            self.assertTrue(any(e["event"] == "counters" and e.get("decrypted", 0) > 0 for e in events), mon.stdout)
             # bash completes the running daemon's service IDs
             code = (f"source {shlex.quote(os.path.join(SRC, 'data', 'bash-completion', 'mbmsctl'))}\n"
                     "COMP_WORDS=(mbmsctl show urn:); COMP_CWORD=2; _mbmsctl; printf '%s\\n' \"${COMPREPLY[@]}\"\n")
