@@ -78,10 +78,6 @@ class Daemon(unittest.TestCase):
         # a handed-out key must outlive a sender started after GetKeys, on a loaded machine too
         if "player" in self._testMethodName or "and_keys" in self._testMethodName:
             interval = 2000
-        # a separate sender under a handed-out key: its start (libsrtp2.so's srtp_init, NSS up,
-        # about 0.35 s on a loaded machine) must not outlast the two MTKs the bridge keeps
-        if "playback_sdp_and_keys" in self._testMethodName:
-            interval = 2000
         if "srtpdec" in self._testMethodName:  # time to send a burst under each key
             interval = 4000
         # multicast on lo, whatever the default route: mbmsd joins there, the lab sends there
