@@ -62,4 +62,15 @@ void     mbms_service_mtk_received (MbmsService *self, const char *destination, 
 /* Forgets the MTKs of every session (a different card). */
 void     mbms_service_clear_keys (MbmsService *self);
 
+/* A newer description of the same service ID (TS 26.346 11.1.2: a newer version expires the
+ * earlier one); takes desc. Names, BM-SCs, key groups and sessions follow it: unchanged
+ * sessions keep their object, keys and forwarder, new ones are exported (and joined while
+ * streaming), gone ones removed; streaming holders hear StreamStateChanged
+ * "description-changed". A BM-SC no longer announced is left (deregistered) and a registered
+ * service registers with one that is. */
+void     mbms_service_update (MbmsService *self, MbmsUserService *desc, guint *next_session);
+/* The description is gone: streaming stops ("service-removed"), a registered service is
+ * deregistered (its intent dropped), and the objects leave the bus. */
+void     mbms_service_withdraw (MbmsService *self);
+
 G_END_DECLS

@@ -210,6 +210,14 @@ mbms_session_update_counters (MbmsSession *self)
   mbms_dbus_session_set_unknown_mki (self->iface, c->unknown_mki);
 }
 
+gboolean
+mbms_session_matches (MbmsSession *self, const MbmsRtpSession *desc)
+{
+  return g_strcmp0 (self->address, desc->address) == 0 && self->port == desc->port
+         && self->rtcp_port == desc->rtcp_port && self->key_group == desc->key.key_group
+         && memcmp (self->domain, desc->key.domain, 3) == 0;
+}
+
 /* ---------------------------------------------------------------- key hand-out */
 
 /* The caller holds the keys action; a session lives as long as its service, and the service

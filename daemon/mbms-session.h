@@ -38,5 +38,8 @@ gboolean             mbms_session_start (MbmsSession *session, GError **error);
 void                 mbms_session_stop (MbmsSession *session);
 /* Copies the receiver's counters into the D-Bus properties. */
 void                 mbms_session_update_counters (MbmsSession *session);
+/* TRUE when desc describes this session: same destination, ports and key group (an edited
+ * description keeps the session's object, keys and forwarder). */
+gboolean             mbms_session_matches (MbmsSession *session, const MbmsRtpSession *desc);
 
 G_END_DECLS
