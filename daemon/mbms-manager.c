@@ -11,6 +11,7 @@
 #include "mbms-authorizer.h"
 #include "mbms-context.h"
 #include "mbms-dbus-error.h"
+#include "mbms-lifetime.h"
 #include "mbms-mikey-receiver.h"
 #include "mbms-service.h"
 
@@ -35,6 +36,7 @@ struct _MbmsManager {
   MbmsDBusManager          *iface;
   GDBusConnection          *connection;
   GPtrArray                *services; /* MbmsService */
+  MbmsLifetime             *lifetime; /* of the bootstrapped B-TID */
   GHashTable               *sources;  /* service ID -> the bundle that last described it */
   GPtrArray                *added;    /* bundles added over D-Bus, read again on Rescan */
   GHashTable               *watched;  /* destinations joined for MTK messages */
@@ -76,6 +78,7 @@ mbms_manager_finalize (GObject *object)
   mbms_authorizer_free (self->authorizer);
   mbms_config_free (self->config);
   mbms_msk_requests_unref (self->msk_requests);
+  mbms_lifetime_free (self->lifetime);
   g_hash_table_unref (self->sources);
   g_ptr_array_unref (self->added);
   g_hash_table_unref (self->watched);
@@ -127,6 +130,19 @@ on_bootstrapped (MbmsKeymgmt *km, GbaContext *context, gpointer data)
   mbms_dbus_manager_set_bootstrap_transaction_id (self->iface, context->btid);
   mbms_dbus_manager_set_bootstrap_expiry (self->iface, g_date_time_to_unix (context->lifetime) * G_USEC_PER_SEC + g_date_time_get_microsecond (context->lifetime));
   g_message ("bootstrapped: B-TID %s", context->btid);
+  mbms_lifetime_set (self->lifetime, context->lifetime);
+}
+
+/* TS 33.220 4.5.2: past the key lifetime the B-TID is of no use; MbmsKeymgmt bootstraps again
+ * before the next procedure. */
+static void
+on_lifetime_over (gpointer data)
+{
+  MbmsManager *self = data;
+
+  g_message ("bootstrapped keys of B-TID %s expired; the next key management procedure bootstraps again",
+             mbms_dbus_manager_get_bootstrap_transaction_id (self->iface));
+  mbms_dbus_manager_set_bootstrap_state (self->iface, "expired");
 }
 
 static MbmsService *
@@ -215,6 +231,37 @@ handle_msk (MbmsManager *self, GBytes *datagram, GSocketAddress *source)
     }
 }
 
+/* MTK messages of a key group refused by MGV-F (6.4.6.2, 6.5.4): after [mikey] stale-after in
+ * a row the group's MSK is asked for again (spaced as every traffic-triggered request), after
+ * [mikey] reregister-after the service registers again with a new bootstrap (a BM-SC that
+ * restarted reuses MTK IDs and counters; see docs/interpretations.md). */
+static void
+mtk_refused (MbmsManager *self, const char *destination, const MikeyKeyIds *ids, gboolean replay)
+{
+  guint16 group = MGV_MSK_KEY_GROUP (ids->msk_id);
+
+  for (guint i = 0; i < self->services->len; i++)
+    {
+      MbmsService *s = g_ptr_array_index (self->services, i);
+      guint refused = mbms_service_mtk_refused (s, destination, ids->domain, group, replay);
+
+      if (refused >= self->config->reregister_after)
+        mbms_service_recover (s);
+      else if (refused >= self->config->stale_after && mbms_msk_requests_may_trigger (self->msk_requests, ids->domain, group))
+        mbms_service_request_keys (s, ids->domain, group, TRUE);
+    }
+}
+
+/* Packets of a session arrive and none decrypts: the group's MSK again (spaced). */
+static void
+on_keys_stale (MbmsService *service, const guint8 *domain, guint group, gpointer data)
+{
+  MbmsManager *self = data;
+
+  if (mbms_msk_requests_may_trigger (self->msk_requests, domain, (guint16) group))
+    mbms_service_request_keys (service, domain, (gint) group, TRUE);
+}
+
 static void
 handle_mtk (MbmsManager *self, GBytes *datagram, const char *destination, const MikeyKeyIds *ids)
 {
@@ -227,6 +274,9 @@ handle_mtk (MbmsManager *self, GBytes *datagram, const char *destination, const 
       g_debug ("MIKEY MTK message dropped: %s", error->message);
       if (g_error_matches (error, MGV_ERROR, MGV_ERROR_UNKNOWN_KEY))
         request_missing_msk (self, ids->domain, MGV_MSK_KEY_GROUP (ids->msk_id));
+      else if (error->domain == MGV_ERROR
+               && (error->code == MGV_ERROR_REPLAY || error->code == MGV_ERROR_STALE || error->code == MGV_ERROR_AUTH))
+        mtk_refused (self, destination, ids, error->code != MGV_ERROR_AUTH);
       return;
     }
   g_debug ("MTK %u of MSK 0x%08x on %s", mtk->mtk_id, mtk->msk_id, destination);
@@ -356,6 +406,7 @@ apply_description (MbmsManager *self, const char *path, MbmsUserService *d)
       g_autofree char *opath = g_strdup_printf (MBMS_DBUS_PATH "/Service/%u", self->next_service++);
       s = mbms_service_new (&self->context, d, opath, &self->next_session);
       g_signal_connect_object (s, "msk-missing", G_CALLBACK (on_msk_missing), self, 0);
+      g_signal_connect_object (s, "keys-stale", G_CALLBACK (on_keys_stale), self, 0);
       g_ptr_array_add (self->services, s);
       g_message ("service %s (%s) from %s", mbms_service_get_id (s), d->protected ? "protected" : "unprotected", path);
     }
@@ -608,6 +659,7 @@ mbms_manager_new (MbmsConfig *config, GError **error)
   self->config = config;
   self->authorizer = mbms_authorizer_new (config->control_group, config->key_group);
   self->msk_requests = mbms_msk_requests_new (mbms_clock_get_system (), config->msk_request_interval_s);
+  self->lifetime = mbms_lifetime_new (mbms_clock_get_system (), on_lifetime_over, self);
   if (g_mkdir_with_parents (config->state_dir, 0700) != 0)
     {
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create %s", config->state_dir);
