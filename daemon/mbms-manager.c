@@ -484,6 +484,13 @@ read_sources (MbmsManager *self, const char *fresh_path, GPtrArray *fresh, GErro
       g_propagate_error (error, g_steal_pointer (&dir_error));
       return NULL;
     }
+  /* a directory that cannot be read now (unmounted, permissions) takes nothing away */
+  for (guint i = 0; dir == NULL && i < self->services->len; i++)
+    {
+      const char *id = mbms_service_get_id (g_ptr_array_index (self->services, i));
+      if (!g_ptr_array_find_with_equal_func (self->added, g_hash_table_lookup (self->sources, id), g_str_equal, NULL))
+        g_hash_table_add (seen, g_strdup (id));
+    }
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     if (g_str_has_suffix (name, ".usd.xml"))
       g_ptr_array_add (sources, g_build_filename (self->config->usd_dir, name, NULL));

@@ -148,11 +148,19 @@ class Stalls(Fixture):
 
 def monitor_text(monitor, test):
     """What the monitor printed so far (read without blocking)."""
-    os.set_blocking(monitor.stdout.fileno(), False)
-    chunk = monitor.stdout.read() or ""
-    test._monitored = getattr(test, "_monitored", "") + chunk
+    fd = monitor.stdout.fileno()
+    os.set_blocking(fd, False)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk.decode(errors="replace"))
+    test._monitored = getattr(test, "_monitored", "") + "".join(chunks)
     return test._monitored
-
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
