@@ -111,6 +111,23 @@ class UsdUpdates(Fixture):
         # 6.3.2.2.1: the new group's MSK is requested from the BM-SC (which carries only group 1)
         wait_for(lambda: self.lab_log().count("MSK request from") > requests, what="an MSK request for group 2")
 
+    def test_bmsc_no_longer_announced_is_left_for_an_announced_one(self):
+        daemon = self.start()
+        self.registered()
+        self.assertIn(self.uri, self.prop(f"{ROOT}/Service/0", "Service", "KeyManagementServer"))
+        registered = f"registered {SERVICE}"
+        self.assertEqual(self.lab_log().count(registered) - self.lab_log().count("de" + registered), 1)
+        # another serverURI (the lab answers under both): 6.3.2.1A keeps a BM-SC only while announced
+        other = self.uri + "/"
+        self.write("usd/news.prot.xml", security_description(other, f"{self.group}/5004"))
+        self.hangup(daemon)
+        wait_for(lambda: f"'{other}'" in self.prop(f"{ROOT}/Service/0", "Service", "KeyManagementServer"),
+                 what="the announced BM-SC")
+        wait_for(lambda: self.lab_log().count("de" + registered) == 1, what="deregistration at the old BM-SC")
+        wait_for(lambda: self.lab_log().count(registered) - self.lab_log().count("de" + registered) == 2,
+                 what="registration at the new one")
+        wait_for(lambda: self.state() == "receiving", what="keys again")
+
     def test_deleted_description_deregisters_and_removes_the_objects(self):
         daemon = self.start()
         self.registered()
