@@ -114,8 +114,8 @@ class Stalls(Fixture):
                                 text=True, timeout=60)
         self.assertEqual(sender.returncode, 0, sender.stderr)
         wait_for(lambda: "no-decryption" in monitor_text(monitor, self), what="keys-stale (no-decryption)")
-        # the counters say why: packets refused (their MAC; an MKI that went out of use) and none decrypted
-        self.assertGreater(self.counter("AuthenticationFailures"), 0)
+        # the counters say why: packets refused (their MAC, or an MKI out of use by the time they
+        # came: the MTKs change every 250 ms) and none decrypted
         self.assertGreater(self.counter("AuthenticationFailures") + self.counter("UnknownMki"), 1000)
         self.assertEqual(self.counter("PacketsDecrypted"), 0)
         wait_for(lambda: self.lab_log().count("MSK request from") > requests, what="the MSK asked for again")
