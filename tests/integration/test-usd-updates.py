@@ -167,8 +167,8 @@ class UsdUpdates(Fixture):
                 self.write(f"more/{name}", f.read())
         second = os.path.join(self.dir, "more", "second.usd.xml")
         self.write("more/second.usd.xml", bundle((SERVICE, "News (second)", DELIVERY), (other, "Weather", DELIVERY)))
-        out = self.add(second).stdout
-        self.assertIn(f"{ROOT}/Service/0", out)  # the known ID keeps its object
+        out = self.mbmsctl("add-usd", second)  # as a user adds one
+        self.assertIn(f"{ROOT}/Service/0", out.split())  # the known ID keeps its object
         self.assertEqual(self.strings(f"{ROOT}/Service/0", "Service", "Names"), ["News (second)"])
         self.assertEqual(len(self.services()), 2)
         # SIGHUP reads both again: the bundle added last still holds (docs/interpretations.md)
