@@ -19,6 +19,7 @@
 #include <string.h>
 
 #define ADDRESS_SETTLE_MS 1000 /* addresses come and go in bursts (DHCP, SLAAC): wait for calm */
+#define MAX_ADDED_BUNDLES 256  /* bundles added over D-Bus, each read again on every Rescan */
 
 struct _MbmsManager {
   GObject                   parent_instance;
@@ -571,8 +572,16 @@ read_sources (MbmsManager *self, const char *fresh_path, GPtrArray *fresh, GErro
 static GPtrArray *
 add_bundle (MbmsManager *self, const char *path, GError **error)
 {
-  g_autoptr(GPtrArray) descs = parse_bundle (path, error);
+  g_autoptr(GPtrArray) descs = NULL;
 
+  if (self->added->len >= MAX_ADDED_BUNDLES
+      && !g_ptr_array_find_with_equal_func (self->added, path, g_str_equal, NULL))
+    {
+      g_set_error (error, MBMS_USD_ERROR, MBMS_USD_ERROR_LIMIT, "%u bundles were added already; put them in the "
+                   "service description directory instead", MAX_ADDED_BUNDLES);
+      return NULL;
+    }
+  descs = parse_bundle (path, error);
   if (descs == NULL)
     return NULL;
   return read_sources (self, path, descs, error);
