@@ -111,8 +111,9 @@ class Inner(unittest.TestCase):
     def setUpClass(cls):
         import pcsc_client
         cls.pc = pcsc_client
+        log = open(os.environ["LAB_LOG"], "w") if "LAB_LOG" in os.environ else subprocess.DEVNULL
         cls.lab = subprocess.Popen([LABNET, "--config", os.environ["LAB_CONF"]], stdout=subprocess.PIPE,
-                                   stderr=subprocess.DEVNULL, text=True)
+                                   stderr=log, text=True)
         line = cls.lab.stdout.readline()
         u = urllib.parse.urlparse(line.split()[1])
         cls.host, cls.port = u.hostname, u.port
