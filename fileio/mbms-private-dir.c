@@ -20,7 +20,9 @@ mbms_fileio_private_dir (const char *path, guint *old_mode, GError **error)
   if (g_mkdir_with_parents (path, PRIVATE_DIR_MODE) != 0)
     {
       saved = errno;
-      g_set_error (error, MBMS_FILEIO_ERROR, MBMS_FILEIO_ERROR_OPEN, "cannot create %s: %s", path, g_strerror (saved));
+      g_set_error (error, MBMS_FILEIO_ERROR, saved == EEXIST || saved == ENOTDIR ? MBMS_FILEIO_ERROR_NOT_OURS
+                                                                                  : MBMS_FILEIO_ERROR_OPEN,
+                   "cannot create %s: %s", path, g_strerror (saved));
       return FALSE;
     }
   fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
