@@ -13,11 +13,13 @@
 #include "mbms-dbus-error.h"
 #include "mbms-mikey-receiver.h"
 #include "mbms-service.h"
+#include "mbms-fileio.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
 
 #define ADDRESS_SETTLE_MS 1000 /* addresses come and go in bursts (DHCP, SLAAC): wait for calm */
+#define MBMS_KEY_FILE_MAX_LEN (64 * 1024) /* the software USIM's key file */
 
 struct _MbmsManager {
   GObject                   parent_instance;
@@ -179,6 +181,8 @@ handle_msk (MbmsManager *self, GBytes *datagram, GSocketAddress *source)
       g_debug ("MIKEY MSK message dropped: %s", error->message);
       return;
     }
+  if (r->not_saved != NULL)
+    g_warning ("MSK 0x%08x is kept in memory for this session only: %s", r->msk_id, r->not_saved->message);
   if (r->verification != NULL && !mbms_mikey_receiver_reply (self->receiver, source, r->verification, &error))
     g_warning ("cannot send the MIKEY verification message: %s", error->message);
   switch (r->outcome)
@@ -402,6 +406,55 @@ card_identity (GbaUicc *uicc, GError **error)
   return id != NULL ? g_strdup_printf ("%s/%s", id->iccid ? id->iccid : "", id->imsi) : NULL;
 }
 
+/* The state directory holds keys: ours alone, mode 0700 however it was found (mbmsd.8). */
+static gboolean
+open_state_dir (const char *path, GError **error)
+{
+  guint old_mode = 0;
+
+  if (!mbms_fileio_private_dir (path, &old_mode, error))
+    return FALSE;
+  if (old_mode != 0700)
+    g_message ("state directory %s had mode %04o; set to 0700", path, old_mode);
+  return TRUE;
+}
+
+static gboolean
+load_key_file (GKeyFile *kf, const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  gsize len = 0;
+
+  text = mbms_fileio_read (path, MBMS_KEY_FILE_MAX_LEN, MBMS_FILEIO_FOLLOW_LINKS, &len, error);
+  return text != NULL && g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE, error);
+}
+
+/* A damaged MGV-S is set aside and mbmsd starts empty: the keys come again from the BM-SC
+ * as the kept registrations are restored (docs/interpretations.md). */
+static MgvStore *
+open_store (const char *path, const char *card, gboolean *wiped, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autofree char *moved_to = NULL;
+  g_autofree char *lost = NULL;
+  MgvStore *store = mgv_store_open (path, card, wiped, &local);
+
+  if (store != NULL || !g_error_matches (local, MGV_ERROR, MGV_ERROR_CORRUPT))
+    {
+      if (local != NULL)
+        g_propagate_error (error, g_steal_pointer (&local));
+      return store;
+    }
+  if (!mgv_store_set_aside (path, &moved_to, &lost, error))
+    {
+      g_prefix_error (error, "%s; ", local->message);
+      return NULL;
+    }
+  g_warning ("%s: moved to %s and starting with no keys; lost: %s. The keys are fetched again from the BM-SC",
+             local->message, moved_to, lost);
+  return mgv_store_open (path, card, wiped, error);
+}
+
 MbmsManager *
 mbms_manager_new (MbmsConfig *config, GError **error)
 {
@@ -419,13 +472,10 @@ mbms_manager_new (MbmsConfig *config, GError **error)
   self->config = config;
   self->authorizer = mbms_authorizer_new (config->control_group, config->key_group);
   self->msk_requests = mbms_msk_requests_new (mbms_clock_get_system (), config->msk_request_interval_s);
-  if (g_mkdir_with_parents (config->state_dir, 0700) != 0)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create %s", config->state_dir);
-      return NULL;
-    }
+  if (!open_state_dir (config->state_dir, error))
+    return NULL;
   sqn = g_build_filename (config->state_dir, "usim.sqn", NULL);
-  if (!g_key_file_load_from_file (usim, config->usim_file, G_KEY_FILE_NONE, error)
+  if (!load_key_file (usim, config->usim_file, error)
       || (self->uicc = gba_uicc_soft_new_from_key_file (usim, "usim", sqn, error)) == NULL
       || (card = card_identity (self->uicc, error)) == NULL)
     {
@@ -446,7 +496,7 @@ mbms_manager_new (MbmsConfig *config, GError **error)
   g_signal_connect (self->keymgmt, "muk-ready", G_CALLBACK (on_muk_ready), self);
   g_signal_connect (self->keymgmt, "bootstrapped", G_CALLBACK (on_bootstrapped), self);
   store_path = g_build_filename (config->state_dir, "keys.mgv", NULL);
-  self->store = mgv_store_open (store_path, card, &wiped, error);
+  self->store = open_store (store_path, card, &wiped, error);
   if (self->store == NULL)
     return NULL;
   mgv_store_set_deferred_mtk_saves (self->store, TRUE); /* saved after the bridge has the key */
