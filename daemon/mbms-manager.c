@@ -20,6 +20,8 @@
 
 #define ADDRESS_SETTLE_MS 1000 /* addresses come and go in bursts (DHCP, SLAAC): wait for calm */
 #define MBMS_KEY_FILE_MAX_LEN (64 * 1024) /* the software USIM's key file */
+#define MBMS_PATH_ARG_MAX 4096 /* PATH_MAX: longer paths no open(2) takes */
+#define MBMS_QUOTE_MAX 64      /* what an error reply quotes of a caller's argument */
 
 struct _MbmsManager {
   GObject                   parent_instance;
@@ -364,10 +366,31 @@ add_description_authorized (GDBusMethodInvocation *inv, gpointer data)
   mbms_dbus_manager_complete_add_service_description (self->iface, inv, (const char *const *) paths->pdata);
 }
 
+/* Checked before anything else (authorisation included), so that neither the work nor the
+ * reply grows with what a caller sends: a path longer than any the kernel opens is refused,
+ * and the reply quotes only its start. */
+static gboolean
+check_path_argument (GDBusMethodInvocation *inv, const char *path)
+{
+  gsize len = strlen (path);
+  g_autofree char *quoted = NULL;
+
+  if (len > 0 && len <= MBMS_PATH_ARG_MAX && g_path_is_absolute (path))
+    return TRUE;
+  quoted = g_utf8_substring (path, 0, MIN ((glong) len, MBMS_QUOTE_MAX)); /* D-Bus strings are UTF-8 */
+  g_dbus_method_invocation_return_error (inv, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                                         "path of %zu octets (\"%s%s\"): an absolute path of at most %d octets, "
+                                         "please", len, quoted, strlen (quoted) < len ? "..." : "", MBMS_PATH_ARG_MAX);
+  return FALSE;
+}
+
 static gboolean
 on_add_description (MbmsDBusManager *iface, GDBusMethodInvocation *inv, const char *path, gpointer data)
 {
   MbmsManager *self = data;
+
+  if (!check_path_argument (inv, path))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
 
   mbms_authorizer_authorize (self->authorizer, inv, MBMS_AUTH_CONTROL, add_description_authorized,
                              g_object_ref (self), g_object_unref);
