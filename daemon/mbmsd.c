@@ -84,6 +84,9 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer data)
 {
   Daemon *d = data;
 
+  /* GLib reports a closed bus here too (without the connection): on_bus_closed has it */
+  if (d->started && (connection == NULL || g_dbus_connection_is_closed (connection)))
+    return;
   if (connection == NULL)
     {
       g_warning ("no %s bus: cannot connect to it (is dbus-daemon running? DBUS_%s_BUS_ADDRESS?)", d->bus_name,
@@ -92,8 +95,6 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer data)
       g_main_loop_quit (d->loop);
       return;
     }
-  if (g_dbus_connection_is_closed (connection))
-    return; /* on_bus_closed says it and stops */
   if (d->owned)
     {
       g_warning ("lost the name %s on the %s bus to another owner: deregistering and exiting with status %d", name,
