@@ -291,6 +291,7 @@ mbms_usd_parse_file (const char *path, GError **error)
   g_autofree char *contents = NULL;
   g_autofree char *dir = g_path_get_dirname (path);
   g_autoptr(GError) local = NULL;
+  GPtrArray *services;
   gsize len = 0;
 
   /* the bundle itself may be a link (a packaged description linked into the directory) */
@@ -300,5 +301,8 @@ mbms_usd_parse_file (const char *path, GError **error)
       g_set_error (error, MBMS_USD_ERROR, local->code, "%s: %s", path, local->message);
       return NULL;
     }
-  return mbms_usd_parse (contents, len, dir, error);
+  services = mbms_usd_parse (contents, len, dir, error);
+  if (services == NULL)
+    g_prefix_error (error, "%s: ", path); /* every error of a file names it, once */
+  return services;
 }

@@ -341,7 +341,7 @@ mbms_manager_rescan (MbmsManager *self, GError **error)
         continue;
       added = add_bundle (self, path, &local);
       if (added == NULL)
-        g_warning ("%s: %s", path, local->message);
+        g_warning ("%s", local->message); /* it names the file */
     }
   return TRUE;
 }
@@ -358,8 +358,8 @@ add_description_authorized (GDBusMethodInvocation *inv, gpointer data)
   paths = add_bundle (self, path, &error);
   if (paths == NULL)
     {
-      g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_INVALID_DESCRIPTION, "%s: %s", path,
-                                             error->message);
+      g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_INVALID_DESCRIPTION, "%s",
+                                             error->message); /* it names the file */
       return;
     }
   g_ptr_array_add (paths, NULL);
