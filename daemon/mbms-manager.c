@@ -605,7 +605,11 @@ mbms_manager_start (MbmsManager *self, GDBusConnection *connection)
       if (s != NULL && mbms_service_needs_uicc_key_management (s))
         {
           g_message ("service %s: not registered again at start: it requires UICC key management", kept[i]);
-          mbms_registrations_remove (self->registrations, kept[i], NULL);
+          if (!mbms_registrations_remove (self->registrations, kept[i], &error))
+            {
+              g_warning ("service %s: %s", kept[i], error->message);
+              g_clear_error (&error);
+            }
         }
     }
   g_clear_pointer (&kept, g_strfreev);
