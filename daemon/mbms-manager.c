@@ -604,12 +604,10 @@ mbms_manager_start (MbmsManager *self, GDBusConnection *connection)
       MbmsService *s = find_service (self, kept[i]);
       if (s != NULL && mbms_service_needs_uicc_key_management (s))
         {
+          g_autoptr(GError) local = NULL;
           g_message ("service %s: not registered again at start: it requires UICC key management", kept[i]);
-          if (!mbms_registrations_remove (self->registrations, kept[i], &error))
-            {
-              g_warning ("service %s: %s", kept[i], error->message);
-              g_clear_error (&error);
-            }
+          if (!mbms_registrations_remove (self->registrations, kept[i], &local))
+            g_warning ("service %s: %s", kept[i], local->message);
         }
     }
   g_clear_pointer (&kept, g_strfreev);
