@@ -41,7 +41,8 @@ gboolean mgv_serial_newer (guint32 a, guint32 b);
 
 typedef struct _MgvStore MgvStore;
 
-/* Opens (or creates) the store at path, bound to the card identity (ICCID and IMSI). A store
+/* Opens (or creates) the store at path, bound to the card identity (ICCID and IMSI); a new,
+ * empty store that cannot be written yet is a warning, not an error (nothing is lost). A store
  * written for another card is wiped and *wiped set (6.1: a different UICC deletes every MBMS
  * key). A damaged file is refused with MGV_ERROR_CORRUPT and left untouched (the caller may
  * set it aside); one that cannot be read, or of a later version, with MGV_ERROR_STORAGE. */
