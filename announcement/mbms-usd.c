@@ -291,18 +291,14 @@ mbms_usd_parse_file (const char *path, GError **error)
   g_autofree char *contents = NULL;
   g_autofree char *dir = g_path_get_dirname (path);
   g_autoptr(GError) local = NULL;
-  GPtrArray *services;
   gsize len = 0;
 
   /* the bundle itself may be a link (a packaged description linked into the directory) */
   contents = read_bounded (path, USD_MAX_LEN, TRUE, &len, &local);
   if (contents == NULL)
     {
-      g_set_error (error, MBMS_USD_ERROR, local->code, "%s: %s", path, local->message);
+      g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
-  services = mbms_usd_parse (contents, len, dir, error);
-  if (services == NULL)
-    g_prefix_error (error, "%s: ", path); /* every error of a file names it, once */
-  return services;
+  return mbms_usd_parse (contents, len, dir, error);
 }
