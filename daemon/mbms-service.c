@@ -33,7 +33,8 @@ struct _MbmsService {
   char                   *playback_path;
   guint                   counters_timer;
   guint                   refused_in_row;   /* MTK messages refused since the last accepted one */
-  gint64                  last_recovery_us; /* the last re-registration for stale keys */
+  guint                   recovery_quiet;   /* running: a re-registration for stale keys was
+                                             * made less than [mikey] reregister-interval ago */
 };
 
 G_DEFINE_FINAL_TYPE (MbmsService, mbms_service, G_TYPE_OBJECT)
@@ -76,6 +77,9 @@ mbms_service_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->holds, g_hash_table_unref);
   g_clear_handle_id (&self->counters_timer, g_source_remove);
+  if (self->recovery_quiet != 0)
+    mbms_clock_cancel (self->ctx->clock, self->recovery_quiet);
+  self->recovery_quiet = 0;
   if (self->playback_path != NULL)
     g_unlink (self->playback_path);
   g_clear_pointer (&self->playback_path, g_free);
@@ -1057,26 +1061,35 @@ mbms_service_mtk_refused (MbmsService *self, const char *destination, const guin
   return self->refused_in_row;
 }
 
-void
-mbms_service_recover (MbmsService *self)
+static gboolean
+on_recovery_quiet_over (gpointer data)
 {
-  g_autoptr(GDateTime) now = self->ctx->clock->now (self->ctx->clock);
-  gint64 now_us = g_date_time_to_unix (now) * G_USEC_PER_SEC;
+  MbmsService *self = data;
+
+  self->recovery_quiet = 0;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+mbms_service_recover (MbmsService *self, gboolean new_bootstrap)
+{
   const char *ids[] = { self->desc->service_id, NULL };
   g_autoptr(GBytes) body = NULL;
   Call *c;
 
-  if (!mbms_service_is_registered (self) || self->bmsc == NULL
-      || (self->last_recovery_us != 0
-          && now_us - self->last_recovery_us < (gint64) self->ctx->config->reregister_interval_s * G_USEC_PER_SEC))
-    return;
-  self->last_recovery_us = now_us;
-  g_message ("service %s: %u MTK messages refused in a row: registering again after a new bootstrap "
-             "(a new MUK resets the MSK message counter, TS 33.246 6.4.3)", self->desc->service_id,
-             self->refused_in_row);
+  /* spaced on the monotonic timers, not the wall clock, which may jump back */
+  if (!mbms_service_is_registered (self) || self->bmsc == NULL || self->recovery_quiet != 0)
+    return FALSE;
+  self->recovery_quiet = mbms_clock_add_timeout (self->ctx->clock, self->ctx->config->reregister_interval_s * 1000,
+                                                 on_recovery_quiet_over, self);
+  g_message ("service %s: %u MTK messages refused in a row: registering again%s", self->desc->service_id,
+             self->refused_in_row,
+             new_bootstrap ? " after a new bootstrap (a new MUK resets the MSK message counter, TS 33.246 6.4.3)"
+                           : " under the bootstrap of a recent recovery");
   /* a BM-SC that lost its state counts MSK messages from 1 again under the MUK of our B-TID,
    * which MGV-F would refuse as replays (6.4.6.1): only a new GBA run gives a fresh MUK */
-  mbms_keymgmt_forget_context (self->ctx->keymgmt);
+  if (new_bootstrap)
+    mbms_keymgmt_forget_context (self->ctx->keymgmt);
   c = g_new0 (Call, 1);
   c->self = g_object_ref (self);
   c->refresh = TRUE;
@@ -1084,4 +1097,5 @@ mbms_service_recover (MbmsService *self)
   body = mbms_keymgmt_build_register (ids, FALSE);
   mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0, 0, self->cancellable,
                               on_registered, c);
+  return TRUE;
 }
