@@ -152,7 +152,7 @@ static const Command commands[] = {
     "with --json one JSON object per line. Ctrl-C stops." },
   { "stream", "SERVICE", 1, 1, "start streaming, print the playback URI, hold until Ctrl-C",
     "Starts streaming SERVICE, prints the playback URI (an SDP of the decrypted streams) and holds\n"
-    "the stream until interrupted." },
+    "the stream until interrupted. If mbmsd leaves the bus meanwhile, says so and exits with 1." },
   { "decode-mikey", "[--muk HEX | --msk HEX --rand HEX] [--show-keys] FILE", 1, -1,
     "decode a MIKEY message; --muk or --msk/--rand verify it",
     "Decodes FILE (raw MIKEY octets or their hex; - reads standard input) without a daemon.\n"

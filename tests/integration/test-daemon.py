@@ -809,6 +809,22 @@ class Daemon(unittest.TestCase):
                        "interface org.mbmsd.Mbmsd1.Session", "org.freedesktop.DBus.ObjectManager"):
             self.assertIn(needle, tree)
 
+    def test_mbmsctl_stream_says_when_the_daemon_leaves(self):
+        """Issue 14 item 7: the daemon that held the stream is gone (here killed, as a crash):
+        mbmsctl stream says so and ends with status 1 instead of holding nothing."""
+        daemon = self.start()
+        self.mbmsctl("register", SERVICE)
+        wait_for(lambda: self.state() == "receiving", what="keys and MTKs")
+        stream = subprocess.Popen([MBMSCTL, "--session-bus", "--json", "stream", SERVICE], env=self.env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.procs.append(stream)
+        self.assertIn("playback-uri", json.loads(stream.stdout.readline()))
+        daemon.kill()
+        daemon.wait(timeout=10)
+        out, err = stream.communicate(timeout=20)
+        self.assertEqual(stream.returncode, 1, err)
+        self.assertIn({"stream": "gone", "reason": "daemon-left"}, [json.loads(l) for l in out.splitlines()])
+        self.assertIn("mbmsd left the bus", err)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
