@@ -33,6 +33,7 @@ struct _MbmsService {
   char                   *playback_path;
   guint                   counters_timer;
   guint                   refused_in_row;   /* MTK messages refused since the last accepted one */
+  gboolean                withdrawn;        /* no description names it any more */
   guint                   recovery_quiet;   /* running: a re-registration for stale keys was
                                              * made less than [mikey] reregister-interval ago */
 };
@@ -299,6 +300,7 @@ typedef struct {
   gboolean               keep_intent;
   gboolean               refresh;     /* registered already: tell the BM-SC again, keep the state */
   const char            *why;         /* of a refresh, for the log */
+  char                  *bmsc;        /* where the registration went */
 } Call;
 
 static void
@@ -306,6 +308,7 @@ call_free (Call *c)
 {
   g_object_unref (c->self);
   g_clear_object (&c->invocation);
+  g_free (c->bmsc);
   g_free (c);
 }
 
@@ -320,6 +323,21 @@ item_failure (const MbmsItemStatus *item)
   if (item->status / 100 != 2) /* 6.3.2.4: a successful code, e.g. 200 OK */
     return g_strdup_printf ("bmsc-refused-%u", item->status);
   return NULL;
+}
+
+static void on_left_bmsc (GObject *source, GAsyncResult *res, gpointer data);
+
+/* A BM-SC we no longer use: told so, without waiting for its answer. */
+static void
+deregister_at (MbmsService *self, const char *bmsc)
+{
+  const char *ids[] = { self->desc->service_id, NULL };
+  g_autoptr(GBytes) body = mbms_keymgmt_build_register (ids, TRUE);
+
+  g_message ("service %s: deregistering at %s, which the description no longer names for it",
+             self->desc->service_id, bmsc);
+  mbms_keymgmt_request_async (self->ctx->keymgmt, bmsc, MBMS_KEYMGMT_DEREGISTER, body, 0, 0, NULL, on_left_bmsc,
+                              g_strdup (bmsc));
 }
 
 static void
@@ -348,6 +366,19 @@ on_registered (GObject *source, GAsyncResult *res, gpointer data)
                                                  ? MBMS_DBUS_ERROR_BOOTSTRAP_FAILED
                                                  : MBMS_DBUS_ERROR_KEY_MANAGEMENT_FAILED,
                                                "Registration of %s failed: %s", self->desc->service_id, reason);
+      goto out;
+    }
+  /* the description changed while the BM-SC answered: the registration it took is not wanted
+   * there (withdrawn, or that BM-SC no longer announced); it is undone, and made again with a
+   * BM-SC the description names if the service is still described */
+  if (self->withdrawn || g_strcmp0 (self->bmsc, c->bmsc) != 0)
+    {
+      deregister_at (self, c->bmsc);
+      if (!self->withdrawn)
+        mbms_service_register (self, c->invocation);
+      else if (c->invocation != NULL)
+        g_dbus_method_invocation_return_error (c->invocation, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_FAILED,
+                                               "%s is no longer described", self->desc->service_id);
       goto out;
     }
   /* 6.3.2.1A: the intent and the BM-SC survive restarts */
@@ -391,6 +422,7 @@ mbms_service_register (MbmsService *self, GDBusMethodInvocation *invocation)
     set_bmsc (self, kept ? kept : mbms_keymgmt_choose_bmsc ((const char *const *) self->desc->bmsc_uris,
                                                             self->ctx->clock));
   set_state (self, MBMS_STATE_REGISTERING, NULL);
+  c->bmsc = g_strdup (self->bmsc);
   mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0, 0,
                               self->cancellable, on_registered, c);
 }
@@ -410,6 +442,7 @@ mbms_service_reregister (MbmsService *self)
   c->why = "local address changed";
   body = mbms_keymgmt_build_register (ids, FALSE);
   /* 6.3.2.1A: the BM-SC learns the UE's new address from the registration */
+  c->bmsc = g_strdup (self->bmsc);
   mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0, 0,
                               self->cancellable, on_registered, c);
 }
@@ -1029,6 +1062,7 @@ mbms_service_update (MbmsService *self, MbmsUserService *desc, guint *next_sessi
 void
 mbms_service_withdraw (MbmsService *self)
 {
+  self->withdrawn = TRUE;
   g_hash_table_remove_all (self->holds);
   stop_streaming (self, "service-removed");
   if (mbms_service_is_registered (self))
@@ -1095,6 +1129,7 @@ mbms_service_recover (MbmsService *self, gboolean new_bootstrap)
   c->refresh = TRUE;
   c->why = "keys stale";
   body = mbms_keymgmt_build_register (ids, FALSE);
+  c->bmsc = g_strdup (self->bmsc);
   mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0, 0, self->cancellable,
                               on_registered, c);
   return TRUE;

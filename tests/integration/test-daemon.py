@@ -82,7 +82,9 @@ class Daemon(unittest.TestCase):
             interval = 4000
         # multicast on lo, whatever the default route: mbmsd joins there, the lab sends there
         iface = "multicast-interface=lo\n" if "multicast" in self._testMethodName else ""
-        lab += (f"[bmsc]\nfqdn=127.0.0.1\nue-port={self.port}\n{iface}[bmsc-service {SERVICE}]\nkey-domain=00f110\n"
+        # requests in flight long enough to change things under them
+        slow = "delay-ms=1500\n" if "slow_bmsc" in self._testMethodName else ""
+        lab += (f"[bmsc]\nfqdn=127.0.0.1\nue-port={self.port}\n{iface}{slow}[bmsc-service {SERVICE}]\nkey-domain=00f110\n"
                 f"key-group=1\nstreaming=true\nmtk-to={self.group}:{self.port}\nmtk-interval-ms={interval}\n")
         if "lab_media" in self._testMethodName:
             lab += (f"[lab-media]\ndestination={self.group}:5004\nkey-domain=00f110\nkey-group=1\nrate=100\n"

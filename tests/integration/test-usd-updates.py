@@ -227,5 +227,27 @@ class UsdUpdates(Fixture):
             self.assertIn("serviceId", r.stderr, sid)
             self.assertEqual(self.services(), before, sid)
 
+    def test_description_deleted_while_its_registration_is_in_flight_slow_bmsc(self):
+        """The BM-SC answers a registration after its service was withdrawn: mbmsd neither keeps
+        the registration (a restart would register a service nobody describes) nor leaves the
+        BM-SC holding it (it deregisters there)."""
+        daemon = self.start()
+        reg = subprocess.Popen([fx.MBMSCTL, "--session-bus", "register", SERVICE], env=self.env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.procs.append(reg)
+        wait_for(lambda: self.state() == "registering", what="the registration in flight")
+        os.unlink(os.path.join(self.dir, "usd", "news.usd.xml"))
+        self.hangup(daemon)
+        wait_for(lambda: self.services() == [], what="the service withdrawn")
+        reg.communicate(timeout=20)
+        wait_for(lambda: f"deregistered {SERVICE}" in self.lab_log(), timeout=10,
+                 what="the deregistration at the BM-SC")
+        lab = self.lab_log()
+        self.assertLess(lab.index(f"registered {SERVICE}"), lab.rindex(f"deregistered {SERVICE}"))
+        registrations = os.path.join(self.dir, "state", "registrations")
+        if os.path.exists(registrations):
+            with open(registrations) as f:
+                self.assertNotIn(SERVICE, f.read())
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
