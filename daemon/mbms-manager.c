@@ -15,8 +15,11 @@
 #include "mbms-mikey-receiver.h"
 #include "mbms-service.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define ADDRESS_SETTLE_MS 1000 /* addresses come and go in bursts (DHCP, SLAAC): wait for calm */
 #define MAX_ADDED_BUNDLES 256  /* bundles added over D-Bus, each read again on every Rescan */
@@ -241,6 +244,31 @@ handle_msk (MbmsManager *self, GBytes *datagram, GSocketAddress *source)
  * a row the group's MSK is asked for again (spaced as every traffic-triggered request), after
  * [mikey] reregister-after the service registers again with a new bootstrap (a BM-SC that
  * restarted reuses MTK IDs and counters; see docs/interpretations.md). */
+/* mbmsd.conf(5): the state directory (keys, registrations) is 0700; one found looser, as
+ * made by hand or by an older mbmsd, is tightened, with a warning. */
+static gboolean
+state_dir_private (const char *dir, GError **error)
+{
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct stat st;
+  gboolean ok;
+
+  if (fd < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot open the state directory %s: %s", dir,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  ok = fstat (fd, &st) == 0 && ((st.st_mode & 07777) == 0700 || fchmod (fd, 0700) == 0);
+  if (!ok)
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot make the state directory %s 0700: %s", dir,
+                 g_strerror (errno));
+  else if ((st.st_mode & 07777) != 0700)
+    g_warning ("the state directory %s had mode %04o; now 0700", dir, (unsigned) (st.st_mode & 07777));
+  close (fd);
+  return ok;
+}
+
 static gboolean
 on_rebootstrap_quiet_over (gpointer data)
 {
@@ -710,6 +738,8 @@ mbms_manager_new (MbmsConfig *config, GError **error)
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create %s", config->state_dir);
       return NULL;
     }
+  if (!state_dir_private (config->state_dir, error))
+    return NULL;
   sqn = g_build_filename (config->state_dir, "usim.sqn", NULL);
   if (!g_key_file_load_from_file (usim, config->usim_file, G_KEY_FILE_NONE, error)
       || (self->uicc = gba_uicc_soft_new_from_key_file (usim, "usim", sqn, error)) == NULL

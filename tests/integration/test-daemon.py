@@ -827,6 +827,16 @@ class Daemon(unittest.TestCase):
         self.assertEqual(stream.returncode, 1, err)
         self.assertIn({"stream": "gone", "reason": "daemon-left"}, [json.loads(l) for l in out.splitlines()])
         self.assertIn("mbmsd left the bus", err)
+    def test_state_directory_found_open_is_made_0700(self):
+        """Issue 14 item 7: a state directory that exists with mode 0777 is made 0700 (keys and
+        registrations live there), and the log says so."""
+        state = os.path.join(self.dir, "state")
+        os.makedirs(state)
+        os.chmod(state, 0o777)
+        self.start()
+        self.assertEqual(os.stat(state).st_mode & 0o7777, 0o700)
+        with open(os.path.join(self.dir, "mbmsd.log")) as f:
+            self.assertIn(f"the state directory {state} had mode 0777; now 0700", f.read())
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
