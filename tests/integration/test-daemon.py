@@ -836,7 +836,7 @@ class Daemon(unittest.TestCase):
         self.start()
         self.assertEqual(os.stat(state).st_mode & 0o7777, 0o700)
         with open(os.path.join(self.dir, "mbmsd.log")) as f:
-            self.assertIn(f"the state directory {state} had mode 0777; now 0700", f.read())
+            self.assertIn(f"state directory {state} had mode 0777; set to 0700", f.read())
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
