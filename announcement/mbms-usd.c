@@ -176,6 +176,24 @@ check_keys (xmlNode *node, MbmsUserService *s, GError **error)
   return TRUE;
 }
 
+/* A serviceId is a URI (xs:anyURI, TS 26.346 11.2.1.1): none holds whitespace or a control
+ * character (RFC 3986 2, RFC 3987 2.2), nor a bidirectional formatting character (RFC 3987
+ * 4.1). Refused, as such an ID would print as two, as a forged line of mbmsctl's output, or as
+ * a terminal's control sequence. */
+static gboolean
+service_id_is_printable (const char *id)
+{
+  for (const char *p = id; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isspace (c) || g_unichar_iscntrl (c) || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E)
+          || (c >= 0x2066 && c <= 0x2069))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static MbmsUserService *
 parse_service (xmlNode *node, const char *base_dir, gsize *budget, GError **error)
 {
@@ -190,6 +208,13 @@ parse_service (xmlNode *node, const char *base_dir, gsize *budget, GError **erro
   if (s->service_id == NULL || s->service_id[0] == '\0' || !g_utf8_validate (s->service_id, -1, NULL))
     {
       announcement_fail (error, MBMS_USD_ERROR_PARSE, node, "no %s (required, 11.2.1.1)", USD_SERVICE_ID);
+      return NULL;
+    }
+  if (!service_id_is_printable (s->service_id))
+    {
+      announcement_fail (error, MBMS_USD_ERROR_PARSE, node,
+                         "%s holds whitespace or a control character, which no URI holds (11.2.1.1, RFC 3986 2)",
+                         USD_SERVICE_ID);
       return NULL;
     }
   for (xmlNode *c = node->children; c != NULL; c = c->next)

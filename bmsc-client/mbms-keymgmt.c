@@ -27,6 +27,7 @@ struct _MbmsKeymgmt {
   MbmsClock       *clock;
   SoupSession     *session;
   GbaContext      *context;
+  GQueue           waiting; /* requests waiting for the one GBA run in flight (GTask *) */
 };
 
 G_DEFINE_FINAL_TYPE (MbmsKeymgmt, mbms_keymgmt, G_TYPE_OBJECT)
@@ -86,6 +87,7 @@ mbms_keymgmt_finalize (GObject *object)
   g_clear_object (&self->bootstrapper);
   g_clear_object (&self->session);
   g_clear_pointer (&self->context, gba_context_free);
+  g_queue_clear (&self->waiting); /* empty: each waiting request holds a reference on us */
   G_OBJECT_CLASS (mbms_keymgmt_parent_class)->finalize (object);
 }
 
@@ -411,25 +413,58 @@ send_request (GTask *task)
                                     on_response, task);
 }
 
+static void run_bootstrap (MbmsKeymgmt *self);
+
+/* One GBA run at a time, shared by every request that needs a context meanwhile (services
+ * registering at start, or recovering together, must not each ask the BSF). The run goes
+ * under the cancellable of the first request in line; when that one is cancelled, the run
+ * starts again for those still waiting. */
 static void
 on_bootstrapped (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  GTask *task = user_data;
-  MbmsKeymgmt *self = g_task_get_source_object (task);
-  Request *r = g_task_get_task_data (task);
+  MbmsKeymgmt *self = user_data;
   g_autoptr(GError) error = NULL;
   GbaContext *context = gba_bootstrapper_run_finish (GBA_BOOTSTRAPPER (source), res, &error);
+  GQueue waiting = self->waiting;
+  gboolean counted = FALSE;
+  GTask *task;
 
-  if (context == NULL)
+  self->waiting = (GQueue) G_QUEUE_INIT;
+  if (context != NULL)
     {
-      fail (task, MBMS_KEYMGMT_ERROR_BOOTSTRAP, "%s", error->message);
-      return;
+      g_clear_pointer (&self->context, gba_context_free);
+      self->context = context;
+      g_signal_emit (self, signals[SIGNAL_BOOTSTRAPPED], 0, context);
     }
-  g_clear_pointer (&self->context, gba_context_free);
-  self->context = context;
-  r->result->bootstraps++;
-  g_signal_emit (self, signals[SIGNAL_BOOTSTRAPPED], 0, context);
-  send_request (task);
+  while ((task = g_queue_pop_head (&waiting)) != NULL)
+    {
+      Request *r = g_task_get_task_data (task);
+
+      if (g_task_return_error_if_cancelled (task))
+        g_object_unref (task);
+      else if (context != NULL)
+        {
+          if (!counted)
+            r->result->bootstraps++, counted = TRUE;
+          send_request (task);
+        }
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_queue_push_tail (&self->waiting, task); /* the run of a request cancelled since */
+      else
+        fail (task, MBMS_KEYMGMT_ERROR_BOOTSTRAP, "%s", error->message);
+    }
+  if (!g_queue_is_empty (&self->waiting))
+    run_bootstrap (self);
+  g_object_unref (self);
+}
+
+static void
+run_bootstrap (MbmsKeymgmt *self)
+{
+  GTask *head = g_queue_peek_head (&self->waiting);
+
+  gba_bootstrapper_run_async (self->bootstrapper, g_task_get_cancellable (head), on_bootstrapped,
+                              g_object_ref (self));
 }
 
 /* A valid bootstrapped context first: GBA when there is none, it expired, or the BM-SC asked
@@ -439,13 +474,17 @@ ensure_context (GTask *task, gboolean renegotiate)
 {
   MbmsKeymgmt *self = g_task_get_source_object (task);
   g_autoptr(GDateTime) now = self->clock->now (self->clock);
+  gboolean running = !g_queue_is_empty (&self->waiting);
 
-  if (!renegotiate && self->context != NULL && gba_context_is_valid_at (self->context, now))
+  if (!running && !renegotiate && self->context != NULL && gba_context_is_valid_at (self->context, now))
     {
       send_request (task);
       return;
     }
-  gba_bootstrapper_run_async (self->bootstrapper, g_task_get_cancellable (task), on_bootstrapped, task);
+  /* a run in flight gives a fresh context: renegotiation waits for it too */
+  g_queue_push_tail (&self->waiting, task);
+  if (!running)
+    run_bootstrap (self);
 }
 
 static gboolean

@@ -1,7 +1,9 @@
 /* The deadline of a bootstrapped key lifetime on the injectable clock. */
 #include "mbms-lifetime.h"
 
-#define STEP_MS (3600u * 1000u) /* at most an hour per timer: the clock is asked again after it */
+/* at most a minute per timer: timers run on the monotonic clock, the deadline is wall time, and
+ * the wall clock may jump forward past it (NTP after boot); it is asked again after each step */
+#define STEP_MS (60u * 1000u)
 
 struct _MbmsLifetime {
   MbmsClock       *clock;

@@ -1,5 +1,5 @@
 /* A deadline on the injectable clock: the key lifetime of a bootstrapped B-TID (TS 33.220
- * 4.5.2), after which Manager.BootstrapState says "expired". Long waits are taken in steps,
+ * 4.5.2), after which Manager.BootstrapState says "expired". Long waits are taken in steps of a minute,
  * each checked against the clock's time, so a clock that jumps is followed. */
 #pragma once
 

@@ -46,6 +46,8 @@ struct _MbmsManager {
   GPtrArray                *added;    /* bundles added over D-Bus, read again on Rescan */
   GHashTable               *watched;  /* destinations joined for MTK messages */
   MbmsMskRequests          *msk_requests;
+  guint                     rebootstrap_quiet; /* running: a recovery ran GBA less than
+                                                * [mikey] reregister-interval ago */
   guint                     next_service;
   guint                     next_session;
   guint                     shutdown_pending;
@@ -62,6 +64,9 @@ mbms_manager_dispose (GObject *object)
   MbmsManager *self = MBMS_MANAGER (object);
 
   g_clear_pointer (&self->addresses, mbms_address_watch_free);
+  if (self->rebootstrap_quiet != 0)
+    mbms_clock_cancel (self->context.clock, self->rebootstrap_quiet);
+  self->rebootstrap_quiet = 0;
   g_clear_pointer (&self->services, g_ptr_array_unref);
   g_clear_object (&self->objects);
   g_clear_object (&self->iface);
@@ -242,6 +247,30 @@ handle_msk (MbmsManager *self, GBytes *datagram, GSocketAddress *source)
  * a row the group's MSK is asked for again (spaced as every traffic-triggered request), after
  * [mikey] reregister-after the service registers again with a new bootstrap (a BM-SC that
  * restarted reuses MTK IDs and counters; see docs/interpretations.md). */
+static gboolean
+on_rebootstrap_quiet_over (gpointer data)
+{
+  MbmsManager *self = data;
+
+  self->rebootstrap_quiet = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* The GBA run is the daemon's, not a service's: one per [mikey] reregister-interval for all
+ * recoveries together, so forged MTK messages naming many services cannot make mbmsd ask the
+ * BSF once for each. Services recovering meanwhile register under the context that run gave
+ * (or share it while it runs). */
+static void
+recover (MbmsManager *self, MbmsService *service)
+{
+  gboolean new_bootstrap = self->rebootstrap_quiet == 0;
+
+  if (mbms_service_recover (service, new_bootstrap) && new_bootstrap)
+    self->rebootstrap_quiet = mbms_clock_add_timeout (self->context.clock,
+                                                      self->config->reregister_interval_s * 1000,
+                                                      on_rebootstrap_quiet_over, self);
+}
+
 static void
 mtk_refused (MbmsManager *self, const char *destination, const MikeyKeyIds *ids, gboolean replay)
 {
@@ -253,7 +282,7 @@ mtk_refused (MbmsManager *self, const char *destination, const MikeyKeyIds *ids,
       guint refused = mbms_service_mtk_refused (s, destination, ids->domain, group, replay);
 
       if (refused >= self->config->reregister_after)
-        mbms_service_recover (s);
+        recover (self, s);
       else if (refused >= self->config->stale_after && mbms_msk_requests_may_trigger (self->msk_requests, ids->domain, group))
         mbms_service_request_keys (s, ids->domain, group, TRUE);
     }

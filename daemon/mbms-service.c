@@ -33,7 +33,9 @@ struct _MbmsService {
   char                   *playback_path;
   guint                   counters_timer;
   guint                   refused_in_row;   /* MTK messages refused since the last accepted one */
-  gint64                  last_recovery_us; /* the last re-registration for stale keys */
+  gboolean                withdrawn;        /* no description names it any more */
+  guint                   recovery_quiet;   /* running: a re-registration for stale keys was
+                                             * made less than [mikey] reregister-interval ago */
 };
 
 G_DEFINE_FINAL_TYPE (MbmsService, mbms_service, G_TYPE_OBJECT)
@@ -76,6 +78,9 @@ mbms_service_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->holds, g_hash_table_unref);
   g_clear_handle_id (&self->counters_timer, g_source_remove);
+  if (self->recovery_quiet != 0)
+    mbms_clock_cancel (self->ctx->clock, self->recovery_quiet);
+  self->recovery_quiet = 0;
   if (self->playback_path != NULL)
     g_unlink (self->playback_path);
   g_clear_pointer (&self->playback_path, g_free);
@@ -295,6 +300,7 @@ typedef struct {
   gboolean               keep_intent;
   gboolean               refresh;     /* registered already: tell the BM-SC again, keep the state */
   const char            *why;         /* of a refresh, for the log */
+  char                  *bmsc;        /* where the registration went */
   gboolean               wrote_intent; /* this call added the service to the registrations file */
 } Call;
 
@@ -303,6 +309,7 @@ call_free (Call *c)
 {
   g_object_unref (c->self);
   g_clear_object (&c->invocation);
+  g_free (c->bmsc);
   g_free (c);
 }
 
@@ -317,6 +324,21 @@ item_failure (const MbmsItemStatus *item)
   if (item->status / 100 != 2) /* 6.3.2.4: a successful code, e.g. 200 OK */
     return g_strdup_printf ("bmsc-refused-%u", item->status);
   return NULL;
+}
+
+static void on_left_bmsc (GObject *source, GAsyncResult *res, gpointer data);
+
+/* A BM-SC we no longer use: told so, without waiting for its answer. */
+static void
+deregister_at (MbmsService *self, const char *bmsc)
+{
+  const char *ids[] = { self->desc->service_id, NULL };
+  g_autoptr(GBytes) body = mbms_keymgmt_build_register (ids, TRUE);
+
+  g_message ("service %s: deregistering at %s, which the description no longer names for it",
+             self->desc->service_id, bmsc);
+  mbms_keymgmt_request_async (self->ctx->keymgmt, bmsc, MBMS_KEYMGMT_DEREGISTER, body, 0, 0, NULL, on_left_bmsc,
+                              g_strdup (bmsc));
 }
 
 /* A registration the BM-SC refused is no intent to restore; if even that write fails, the
@@ -358,6 +380,19 @@ on_registered (GObject *source, GAsyncResult *res, gpointer data)
                                                  ? MBMS_DBUS_ERROR_BOOTSTRAP_FAILED
                                                  : MBMS_DBUS_ERROR_KEY_MANAGEMENT_FAILED,
                                                "Registration of %s failed: %s", self->desc->service_id, reason);
+      goto out;
+    }
+  /* the description changed while the BM-SC answered: the registration it took is not wanted
+   * there (withdrawn, or that BM-SC no longer announced); it is undone, and made again with a
+   * BM-SC the description names if the service is still described */
+  if (self->withdrawn || g_strcmp0 (self->bmsc, c->bmsc) != 0)
+    {
+      deregister_at (self, c->bmsc);
+      if (!self->withdrawn)
+        mbms_service_register (self, c->invocation);
+      else if (c->invocation != NULL)
+        g_dbus_method_invocation_return_error (c->invocation, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_FAILED,
+                                               "%s is no longer described", self->desc->service_id);
       goto out;
     }
   /* 6.3.2.1A: the intent and the BM-SC survive restarts */
@@ -420,6 +455,7 @@ mbms_service_register (MbmsService *self, GDBusMethodInvocation *invocation)
         g_warning ("service %s: registering for this session only: %s", self->desc->service_id, error->message);
     }
   set_state (self, MBMS_STATE_REGISTERING, NULL);
+  c->bmsc = g_strdup (self->bmsc);
   mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0, 0,
                               self->cancellable, on_registered, c);
 }
@@ -439,6 +475,7 @@ mbms_service_reregister (MbmsService *self)
   c->why = "local address changed";
   body = mbms_keymgmt_build_register (ids, FALSE);
   /* 6.3.2.1A: the BM-SC learns the UE's new address from the registration */
+  c->bmsc = g_strdup (self->bmsc);
   mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0, 0,
                               self->cancellable, on_registered, c);
 }
@@ -1077,6 +1114,7 @@ mbms_service_update (MbmsService *self, MbmsUserService *desc, guint *next_sessi
 void
 mbms_service_withdraw (MbmsService *self)
 {
+  self->withdrawn = TRUE;
   g_hash_table_remove_all (self->holds);
   stop_streaming (self, "service-removed");
   if (mbms_service_is_registered (self))
@@ -1109,31 +1147,42 @@ mbms_service_mtk_refused (MbmsService *self, const char *destination, const guin
   return self->refused_in_row;
 }
 
-void
-mbms_service_recover (MbmsService *self)
+static gboolean
+on_recovery_quiet_over (gpointer data)
 {
-  g_autoptr(GDateTime) now = self->ctx->clock->now (self->ctx->clock);
-  gint64 now_us = g_date_time_to_unix (now) * G_USEC_PER_SEC;
+  MbmsService *self = data;
+
+  self->recovery_quiet = 0;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+mbms_service_recover (MbmsService *self, gboolean new_bootstrap)
+{
   const char *ids[] = { self->desc->service_id, NULL };
   g_autoptr(GBytes) body = NULL;
   Call *c;
 
-  if (!mbms_service_is_registered (self) || self->bmsc == NULL
-      || (self->last_recovery_us != 0
-          && now_us - self->last_recovery_us < (gint64) self->ctx->config->reregister_interval_s * G_USEC_PER_SEC))
-    return;
-  self->last_recovery_us = now_us;
-  g_message ("service %s: %u MTK messages refused in a row: registering again after a new bootstrap "
-             "(a new MUK resets the MSK message counter, TS 33.246 6.4.3)", self->desc->service_id,
-             self->refused_in_row);
+  /* spaced on the monotonic timers, not the wall clock, which may jump back */
+  if (!mbms_service_is_registered (self) || self->bmsc == NULL || self->recovery_quiet != 0)
+    return FALSE;
+  self->recovery_quiet = mbms_clock_add_timeout (self->ctx->clock, self->ctx->config->reregister_interval_s * 1000,
+                                                 on_recovery_quiet_over, self);
+  g_message ("service %s: %u MTK messages refused in a row: registering again%s", self->desc->service_id,
+             self->refused_in_row,
+             new_bootstrap ? " after a new bootstrap (a new MUK resets the MSK message counter, TS 33.246 6.4.3)"
+                           : " under the bootstrap of a recent recovery");
   /* a BM-SC that lost its state counts MSK messages from 1 again under the MUK of our B-TID,
    * which MGV-F would refuse as replays (6.4.6.1): only a new GBA run gives a fresh MUK */
-  mbms_keymgmt_forget_context (self->ctx->keymgmt);
+  if (new_bootstrap)
+    mbms_keymgmt_forget_context (self->ctx->keymgmt);
   c = g_new0 (Call, 1);
   c->self = g_object_ref (self);
   c->refresh = TRUE;
   c->why = "keys stale";
   body = mbms_keymgmt_build_register (ids, FALSE);
+  c->bmsc = g_strdup (self->bmsc);
   mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0, 0, self->cancellable,
                               on_registered, c);
+  return TRUE;
 }

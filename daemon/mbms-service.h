@@ -67,9 +67,10 @@ void     mbms_service_mtk_received (MbmsService *self, const char *destination, 
  * keys-stale with reason. */
 guint    mbms_service_mtk_refused (MbmsService *self, const char *destination, const guint8 domain[3],
                                    guint16 key_group, gboolean replay);
-/* Keys that stay stale: registers again after a new GBA run (a new MUK resets the MSK message
- * counter, 6.4.3), at most once per [mikey] reregister-interval. */
-void     mbms_service_recover (MbmsService *self);
+/* Keys that stay stale: registers again, after a new GBA run when new_bootstrap (a new MUK
+ * resets the MSK message counter, 6.4.3), at most once per [mikey] reregister-interval.
+ * Returns whether it did. */
+gboolean mbms_service_recover (MbmsService *self, gboolean new_bootstrap);
 /* Forgets the MTKs of every session (a different card). */
 void     mbms_service_clear_keys (MbmsService *self);
 

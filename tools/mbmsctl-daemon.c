@@ -238,6 +238,28 @@ on_stream_state (MbmsDBusService *s, const char *state, const char *reason, gpoi
   fflush (stdout);
 }
 
+typedef struct {
+  GMainLoop *loop;
+  gboolean   json;
+  gboolean   daemon_left;
+} Streaming;
+
+/* mbmsd left the bus (stopped, crashed or restarting): the stream it held for us is gone, and
+ * a player would wait on a URI nobody feeds; say so and end, rather than hold nothing. */
+static void
+on_daemon_vanished (GDBusConnection *bus, const char *name, gpointer data)
+{
+  Streaming *st = data;
+
+  st->daemon_left = TRUE;
+  if (st->json)
+    printf ("{\"stream\":\"gone\",\"reason\":\"daemon-left\"}\n");
+  fflush (stdout);
+  g_printerr ("mbmsctl stream: mbmsd left the bus, and the stream with it; run mbmsctl stream again once "
+              "mbmsd is back\n");
+  g_main_loop_quit (st->loop);
+}
+
 /* stream SERVICE: StartStreaming, print the playback URI, hold the stream until interrupted. */
 int
 mbmsctl_stream (int argc, char **argv, gboolean json, gboolean session)
@@ -248,6 +270,8 @@ mbmsctl_stream (int argc, char **argv, gboolean json, gboolean session)
   g_autofree char *path = NULL;
   g_autofree char *uri = NULL;
   g_autoptr(MbmsDBusService) s = NULL;
+  Streaming st = { 0 };
+  guint watch;
 
   if (argc < 1)
     {
@@ -270,7 +294,14 @@ mbmsctl_stream (int argc, char **argv, gboolean json, gboolean session)
   fflush (stdout);
   g_unix_signal_add (SIGINT, quit_loop, loop);
   g_unix_signal_add (SIGTERM, quit_loop, loop);
+  /* the owner now is the one that streams for us: a new owner would not know our hold */
+  st.loop = loop, st.json = json;
+  watch = g_bus_watch_name_on_connection (bus, MBMSCTL_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE, NULL, on_daemon_vanished,
+                                          &st, NULL);
   g_main_loop_run (loop);
+  g_bus_unwatch_name (watch);
+  if (st.daemon_left)
+    return 1;
   if (!mbms_dbus_service_call_stop_streaming_sync (s, NULL, &error))
     {
       g_dbus_error_strip_remote_error (error);

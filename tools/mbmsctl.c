@@ -5,6 +5,7 @@
 #include "mikey-describe.h"
 #include "mbmsctl-daemon.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,32 +16,72 @@ bytes_from_hex (const char *hex, GError **error)
   return gba_hex_to_bytes (hex, error);
 }
 
+/* At most this much is read: a MIKEY message as hex text with separators. More is refused, not
+ * cut (a cut message would decode as something it is not), and /dev/zero or an endless pipe
+ * ends there instead of filling memory. */
+#define MESSAGE_FILE_MAX (MIKEY_MAX_MESSAGE_LEN * 3)
+
+static GBytes *
+read_bounded (FILE *f, const char *path, GError **error)
+{
+  g_autoptr(GByteArray) in = g_byte_array_new ();
+  guint8 buf[4096];
+  size_t n;
+
+  while ((n = fread (buf, 1, sizeof buf, f)) > 0)
+    {
+      if (in->len + n > MESSAGE_FILE_MAX)
+        {
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "“%s” holds more than %u octets: not one MIKEY message",
+                       path, MESSAGE_FILE_MAX);
+          return NULL;
+        }
+      g_byte_array_append (in, buf, (guint) n);
+    }
+  if (ferror (f))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_IO, "cannot read “%s”", path);
+      return NULL;
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&in));
+}
+
 /* A message file holds raw MIKEY octets or their hex text ("-" = standard input). */
 static GBytes *
 read_message (const char *path, GError **error)
 {
-  g_autofree char *contents = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  const char *contents;
   gsize len = 0;
   gboolean is_hex = TRUE;
 
   if (g_strcmp0 (path, "-") == 0)
+    raw = read_bounded (stdin, "standard input", error);
+  else
     {
-      g_autoptr(GByteArray) in = g_byte_array_new ();
-      guint8 buf[4096];
-      size_t n;
-      while ((n = fread (buf, 1, sizeof buf, stdin)) > 0 && in->len < MIKEY_MAX_MESSAGE_LEN * 3)
-        g_byte_array_append (in, buf, (guint) n);
-      len = in->len;
-      g_byte_array_append (in, (const guint8 *) "", 1);
-      contents = (char *) g_byte_array_free (g_steal_pointer (&in), FALSE);
+      FILE *f = fopen (path, "rbe");
+
+      if (f == NULL)
+        {
+          int saved = errno;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "Failed to open file “%s”: %s", path,
+                       g_strerror (saved));
+          return NULL;
+        }
+      raw = read_bounded (f, path, error);
+      fclose (f);
     }
-  else if (!g_file_get_contents (path, &contents, &len, error))
+  if (raw == NULL)
     return NULL;
+  contents = g_bytes_get_data (raw, &len);
   for (gsize i = 0; i < len && is_hex; i++)
     is_hex = g_ascii_isxdigit (contents[i]) || g_ascii_isspace (contents[i]) || contents[i] == ':';
   if (is_hex && len > 0)
-    return bytes_from_hex (contents, error);
-  return g_bytes_new (contents, len);
+    {
+      g_autofree char *text = g_strndup (contents, len);
+      return bytes_from_hex (text, error);
+    }
+  return g_steal_pointer (&raw);
 }
 
 static GbaSecret *
@@ -152,7 +193,7 @@ static const Command commands[] = {
     "with --json one JSON object per line. Ctrl-C stops." },
   { "stream", "SERVICE", 1, 1, "start streaming, print the playback URI, hold until Ctrl-C",
     "Starts streaming SERVICE, prints the playback URI (an SDP of the decrypted streams) and holds\n"
-    "the stream until interrupted." },
+    "the stream until interrupted. If mbmsd leaves the bus meanwhile, says so and exits with 1." },
   { "decode-mikey", "[--muk HEX | --msk HEX --rand HEX] [--show-keys] FILE", 1, -1,
     "decode a MIKEY message; --muk or --msk/--rand verify it",
     "Decodes FILE (raw MIKEY octets or their hex; - reads standard input) without a daemon.\n"

@@ -187,6 +187,19 @@ test_rejections (void)
                     "no <userServiceDescription>");
   assert_usd_error (dir, "<bundleDescription xmlns=\"" USD_NS "\"><userServiceDescription/></bundleDescription>",
                     MBMS_USD_ERROR_PARSE, "no serviceId");
+  /* a URI holds no whitespace, control or bidirectional formatting character (RFC 3986 2,
+   * RFC 3987 2.2, 4.1): such an ID would print as two, or as a forged line of output */
+  {
+    const char *const odd[] = { "two words", "a&#10;  service   urn:forged", "tab&#9;inside", "c1&#x9b;31m", "rlo&#x202e;",
+                                "nbsp&#xa0;" };
+    for (guint i = 0; i < G_N_ELEMENTS (odd); i++)
+      {
+        g_autofree char *usd = g_strdup_printf ("<bundleDescription xmlns=\"" USD_NS "\"><userServiceDescription "
+                                                "serviceId=\"urn:x:%s\"><deliveryMethod sessionDescriptionURI="
+                                                "\"ok.sdp\"/></userServiceDescription></bundleDescription>", odd[i]);
+        assert_usd_error (dir, usd, MBMS_USD_ERROR_PARSE, "serviceId holds whitespace or a control character");
+      }
+  }
   assert_usd_error (dir, USD_WITH (""), MBMS_USD_ERROR_PARSE, "no <deliveryMethod>");
   assert_usd_error (dir, USD_WITH ("<deliveryMethod protectionDescriptionURI=\"nokey.xml\"/>"), MBMS_USD_ERROR_PARSE,
                     "no sessionDescriptionURI");

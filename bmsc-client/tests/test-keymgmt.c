@@ -107,6 +107,62 @@ test_two_services_one_refused (Fx *fx, gconstpointer d)
   g_assert_cmpuint (lab_bmsc_pushes (fx->bmsc), ==, 1);
 }
 
+static void
+on_request_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (res);
+}
+
+static void
+count_bootstrapped (MbmsKeymgmt *km, gpointer context, gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+/* Requests made while there is no context (many services at start, or recovering at once)
+ * share one GBA run instead of each asking the BSF; a request that is cancelled while it
+ * waits does not take the run of the others with it. */
+static void
+test_concurrent_requests_share_one_bootstrap (Fx *fx, gconstpointer d)
+{
+  const char *news[] = { NEWS, NULL }, *film[] = { FILM, NULL };
+  g_autoptr(GBytes) news_body = mbms_keymgmt_build_register (news, FALSE);
+  g_autoptr(GBytes) film_body = mbms_keymgmt_build_register (film, FALSE);
+  g_autoptr(GCancellable) gone = g_cancellable_new ();
+  g_autoptr(GAsyncResult) first = NULL, second = NULL, third = NULL;
+  g_autoptr(MbmsKeymgmtResult) r1 = NULL, r2 = NULL, r3 = NULL;
+  g_autoptr(GError) error = NULL;
+  guint bootstrapped = 0;
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  g_signal_connect (fx->km, "bootstrapped", G_CALLBACK (count_bootstrapped), &bootstrapped);
+  /* the first in line is cancelled before its GBA run ends */
+  mbms_keymgmt_request_async (fx->km, fx->bmsc_uri, MBMS_KEYMGMT_REGISTER, news_body, 0, 0, gone, on_request_done,
+                              &first);
+  mbms_keymgmt_request_async (fx->km, fx->bmsc_uri, MBMS_KEYMGMT_REGISTER, news_body, 0, 0, NULL, on_request_done,
+                              &second);
+  mbms_keymgmt_request_async (fx->km, fx->bmsc_uri, MBMS_KEYMGMT_REGISTER, film_body, 0, 0, NULL, on_request_done,
+                              &third);
+  g_cancellable_cancel (gone);
+  while ((first == NULL || second == NULL || third == NULL) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (first);
+  g_assert_nonnull (second);
+  g_assert_nonnull (third);
+  r1 = mbms_keymgmt_request_finish (fx->km, first, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (r1);
+  g_clear_error (&error);
+  r2 = mbms_keymgmt_request_finish (fx->km, second, &error);
+  g_assert_no_error (error);
+  r3 = mbms_keymgmt_request_finish (fx->km, third, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (item_status (r2, NEWS), ==, 200);
+  g_assert_cmpuint (item_status (r3, FILM), ==, 200);
+  g_assert_cmpuint (bootstrapped, ==, 1);
+  g_assert_cmpuint (r2->bootstraps + r3->bootstraps, ==, 1); /* counted once, by the request that ran it */
+}
+
 /* G.2.4: codes the UE must not repeat end the procedure with the code surfaced. */
 static void
 test_g24_not_repeated (Fx *fx, gconstpointer d)
@@ -355,6 +411,7 @@ main (int argc, char **argv)
   test_init (&argc, &argv);
 #define ADD(path, fn) g_test_add ("/bmsc-client/keymgmt/" path, Fx, NULL, fx_set_up, fn, fx_tear_down)
   ADD ("register-msk-pushed-acked-deregister", test_register_push_ack_deregister);
+  ADD ("concurrent-requests-share-one-bootstrap", test_concurrent_requests_share_one_bootstrap);
   ADD ("two-services-one-refused", test_two_services_one_refused);
   ADD ("mtk-messages-on-a-schedule", test_mtk_stream_after_registration);
   ADD ("g24-codes-not-repeated", test_g24_not_repeated);

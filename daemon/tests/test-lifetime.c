@@ -96,10 +96,10 @@ test_long_lifetime_in_steps (void)
   g_autoptr(GDateTime) until = g_date_time_add_days (c.now, 60); /* more ms than a guint holds */
 
   mbms_lifetime_set (l, until);
-  for (guint hour = 0; hour < 60 * 24 - 1; hour++)
-    hand_advance (&c, 3600 * 1000);
+  for (guint minute = 0; minute < 60 * 24 * 60 - 1; minute++)
+    hand_advance (&c, 60 * 1000);
   g_assert_cmpuint (expired, ==, 0);
-  hand_advance (&c, 3600 * 1000);
+  hand_advance (&c, 60 * 1000);
   g_assert_cmpuint (expired, ==, 1);
   g_date_time_unref (c.now);
 }
@@ -128,6 +128,27 @@ test_new_bootstrap_replaces_the_deadline (void)
   g_date_time_unref (c.now);
 }
 
+/* The wall clock jumps forward past the deadline (NTP setting a UE's clock after boot) while a
+ * long timer runs on the monotonic clock: "expired" follows within a minute, not an hour. */
+static void
+test_clock_jump_past_the_deadline_followed_within_a_minute (void)
+{
+  HandClock c = hand_clock ();
+  guint expired = 0;
+  g_autoptr(MbmsLifetime) l = mbms_lifetime_new (&c.base, count, &expired);
+  g_autoptr(GDateTime) until = g_date_time_add_days (c.now, 1);
+  GDateTime *jumped = g_date_time_add_days (c.now, 2);
+
+  mbms_lifetime_set (l, until);
+  g_date_time_unref (c.now);
+  c.now = jumped; /* the timers keep their monotonic delays */
+  hand_advance (&c, 59 * 1000);
+  hand_advance (&c, 1000);
+  g_assert_cmpuint (expired, ==, 1);
+  g_assert_true (mbms_lifetime_is_expired (l));
+  g_date_time_unref (c.now);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -135,5 +156,7 @@ main (int argc, char **argv)
   g_test_add_func ("/daemon/lifetime/expires-at-the-lifetime", test_expires_at_the_lifetime);
   g_test_add_func ("/daemon/lifetime/long-lifetime-in-steps", test_long_lifetime_in_steps);
   g_test_add_func ("/daemon/lifetime/new-bootstrap-replaces-the-deadline", test_new_bootstrap_replaces_the_deadline);
+  g_test_add_func ("/daemon/lifetime/clock-jump-past-the-deadline-followed-within-a-minute",
+                   test_clock_jump_past_the_deadline_followed_within_a_minute);
   return g_test_run ();
 }

@@ -82,7 +82,9 @@ class Daemon(unittest.TestCase):
             interval = 4000
         # multicast on lo, whatever the default route: mbmsd joins there, the lab sends there
         iface = "multicast-interface=lo\n" if "multicast" in self._testMethodName else ""
-        lab += (f"[bmsc]\nfqdn=127.0.0.1\nue-port={self.port}\n{iface}[bmsc-service {SERVICE}]\nkey-domain=00f110\n"
+        # requests in flight long enough to change things under them
+        slow = "delay-ms=1500\n" if "slow_bmsc" in self._testMethodName else ""
+        lab += (f"[bmsc]\nfqdn=127.0.0.1\nue-port={self.port}\n{iface}{slow}[bmsc-service {SERVICE}]\nkey-domain=00f110\n"
                 f"key-group=1\nstreaming=true\nmtk-to={self.group}:{self.port}\nmtk-interval-ms={interval}\n")
         if "lab_media" in self._testMethodName:
             lab += (f"[lab-media]\ndestination={self.group}:5004\nkey-domain=00f110\nkey-group=1\nrate=100\n"
@@ -814,6 +816,32 @@ class Daemon(unittest.TestCase):
                        "interface org.mbmsd.Mbmsd1.Session", "org.freedesktop.DBus.ObjectManager"):
             self.assertIn(needle, tree)
 
+    def test_mbmsctl_stream_says_when_the_daemon_leaves(self):
+        """Issue 14 item 7: the daemon that held the stream is gone (here killed, as a crash):
+        mbmsctl stream says so and ends with status 1 instead of holding nothing."""
+        daemon = self.start()
+        self.mbmsctl("register", SERVICE)
+        wait_for(lambda: self.state() == "receiving", what="keys and MTKs")
+        stream = subprocess.Popen([MBMSCTL, "--session-bus", "--json", "stream", SERVICE], env=self.env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.procs.append(stream)
+        self.assertIn("playback-uri", json.loads(stream.stdout.readline()))
+        daemon.kill()
+        daemon.wait(timeout=10)
+        out, err = stream.communicate(timeout=20)
+        self.assertEqual(stream.returncode, 1, err)
+        self.assertIn({"stream": "gone", "reason": "daemon-left"}, [json.loads(l) for l in out.splitlines()])
+        self.assertIn("mbmsd left the bus", err)
+    def test_state_directory_found_open_is_made_0700(self):
+        """Issue 14 item 7: a state directory that exists with mode 0777 is made 0700 (keys and
+        registrations live there), and the log says so."""
+        state = os.path.join(self.dir, "state")
+        os.makedirs(state)
+        os.chmod(state, 0o777)
+        self.start()
+        self.assertEqual(os.stat(state).st_mode & 0o7777, 0o700)
+        with open(os.path.join(self.dir, "mbmsd.log")) as f:
+            self.assertIn(f"state directory {state} had mode 0777; set to 0700", f.read())
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -45,6 +45,20 @@ class DecodeMikey(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("\u201c/nonexistent/msg.bin\u201d", r.stderr)
 
+    def test_endless_or_oversized_input_is_refused_not_read_to_the_end(self):
+        """/dev/zero (or an endless pipe) ends at the bound with a clear line instead of filling
+        memory; standard input over the bound is refused, not cut into another message."""
+        r = subprocess.run([MBMSCTL, "decode-mikey", "/dev/zero"], capture_output=True, text=True, timeout=10,
+                           env=dict(os.environ, LC_ALL="C.UTF-8"))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("\u201c/dev/zero\u201d holds more than", r.stderr)
+        with open(self.files["mtk"] + ".hex") as f:
+            hex_text = f.read().strip()
+        r = run("-", stdin=hex_text + "\n" + "00" * 8000)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("standard input", r.stderr)
+        self.assertEqual(run("-", stdin=hex_text).returncode, 0)  # within the bound: as before
+
     def test_keys_that_do_not_fit_are_no_success(self):
         # an MTK message with only the MUK, an MSK message with only the MSK: nothing checked
         for args in (("--muk", MUK, self.files["mtk"]), ("--msk", MSK, "--rand", RAND, self.files["msk"]),

@@ -101,6 +101,87 @@ class Stalls(Fixture):
         self.assertRegex(out, r"'StateReason': <'mtk-replayed'>")
         holder.stdin.close()
 
+    def lab_also_carries(self, service_id, group):
+        """The lab again, also carrying service_id with MTK messages to group; the daemon's
+        configuration and descriptions follow the lab's new address."""
+        old = self.uri
+        self.lab.terminate()
+        self.lab.wait(timeout=10)
+        self.lab.stdout.close()
+        with open(os.path.join(self.dir, "labnet.conf")) as f:
+            lab = f.read()
+        # key group 2: MTK messages of one MSK at two destinations are another story (see the report)
+        self.write("labnet.conf", lab + f"[bmsc-service {service_id}]\nkey-domain=00f110\nkey-group=2\n"
+                   f"streaming=true\nmtk-to={group}:{self.port}\nmtk-interval-ms=250\n")
+        with open(os.path.join(self.dir, "lab.log"), "a") as lab_log:
+            self.lab = subprocess.Popen([LABNET, "--config", os.path.join(self.dir, "labnet.conf")],
+                                        stdout=subprocess.PIPE, stderr=lab_log, text=True)
+        self.uri = self.lab.stdout.readline().split()[1].rstrip("/")
+        for name in ("mbmsd.conf", "usd/news.prot.xml"):
+            with open(os.path.join(self.dir, name)) as f:
+                self.write(name, f.read().replace(old, self.uri))
+        self.write("usd/weather.usd.xml", fx.usd(service_id, '<deliveryMethod sessionDescriptionURI="weather.sdp" '
+                                                             'protectionDescriptionURI="weather.prot.xml"/>'))
+        self.write("usd/weather.sdp", f"v=0\nc=IN IP4 {group}\nm=video 5006 RTP/SAVP 96\na=rtpmap:96 VP8/90000\n")
+        self.write("usd/weather.prot.xml",
+                   fx.security_description(self.uri, f"{group}/5006").replace("AAEAAA==", "AAIAAA=="))
+
+    def forge_refused_mtk_messages(self, group, msk_id, count):
+        """MTK messages naming the pushed MSK msk_id, MTK IDs from 1, and our
+        builder's MAC: what anyone on the broadcast can send. MGV-F refuses each (replayed ID or
+        failed MAC, 6.4.6.2); sent from several sources, none over its rate limit."""
+        out = subprocess.run([fx.MIKEY_SAMPLES], capture_output=True, text=True, check=True).stdout
+        sample = bytes.fromhex(dict(line.split() for line in out.splitlines())["mtk"])
+        self.assertEqual((sample[19:21], sample[25:27]), (b"\x01\x04", b"\x02\x02"))  # MSK ID, MTK ID fields
+        sources = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(5)]
+        try:
+            for n, src in enumerate(sources):
+                src.bind((f"127.0.{os.getpid() % 200 + 20}.{n + 10}", 0))
+            for i in range(count):
+                forged = sample[:21] + msk_id.to_bytes(4, "big") + sample[25:27] + (i + 1).to_bytes(2, "big") \
+                    + sample[29:]
+                sources[i % len(sources)].sendto(forged, (group, self.port))
+                time.sleep(0.005)
+        finally:
+            for src in sources:
+                src.close()
+
+    def test_forged_mtk_messages_naming_two_services_make_one_gba_run(self):
+        """A forger pushes one service and then another past [mikey] reregister-after: each
+        registers again (at most once per reregister-interval), but the BSF sees one GBA run in
+        all, not one per service (the bootstrap is the daemon's)."""
+        weather = "urn:mbmsd:test:weather"
+        parts = self.group.split(".")
+        group2 = ".".join(parts[:3] + [str(int(parts[3]) + 1)])
+        self.lab_also_carries(weather, group2)
+        self.start()
+        self.mbmsctl("register", SERVICE)
+        self.mbmsctl("register", weather)
+        states = lambda: (self.state(), self.prop(f"{ROOT}/Service/1", "Service", "State"))
+        wait_for(lambda: states() == ("receiving", "(<'receiving'>,)"), timeout=20, what="both receiving")
+        runs = lambda: self.lab_log().count("lab BSF: issued B-TID")
+        before = runs()
+        self.forge_refused_mtk_messages(self.group, 0x00010001, 40)
+        wait_for(lambda: self.log().count("registered again (keys stale)") >= 1, timeout=20,
+                 what="the first service registered again")
+        self.assertEqual(runs(), before + 1, self.lab_log())
+        self.forge_refused_mtk_messages(group2, 0x00020001, 40)
+        wait_for(lambda: self.log().count("registered again (keys stale)") >= 2, timeout=20,
+                 what="the second service registered again")
+        self.assertIn(f"service {weather} registered again (keys stale)", self.log())
+        self.assertEqual(runs(), before + 1, self.lab_log())  # the second under the first's GBA run
+        self.assertIn("under the bootstrap of a recent recovery", self.log())
+        # and the first again: within its reregister-interval, nothing more
+        self.forge_refused_mtk_messages(self.group, 0x00010001, 40)
+        time.sleep(1)
+        self.assertEqual(self.log().count("registered again (keys stale)"), 2)
+        self.assertEqual(runs(), before + 1, self.lab_log())
+        wait_for(lambda: states() == ("receiving", "(<'receiving'>,)"), timeout=20, what="both receiving again")
+
+    def log(self):
+        with open(os.path.join(self.dir, "mbmsd.log")) as f:
+            return f.read()
+
     def test_packets_that_never_decrypt_show_no_decryption_and_ask_for_the_msk(self):
         self.start()
         monitor = self.monitor()

@@ -186,5 +186,68 @@ class UsdUpdates(Fixture):
         self.add(second)
         wait_for(lambda: self.strings(f"{ROOT}/Service/0", "Service", "Names") == ["News"], what="the directory's name")
 
+    def add_more(self, *services):
+        """A second bundle beside copies of the directory's SDP and protection description."""
+        os.makedirs(os.path.join(self.dir, "more"), exist_ok=True)
+        for name in ("news.sdp", "news.prot.xml"):
+            with open(os.path.join(self.dir, "usd", name)) as f:
+                self.write(f"more/{name}", f.read())
+        self.write("more/more.usd.xml", bundle(*services))
+        return self.add(os.path.join(self.dir, "more", "more.usd.xml"), check=False)
+
+    def test_completion_offers_hostile_service_ids_quoted_and_runs_nothing(self):
+        # a description comes off the air: its IDs are legal URIs (RFC 3986 sub-delims) that a
+        # shell would expand; completing them must neither run nor glob anything
+        self.start()
+        marker = os.path.join(self.dir, "ran")
+        hostile = [f"urn:mbmsd:test:$(touch$IFS{marker})", "urn:mbmsd:test:it's*"]
+        open(os.path.join(self.dir, "urn:mbmsd:test:it's-a-file"), "w").close()  # what a glob would find
+        r = self.add_more(*[(sid, "Hostile", DELIVERY) for sid in hostile])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        script = os.path.join(fx.SRC, "data", "bash-completion", "mbmsctl")
+        code = (f"source '{script}'\nCOMP_WORDS=(mbmsctl --session-bus show urn:mbmsd:test:); COMP_CWORD=3\n"
+                "_mbmsctl\nfor w in \"${COMPREPLY[@]}\"; do eval \"printf '%s\\n' $w\"; done\n")
+        env = dict(self.env, PATH=os.path.dirname(fx.MBMSCTL) + ":" + os.environ["PATH"])
+        done = subprocess.run(["bash", "--norc", "-c", code], capture_output=True, text=True, env=env, cwd=self.dir,
+                              timeout=30)
+        self.assertFalse(os.path.exists(marker), "completion ran a command from a service ID")
+        # each word offered is the ID once the shell has read it, as when the user presses Enter
+        self.assertEqual(sorted(done.stdout.splitlines()), sorted([SERVICE] + hostile), done.stderr)
+        self.assertFalse(os.path.exists(marker))
+
+    def test_service_ids_with_whitespace_or_control_characters_are_refused(self):
+        # no URI holds a space or a control character (RFC 3986 2, RFC 3987 2.2): such an ID
+        # would print as two IDs, or as a forged line of mbmsctl's output
+        self.start()
+        before = self.services()
+        for sid in ("urn:mbmsd:test:two words", "urn:mbmsd:test:a&#10;  service   urn:forged",
+                    "urn:mbmsd:test:tab&#9;inside", "urn:mbmsd:test:c1&#x9b;31m"):
+            r = self.add_more((sid, "Odd", DELIVERY))
+            self.assertIn("org.mbmsd.Mbmsd1.Error.InvalidDescription", r.stderr, sid)
+            self.assertIn("serviceId", r.stderr, sid)
+            self.assertEqual(self.services(), before, sid)
+
+    def test_description_deleted_while_its_registration_is_in_flight_slow_bmsc(self):
+        """The BM-SC answers a registration after its service was withdrawn: mbmsd neither keeps
+        the registration (a restart would register a service nobody describes) nor leaves the
+        BM-SC holding it (it deregisters there)."""
+        daemon = self.start()
+        reg = subprocess.Popen([fx.MBMSCTL, "--session-bus", "register", SERVICE], env=self.env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.procs.append(reg)
+        wait_for(lambda: self.state() == "registering", what="the registration in flight")
+        os.unlink(os.path.join(self.dir, "usd", "news.usd.xml"))
+        self.hangup(daemon)
+        wait_for(lambda: self.services() == [], what="the service withdrawn")
+        reg.communicate(timeout=20)
+        wait_for(lambda: f"deregistered {SERVICE}" in self.lab_log(), timeout=10,
+                 what="the deregistration at the BM-SC")
+        lab = self.lab_log()
+        self.assertLess(lab.index(f"registered {SERVICE}"), lab.rindex(f"deregistered {SERVICE}"))
+        registrations = os.path.join(self.dir, "state", "registrations")
+        if os.path.exists(registrations):
+            with open(registrations) as f:
+                self.assertNotIn(SERVICE, f.read())
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -840,6 +840,13 @@ lab_bmsc_from_key_file (LabBsf *bsf, GKeyFile *kf, GError **error)
 
   if (g_key_file_has_key (kf, "bmsc", "ue-port", NULL))
     lab_bmsc_set_ue_port (b, (guint16) g_key_file_get_integer (kf, "bmsc", "ue-port", NULL));
+  /* a slow BM-SC: every answer held this long (requests in flight while descriptions change) */
+  if (g_key_file_has_key (kf, "bmsc", "delay-ms", NULL))
+    {
+      LabBmscFaults slow = { .delay_ms = (guint) CLAMP (g_key_file_get_integer (kf, "bmsc", "delay-ms", NULL), 0,
+                                                        60000) };
+      lab_bmsc_set_faults (b, &slow);
+    }
   lab_bmsc_set_multicast_interface (b, mcast_iface);
   for (guint i = 0; groups[i] != NULL; i++)
     {
