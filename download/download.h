@@ -151,4 +151,77 @@ GBytes      *download_dcf_open (const DownloadDcf *dcf, GBytes *file, const GbaS
 /* The same with the MTK looked up in mtks (MgvMtk, e.g. mgv_store_session_mtks) by KeyID. */
 GBytes      *download_dcf_open_with (const DownloadDcf *dcf, GBytes *file, GPtrArray *mtks, GError **error);
 
+/* ------------------------------------------------------------ the receiver of one FLUTE session */
+
+typedef struct {
+  gsize  max_object_size;     /* transfer length of one object (default 64 MiB) */
+  gsize  max_session_bytes;   /* everything the session holds: objects, held DCFs (default 160 MiB) */
+  guint  max_objects;         /* objects under reassembly at once (default 64) */
+  guint  max_unknown_objects; /* of them, objects no trusted FDT describes (default 8) */
+  guint  max_held;            /* DCFs waiting for their MTK (default 16) */
+  guint  object_timeout_s;    /* an object incomplete this long after its first packet is abandoned (default 120) */
+  guint  hold_timeout_s;      /* a DCF waits this long for its MTK (default 600) */
+  gboolean protected;         /* the service is protected (6.3.2.1A): FDT and files are DCFs */
+} DownloadLimits;
+
+/* The defaults above. */
+void download_limits_init (DownloadLimits *limits);
+
+typedef struct {
+  guint64     toi;
+  const char *content_location;
+  const char *content_type;   /* of the plaintext (the DCF's ContentType when protected) */
+  GBytes     *data;           /* the plaintext */
+  gboolean    verified;       /* opened from a DCF whose OMADRMSignature verified */
+  guint16     mtk_id;         /* the MTK that opened it (verified only) */
+} DownloadFile;
+
+typedef struct {
+  guint64 packets;            /* datagrams received */
+  guint64 dropped;            /* datagrams refused (malformed, other TSI, beyond bounds) */
+  guint64 fdt_instances;      /* FDT Instances accepted */
+  guint64 fdt_expired;        /* FDT Instances that came expired */
+  guint64 objects_completed;
+  guint64 objects_abandoned;  /* timed out, or evicted to stay within bounds */
+  guint64 mtks;               /* MIKEY objects MGV-F accepted */
+  guint64 mikey_refused;      /* MIKEY objects MGV-F refused (replays included) */
+  guint64 files_delivered;
+  guint64 files_refused;      /* failed verification, decoding or checks: discarded, never delivered */
+  guint64 files_held;         /* DCFs that had to wait for their MTK */
+  guint64 held_dropped;       /* held DCFs given up (bound or timeout) */
+  gsize   buffered_bytes;     /* what the session holds now */
+  guint   objects;            /* objects under reassembly now */
+  guint   held;               /* DCFs waiting now */
+} DownloadStats;
+
+typedef void (*DownloadFileFunc) (const DownloadFile *file, gpointer user_data);
+
+typedef struct _DownloadSession DownloadSession;
+
+/* A receiver for the FLUTE session tsi. MTKs come from the session's MIKEY objects through
+ * MGV-F (mgv_process_mtk on store, under mgv_session, with its replay and validity rules);
+ * files are handed to deliver once complete, decoded and, when protected, verified. */
+DownloadSession *download_session_new (guint64 tsi, const DownloadLimits *limits, MbmsClock *clock,
+                                       MgvStore *store, const char *mgv_session,
+                                       DownloadFileFunc deliver, gpointer user_data);
+void             download_session_free (DownloadSession *session);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DownloadSession, download_session_free)
+/* One ALC datagram; FALSE (and counted) when it was refused. */
+gboolean         download_session_receive (DownloadSession *session, const guint8 *data, gsize len, GError **error);
+/* Abandons timed-out objects and held DCFs, forgets expired FDT Instances (call every few s). */
+void             download_session_sweep (DownloadSession *session);
+/* An MTK arrived by another way (e.g. UDP 2269): held DCFs are tried again. */
+void             download_session_keys_changed (DownloadSession *session);
+void             download_session_get_stats (DownloadSession *session, DownloadStats *stats);
+
+/* ------------------------------------------------------------ delivery to the file system */
+
+/* The path under the download directory for a Content-Location (RFC 3986 URI or relative
+ * reference): its path part, percent-decoded, with no "..", ".", empty or hidden segment, no
+ * control character or backslash, at most 8 segments of 255 octets. */
+char    *download_local_path (const char *content_location, GError **error);
+/* Writes data to dir/relpath atomically (temporary file, fsync, rename), mode 0640, group gid
+ * unless gid < 0; subdirectories 0750; no symbolic link followed below dir. Returns the path. */
+char    *download_write_file (const char *dir, const char *relpath, GBytes *data, gint gid, GError **error);
+
 G_END_DECLS
