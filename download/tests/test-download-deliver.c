@@ -65,7 +65,9 @@ test_write_atomic (void)
   g_assert_cmpint (stat (path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0640);
   /* replaced atomically, no temporary left */
-  g_assert_nonnull (download_write_file (dir, "news/today.txt", data, -1, NULL));
+  g_free (path);
+  path = download_write_file (dir, "news/today.txt", data, -1, NULL);
+  g_assert_nonnull (path);
   d = g_dir_open (sub, 0, NULL);
   g_assert_cmpstr (g_dir_read_name (d), ==, "today.txt");
   g_assert_null (g_dir_read_name (d));
