@@ -3,6 +3,7 @@
 #include "config.h"
 #include "mikey-describe.h"
 #include "mbmsctl-daemon.h"
+#include "mbmsctl-dcf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -122,6 +123,7 @@ usage (void)
               "  monitor             print the daemon's signals as they come\n"
               "  stream SERVICE      start streaming, print the playback URI, hold until Ctrl-C\n"
               "  decode-mikey FILE   decode a MIKEY message; --muk or --msk/--rand verify it\n"
+              "  decrypt-dcf FILE    verify and decrypt a DCF of download (--mtk/--csb-id/--rand)\n"
               "  --version           print the version\n");
 }
 
@@ -159,6 +161,8 @@ main (int argc, char **argv)
         }
       return decode_mikey (argc - 1, argv + 1);
     }
+  if (argc >= 2 && strcmp (argv[1], "decrypt-dcf") == 0)
+    return mbmsctl_decrypt_dcf (argc - 1, argv + 1);
   if (argc >= 2 && strcmp (argv[1], "monitor") == 0)
     return mbmsctl_monitor (json, session);
   if (argc >= 2 && strcmp (argv[1], "stream") == 0)
