@@ -214,6 +214,14 @@ void             download_session_sweep (DownloadSession *session);
 void             download_session_keys_changed (DownloadSession *session);
 void             download_session_get_stats (DownloadSession *session, DownloadStats *stats);
 
+/* The session's socket: address:port bound (a multicast group joined on iface, NULL = the
+ * routes' choice), datagrams fed to session on the thread-default main context. */
+typedef struct _DownloadReceiver DownloadReceiver;
+DownloadReceiver *download_receiver_new (DownloadSession *session, const char *address, guint16 port,
+                                         const char *iface, GError **error);
+void              download_receiver_free (DownloadReceiver *receiver);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DownloadReceiver, download_receiver_free)
+
 /* ------------------------------------------------------------ delivery to the file system */
 
 /* The path under the download directory for a Content-Location (RFC 3986 URI or relative
