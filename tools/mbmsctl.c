@@ -122,6 +122,7 @@ usage (void)
               "  add-usd FILE        read a User Service Description bundle\n"
               "  monitor             print the daemon's signals as they come\n"
               "  stream SERVICE      start streaming, print the playback URI, hold until Ctrl-C\n"
+              "  downloads SERVICE   the files its download sessions delivered\n"
               "  decode-mikey FILE   decode a MIKEY message; --muk or --msk/--rand verify it\n"
               "  decrypt-dcf FILE    verify and decrypt a DCF of download (--mtk/--csb-id/--rand)\n"
               "  --version           print the version\n");
