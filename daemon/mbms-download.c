@@ -20,6 +20,7 @@ struct _MbmsDownload {
   guint                sweep_id;
   MbmsDownloadFileFunc func;
   gpointer             data;
+  guint64              not_written; /* delivered by the session, refused here (path, disk) */
 };
 
 char *
@@ -42,6 +43,7 @@ on_file (const DownloadFile *file, gpointer data)
       || (path = download_write_file (self->dir, rel, file->data, self->gid, &error)) == NULL)
     {
       g_warning ("download: '%s' not written: %s", file->content_location, error ? error->message : g_strerror (errno));
+      self->not_written++;
       return;
     }
   g_message ("download: '%s' (%zu octets, %s) in %s", file->content_location, g_bytes_get_size (file->data),
@@ -116,4 +118,7 @@ void
 mbms_download_get_stats (MbmsDownload *self, DownloadStats *stats)
 {
   download_session_get_stats (self->session, stats);
+  /* what the session delivered but could not be written counts as refused, not delivered */
+  stats->files_delivered -= self->not_written;
+  stats->files_refused += self->not_written;
 }
