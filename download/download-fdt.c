@@ -39,6 +39,7 @@ download_fdt_free (DownloadFdt *fdt)
 {
   if (fdt == NULL)
     return;
+  g_clear_pointer (&fdt->by_toi, g_hash_table_unref);
   g_clear_pointer (&fdt->files, g_ptr_array_unref);
   g_free (fdt);
 }
@@ -191,6 +192,7 @@ read_file (FdtParse *fp, const char **names, const char **values, GError **error
     }
   if (f->has_transfer_length)
     f->oti.transfer_length = f->transfer_length;
+  g_hash_table_insert (fp->fdt->by_toi, &f->toi, f);
   g_ptr_array_add (fp->fdt->files, g_ptr_array_steal_index (keep, 0));
   return TRUE;
 }
@@ -245,6 +247,7 @@ download_fdt_parse (const char *xml, gsize len, GError **error)
       return NULL;
     }
   fdt->files = g_ptr_array_new_with_free_func ((GDestroyNotify) fdt_file_free);
+  fdt->by_toi = g_hash_table_new (g_int64_hash, g_int64_equal);
   ctx = g_markup_parse_context_new (&parser, G_MARKUP_PREFIX_ERROR_POSITION, &fp, NULL);
   if (!g_markup_parse_context_parse (ctx, xml, (gssize) len, &local)
       || !g_markup_parse_context_end_parse (ctx, &local))
@@ -270,12 +273,5 @@ download_fdt_parse (const char *xml, gsize len, GError **error)
 const DownloadFdtFile *
 download_fdt_lookup (const DownloadFdt *fdt, guint64 toi)
 {
-  for (guint i = 0; i < fdt->files->len; i++)
-    {
-      const DownloadFdtFile *f = g_ptr_array_index (fdt->files, i);
-
-      if (f->toi == toi)
-        return f;
-    }
-  return NULL;
+  return g_hash_table_lookup (fdt->by_toi, &toi);
 }

@@ -98,6 +98,7 @@ typedef struct {
   guint32    expires;      /* NTP seconds (RFC 6726 3.4.2: the 32 most significant bits) */
   gboolean   complete;
   GPtrArray *files;        /* DownloadFdtFile */
+  GHashTable *by_toi;      /* TOI -> DownloadFdtFile (download_fdt_lookup) */
 } DownloadFdt;
 
 void         download_fdt_free (DownloadFdt *fdt);
