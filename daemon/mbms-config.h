@@ -27,6 +27,10 @@ typedef struct {
   guint    download_max_object_mib;  /* [download] max-object-size: MiB per file */
   guint    download_max_session_mib; /* [download] max-session-memory: MiB per FLUTE session */
   guint    download_max_held;        /* [download] max-held: DCFs waiting for their MTK */
+  guint    stale_after;      /* [mikey] stale-after: MTK messages refused in a row before keys-stale */
+  guint    reregister_after; /* [mikey] reregister-after: ... before registering again with a new GBA run */
+  guint    reregister_interval_s; /* [mikey] reregister-interval: at most one such re-registration per service */
+  guint    stall_timeout_s;  /* [bridge] stall-timeout: packets arrive, none decrypts: keys-stale */
 } MbmsConfig;
 
 void        mbms_config_free (MbmsConfig *config);

@@ -6,7 +6,17 @@
 #include "lab-media.h"
 
 #include <glib-unix.h>
+#include <locale.h>
 #include <signal.h>
+
+/* SIGUSR1: the BM-SC restarts (lab_bmsc_restart), for tests of a UE whose keys stop working. */
+static gboolean
+on_restart (gpointer user_data)
+{
+  if (user_data != NULL)
+    lab_bmsc_restart (user_data);
+  return G_SOURCE_CONTINUE;
+}
 
 static gboolean
 on_signal (gpointer user_data)
@@ -39,6 +49,7 @@ main (int argc, char **argv)
   g_autoptr(GSocketAddress) sockaddr = NULL;
   GSList *uris;
 
+  setlocale (LC_ALL, ""); /* GLib's messages in the user's charset, not '?' for its quotes */
   g_log_writer_default_set_use_stderr (TRUE); /* stdout carries results */
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
@@ -102,6 +113,7 @@ main (int argc, char **argv)
 
   g_unix_signal_add (SIGTERM, on_signal, loop);
   g_unix_signal_add (SIGINT, on_signal, loop);
+  g_unix_signal_add (SIGUSR1, on_restart, bmsc);
   g_main_loop_run (loop);
   if (media != NULL)
     g_message ("lab media: %" G_GUINT64_FORMAT " SRTP packets sent", lab_media_sent (media));
