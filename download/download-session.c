@@ -540,9 +540,26 @@ make_room (DownloadSession *s, gsize footprint, GError **error)
 {
   if (footprint > s->limits.max_session_bytes)
     return download_fail (error, DOWNLOAD_ERROR_LIMIT, "FLUTE: object of %zu octets exceeds the session's bound", footprint);
+  /* what nobody described goes first, then complete objects without an FDT, then the oldest
+   * DCF waiting for an MTK (unauthenticated until its MTK comes, so it cannot pin memory) */
   while (buffered (s) + footprint > s->limits.max_session_bytes)
-    if (!evict_unknown (s))
+    {
+      if (evict_unknown (s))
+        continue;
+      if (s->orphans.head != NULL)
+        {
+          orphan_free (g_queue_pop_head (&s->orphans));
+          s->stats.objects_abandoned++;
+          continue;
+        }
+      if (s->held.head != NULL)
+        {
+          held_free (g_queue_pop_head (&s->held));
+          s->stats.held_dropped++;
+          continue;
+        }
       return download_fail (error, DOWNLOAD_ERROR_LIMIT, "FLUTE: the session holds %zu octets already", buffered (s));
+    }
   return TRUE;
 }
 

@@ -762,6 +762,36 @@ test_multicast_lo (Fx *fx, gconstpointer d)
   carousel_clear (&c);
 }
 
+static void
+test_held_cannot_pin_memory (Fx *fx, gconstpointer d)
+{
+  /* FDT Instances naming an MTK that never comes are held; they must not keep the session
+   * from taking what it can open */
+  static const guint8 unknown_id[9] = { 0x00, 0xf1, 0x10, 0x00, 0x01, 0x00, 0x02, 0x00, 0x63 };
+  Carousel c = { 0 };
+  g_autofree char *junk = g_strnfill (20000, 'x');
+  DownloadStats st;
+
+  fx->limits.max_session_bytes = 64 * 1024;
+  fx_restart (fx);
+  carousel_make (fx, &c, DCF_SHAPE ());
+  for (guint32 instance = 10; instance < 26; instance++)
+    {
+      g_autoptr(GBytes) fake = protect (fx, DCF_SHAPE (.key_id_raw = unknown_id), junk, strlen (junk));
+
+      send_object (fx, 0, instance, fake);
+      download_session_get_stats (fx->session, &st);
+      g_assert_cmpuint (st.buffered_bytes, <=, fx->limits.max_session_bytes + 32 * 1024);
+    }
+  send_object (fx, 1, 0, c.mikey);
+  send_object (fx, 0, 1, c.fdt);
+  send_object (fx, 2, 0, c.dcf_a);
+  assert_got (fx, "http://lab.example/news/a.txt", c.plain_a);
+  download_session_get_stats (fx->session, &st);
+  g_assert_cmpuint (st.held_dropped, >, 0);
+  carousel_clear (&c);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -781,5 +811,6 @@ main (int argc, char **argv)
   ADD ("other-tsi-and-garbage-dropped", test_other_tsi_and_garbage);
   ADD ("multi-symbol-packets", test_multi_symbol_packets);
   ADD ("multicast-lo-loss-reordering-held-big-forged", test_multicast_lo);
+  ADD ("held-cannot-pin-memory", test_held_cannot_pin_memory);
   return g_test_run ();
 }
