@@ -227,5 +227,108 @@ class DownloadDaemon(unittest.TestCase):
         self.assertIn(b"AccessDenied", r.stderr)
 
 
+LABNET = os.path.join(BUILD, "tools", "lab", "mbms-labnet")
+PODCASTS = "urn:mbmsd:lab:service:podcasts"
+
+
+class LabDownload(unittest.TestCase):
+    """The lab network's protected download session (tools/lab, written from the specifications
+    by another engineer): mbmsd registers, gets the MSK pushed, takes the MTK from the session's
+    MIKEY object (late: from the carousel's second round), verifies the FDT's DCF and each file's
+    signature, and delivers bulletin (CBC), clip (CTR) and an 11 MiB firmware (CBC) byte for
+    byte under loss, reordering and duplicates; the forged file is refused and counted."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        self.procs = []
+        bus = os.path.join(self.dir, "bus")
+        self.bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address",
+                                     f"--address=unix:path={bus}"], stdout=subprocess.PIPE, text=True)
+        self.env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus.stdout.readline().strip())
+        self.env.pop("G_MESSAGES_DEBUG", None)
+        ue_port, dport = free_udp_port(), free_udp_port()
+        group = f"239.253.{os.getpid() % 250}.{dport % 250 + 1}"
+        with open(os.path.join(SRC, "data", "lab", "labnet.conf")) as f:
+            conf = f.read().replace("#multicast-interface=lo", "multicast-interface=lo") \
+                           .replace("ue-port=2269", f"ue-port={ue_port}")
+        self.write("labnet.conf", conf)
+        self.dump, usd = os.path.join(self.dir, "dump"), os.path.join(self.dir, "usd")
+        os.makedirs(self.dump)
+        with open(os.path.join(self.dir, "lab.log"), "w") as log:
+            self.lab = subprocess.Popen([LABNET, "--config", os.path.join(self.dir, "labnet.conf"),
+                                         "--download-to", f"{group}:{dport}", "--download-tsi", "9", "--rounds", "0",
+                                         "--rate", "4000", "--loss", "3", "--reorder", "10", "--duplicate", "5",
+                                         "--mikey-from-round", "2", "--dump-dir", self.dump, "--usd-dir", usd],
+                                        stdout=subprocess.PIPE, stderr=log, text=True)
+        self.procs.append(self.lab)
+        lines = {}
+        while "DOWNLOAD" not in lines:
+            line = self.lab.stdout.readline()
+            self.assertTrue(line, "the lab network stopped")
+            lines[line.split()[0]] = line.split()[1]
+        self.downloads = os.path.join(self.dir, "dl")
+        usim = os.path.join(self.dir, "usim.conf")
+        with open(os.path.join(SRC, "data", "lab", "soft-usim.conf")) as f:
+            self.write("usim.conf", f.read())
+        self.write("mbmsd.conf", f"[mbmsd]\nstate-directory={self.dir}/state\nservice-descriptions={usd}\n"
+                   f"runtime-directory={self.dir}/run\nmulticast-interface=lo\n[uicc]\nsoft-usim={usim}\n"
+                   f"[gba]\nbsf={lines['BSF'].rstrip('/')}/\n[mikey]\nport={ue_port}\nlisten=127.0.0.1\n"
+                   f"[download]\ndirectory={self.downloads}\n")
+        with open(os.path.join(self.dir, "mbmsd.log"), "w") as log:
+            self.procs.append(subprocess.Popen([MBMSD, "--session-bus", "--verbose", "--config",
+                                                os.path.join(self.dir, "mbmsd.conf")], env=self.env, stdout=log,
+                                               stderr=log))
+        wait_for(lambda: subprocess.run(["gdbus", "introspect", "--session", "--dest", NAME, "--object-path", ROOT],
+                                        env=self.env, capture_output=True, timeout=20).returncode == 0,
+                 what="mbmsd on the bus")
+
+    def tearDown(self):
+        for p in [*self.procs, self.bus]:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        self.lab.stdout.close()
+        self.bus.stdout.close()
+        self.tmp.cleanup()
+
+    def write(self, name, text):
+        with open(os.path.join(self.dir, name), "w") as f:
+            f.write(text)
+
+    def mbmsctl(self, *args):
+        r = subprocess.run([MBMSCTL, "--session-bus", *args], env=self.env, capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    def test_protected_session_of_the_lab(self):
+        self.mbmsctl("register", PODCASTS)
+
+        def delivered():
+            shown = json.loads(self.mbmsctl("--json", "downloads", PODCASTS))
+            names = {f["content-location"].rsplit("/", 1)[-1] for f in shown["files"]}
+            return shown if {"bulletin.txt", "clip.bin", "firmware.bin"} <= names and shown["refused"] >= 1 else None
+
+        try:
+            shown = wait_for(delivered, timeout=150, what="the lab's three files, verified, and the forged refused")
+        except AssertionError:
+            with open(os.path.join(self.dir, "mbmsd.log")) as f:
+                raise AssertionError("mbmsd.log:\n" + f.read()[-4000:])
+        by_name = {f["content-location"].rsplit("/", 1)[-1]: f for f in shown["files"]}
+        self.assertNotIn("forged.txt", by_name)
+        for toi, name in ((2, "bulletin.txt"), (3, "clip.bin"), (4, "firmware.bin")):
+            f = by_name[name]
+            self.assertTrue(f["verified"], name)
+            with open(os.path.join(self.dump, f"{toi}.plain"), "rb") as want, open(f["path"], "rb") as got:
+                self.assertEqual(got.read(), want.read(), name)
+            self.assertEqual(stat.S_IMODE(os.stat(f["path"]).st_mode), 0o640)
+        self.assertGreater(by_name["firmware.bin"]["size"], 10 * 1024 * 1024)
+        self.assertFalse(any("forged" in n for _, _, files in os.walk(self.downloads) for n in files))
+
+
 if __name__ == "__main__":
     unittest.main()
