@@ -15,7 +15,7 @@ sender's code or mbmsd's receiver:
 - the keys: an RFC 3830 4.1.2/4.1.3 PRF written in Python from the RFC (cs_id 0, TS 33.246 6.5.4);
 - the FDT: unwrapped from its DCF (integrity only) and valid for xmllint against
   data/schemas/FLUTE-FDT-Instance.xsd (RFC 6726 3.4.2)."""
-import base64, configparser, hashlib, hmac, os, shutil, socket, struct, subprocess, sys, tempfile, time
+import base64, configparser, gzip, hashlib, hmac, os, shutil, socket, struct, subprocess, sys, tempfile, time
 import unittest
 import xml.etree.ElementTree as ET
 
@@ -263,8 +263,13 @@ class LabDownload(unittest.TestCase):
         objects = reassemble(self.packets)
         self.assertEqual(objects.get(0), self.dump_file("fdt.dcf"), "the FDT instance (TOI 0) is the FDT's DCF")
         self.assertEqual(objects.get(1), self.dump_file("mtk.mikey"), "TOI 1 is the MIKEY MTK message")
-        for toi in self.toi_sections():
-            self.assertEqual(objects.get(toi), self.dump_file(f"{toi}.dcf"), f"TOI {toi}")
+        for toi, sec in self.toi_sections().items():
+            obj = objects.get(toi)
+            self.assertIsNotNone(obj, f"TOI {toi} incomplete")
+            if sec.getboolean("gzip"):
+                self.assertEqual(obj[:2], b"\x1f\x8b", "gzip (RFC 1952)")
+                obj = gzip.decompress(obj)
+            self.assertEqual(obj, self.dump_file(f"{toi}.dcf"), f"TOI {toi}")
         # the switches did something: repeats (carousel and duplicates) and symbols out of order
         seen = [(p["toi"], p["sbn"], p["esi"]) for p in self.packets]
         self.assertLess(len(set(seen)), len(seen))
@@ -395,7 +400,14 @@ class LabDownload(unittest.TestCase):
             f = files[toi]
             data = self.dump_file(f"{toi}.dcf")
             self.assertEqual(int(f.get("Content-Length")), len(data))
-            self.assertEqual(base64.b64decode(f.get("Content-MD5")), hashlib.md5(data).digest())
+            if self.toi_sections()[toi].getboolean("gzip"):
+                self.assertEqual(f.get("Content-Encoding"), "gzip")
+                on_air = {p["L"] for p in self.packets if p["toi"] == toi}
+                self.assertEqual(on_air, {int(f.get("Transfer-Length"))}, "EXT_FTI carries the encoded length")
+                self.assertIsNone(f.get("Content-MD5"))
+            else:
+                self.assertIsNone(f.get("Content-Encoding"))
+                self.assertEqual(base64.b64decode(f.get("Content-MD5")), hashlib.md5(data).digest())
             self.assertEqual(f.get(MBMS09 + "Decryption-KEY-URI"), mikey_uri)
             self.assertEqual(f.get("Content-Location"), self.toi_sections()[toi]["content-location"])
 
