@@ -15,7 +15,7 @@ sender's code or mbmsd's receiver:
 - the keys: an RFC 3830 4.1.2/4.1.3 PRF written in Python from the RFC (cs_id 0, TS 33.246 6.5.4);
 - the FDT: unwrapped from its DCF (integrity only) and valid for xmllint against
   data/schemas/FLUTE-FDT-Instance.xsd (RFC 6726 3.4.2)."""
-import base64, configparser, hashlib, hmac, os, shutil, socket, struct, subprocess, sys, tempfile, time
+import base64, configparser, gzip, hashlib, hmac, os, shutil, socket, struct, subprocess, sys, tempfile, time
 import unittest
 import xml.etree.ElementTree as ET
 
@@ -193,58 +193,62 @@ def pcap_of(datagrams, port):
     return out
 
 
+def run_session(cls, switches):
+    """Runs the lab's download session with these switches, receiving it on its group."""
+    cls.tmp = tempfile.mkdtemp(prefix="lab-download-")
+    cls.dump = os.path.join(cls.tmp, "dump")
+    cls.usd = os.path.join(cls.tmp, "usd")
+    os.mkdir(cls.dump)
+    cls.port = free_udp_port()
+    cls.group = f"239.255.{os.getpid() % 250 + 1}.{cls.port % 250 + 1}"
+    with open(os.path.join(SOURCE, "data", "lab", "labnet.conf")) as f:
+        conf = f.read().replace("#multicast-interface=lo", "multicast-interface=lo")
+    conf_path = os.path.join(cls.tmp, "labnet.conf")
+    with open(conf_path, "w") as f:
+        f.write(conf)
+
+    # the receiver joins before the sender starts
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    sock.bind((cls.group, cls.port))
+    sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                    socket.inet_aton(cls.group) + socket.inet_aton("127.0.0.1"))
+    sock.settimeout(0.5)
+    lab = subprocess.Popen([LABNET, "--config", conf_path, "--download-to", f"{cls.group}:{cls.port}",
+                            "--download-tsi", "7", "--dump-dir", cls.dump, "--usd-dir", cls.usd] + switches,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cls.datagrams = []
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            try:
+                d = sock.recv(65536)
+            except socket.timeout:
+                if lab.poll() is not None or (cls.datagrams and parse_lct(cls.datagrams[-1])["A"]):
+                    break
+                continue
+            cls.datagrams.append(d)
+            if parse_lct(d)["A"]:
+                break
+    finally:
+        lab.terminate()
+        out, err = lab.communicate(timeout=30)
+        sock.close()
+    cls.lab_out, cls.lab_err = out, err
+    cls.packets = [parse_lct(d) for d in cls.datagrams]
+    cls.info = configparser.ConfigParser()
+    cls.info.read(os.path.join(cls.dump, "session.ini"))
+    cls.keys = cls.info["keys"]
+
+
 class LabDownload(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         for tool in ("tshark", "openssl", "xmllint"):
             if shutil.which(tool) is None:
                 raise RuntimeError(f"{tool} is not installed: the lab suite needs it")
-        cls.tmp = tempfile.mkdtemp(prefix="lab-download-")
-        cls.dump = os.path.join(cls.tmp, "dump")
-        cls.usd = os.path.join(cls.tmp, "usd")
-        os.mkdir(cls.dump)
-        cls.port = free_udp_port()
-        cls.group = f"239.255.{os.getpid() % 250 + 1}.{cls.port % 250 + 1}"
-        with open(os.path.join(SOURCE, "data", "lab", "labnet.conf")) as f:
-            conf = f.read().replace("#multicast-interface=lo", "multicast-interface=lo")
-        conf_path = os.path.join(cls.tmp, "labnet.conf")
-        with open(conf_path, "w") as f:
-            f.write(conf)
-
-        # the receiver joins before the sender starts
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-        sock.bind((cls.group, cls.port))
-        sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
-                        socket.inet_aton(cls.group) + socket.inet_aton("127.0.0.1"))
-        sock.settimeout(0.5)
-        lab = subprocess.Popen([LABNET, "--config", conf_path, "--download-to", f"{cls.group}:{cls.port}",
-                                "--download-tsi", "7", "--rounds", "5", "--rate", "4000", "--loss", "3",
-                                "--reorder", "20", "--duplicate", "5", "--dump-dir", cls.dump, "--usd-dir", cls.usd],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        cls.datagrams = []
-        deadline = time.monotonic() + 120
-        try:
-            while time.monotonic() < deadline:
-                try:
-                    d = sock.recv(65536)
-                except socket.timeout:
-                    if lab.poll() is not None or (cls.datagrams and parse_lct(cls.datagrams[-1])["A"]):
-                        break
-                    continue
-                cls.datagrams.append(d)
-                if parse_lct(d)["A"]:
-                    break
-        finally:
-            lab.terminate()
-            out, err = lab.communicate(timeout=30)
-            sock.close()
-        cls.lab_out, cls.lab_err = out, err
-        cls.packets = [parse_lct(d) for d in cls.datagrams]
-        cls.info = configparser.ConfigParser()
-        cls.info.read(os.path.join(cls.dump, "session.ini"))
-        cls.keys = cls.info["keys"]
+        run_session(cls, ["--rounds", "5", "--rate", "4000", "--loss", "3", "--reorder", "20", "--duplicate", "5"])
 
     @classmethod
     def tearDownClass(cls):
@@ -263,8 +267,13 @@ class LabDownload(unittest.TestCase):
         objects = reassemble(self.packets)
         self.assertEqual(objects.get(0), self.dump_file("fdt.dcf"), "the FDT instance (TOI 0) is the FDT's DCF")
         self.assertEqual(objects.get(1), self.dump_file("mtk.mikey"), "TOI 1 is the MIKEY MTK message")
-        for toi in self.toi_sections():
-            self.assertEqual(objects.get(toi), self.dump_file(f"{toi}.dcf"), f"TOI {toi}")
+        for toi, sec in self.toi_sections().items():
+            obj = objects.get(toi)
+            self.assertIsNotNone(obj, f"TOI {toi} incomplete")
+            if sec.getboolean("gzip"):
+                self.assertEqual(obj[:2], b"\x1f\x8b", "gzip (RFC 1952)")
+                obj = gzip.decompress(obj)
+            self.assertEqual(obj, self.dump_file(f"{toi}.dcf"), f"TOI {toi}")
         # the switches did something: repeats (carousel and duplicates) and symbols out of order
         seen = [(p["toi"], p["sbn"], p["esi"]) for p in self.packets]
         self.assertLess(len(set(seen)), len(seen))
@@ -395,7 +404,14 @@ class LabDownload(unittest.TestCase):
             f = files[toi]
             data = self.dump_file(f"{toi}.dcf")
             self.assertEqual(int(f.get("Content-Length")), len(data))
-            self.assertEqual(base64.b64decode(f.get("Content-MD5")), hashlib.md5(data).digest())
+            if self.toi_sections()[toi].getboolean("gzip"):
+                self.assertEqual(f.get("Content-Encoding"), "gzip")
+                on_air = {p["L"] for p in self.packets if p["toi"] == toi}
+                self.assertEqual(on_air, {int(f.get("Transfer-Length"))}, "EXT_FTI carries the encoded length")
+                self.assertIsNone(f.get("Content-MD5"))
+            else:
+                self.assertIsNone(f.get("Content-Encoding"))
+                self.assertEqual(base64.b64decode(f.get("Content-MD5")), hashlib.md5(data).digest())
             self.assertEqual(f.get(MBMS09 + "Decryption-KEY-URI"), mikey_uri)
             self.assertEqual(f.get("Content-Location"), self.toi_sections()[toi]["content-location"])
 
@@ -409,6 +425,29 @@ class LabDownload(unittest.TestCase):
         prot = ET.parse(os.path.join(self.usd, "podcasts.protection.xml")).getroot()
         ns = "{urn:3GPP:metadata:2005:MBMS:securityDescription}"
         self.assertEqual(prot.find(f"{ns}keyId/{ns}mediaFlow").get("flowID"), f"{self.group}/{self.port}")
+
+
+class LateMtk(unittest.TestCase):
+    """--mikey-from-round 1: the first round carries the FDT and the files but not the MIKEY
+    object, so a receiver holds them until its MTK arrives (TS 33.246 6.6.3.1)."""
+    @classmethod
+    def setUpClass(cls):
+        run_session(cls, ["--rounds", "2", "--rate", "8000", "--big-file-mib", "1", "--mikey-from-round", "1"])
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_mikey_object_only_in_the_second_round(self):
+        tois = [p["toi"] for p in self.packets]
+        self.assertIn(1, tois)
+        first_mikey = tois.index(1)
+        second_fdt = next(i for i in range(1, len(tois)) if tois[i] == 0 and tois[i - 1] != 0)
+        self.assertGreater(first_mikey, second_fdt, "no MIKEY packet before the second round's FDT")
+        self.assertTrue(set(range(2, 7)) <= set(tois[:second_fdt]), "every file in the first round")
+        objects = reassemble(self.packets)
+        with open(os.path.join(self.dump, "mtk.mikey"), "rb") as f:
+            self.assertEqual(objects.get(1), f.read())
 
 
 if __name__ == "__main__":

@@ -19,14 +19,16 @@ typedef struct {
   LabDcfEncryption method;
   gboolean         bad_signature;
   gboolean         big;
+  gboolean         gzip;     /* sent with Content-Encoding gzip (TS 26.346 7.2.x, RFC 6726 3.4.2) */
 } FileSpec;
 
 /* The session's files: each method, a large one, one that must be refused. */
 static const FileSpec files[] = {
-  { "news/bulletin.txt", "text/plain", LAB_DCF_AES_128_CBC, FALSE, FALSE },
-  { "clips/clip.bin", "application/octet-stream", LAB_DCF_AES_128_CTR, FALSE, FALSE },
-  { "updates/firmware.bin", "application/octet-stream", LAB_DCF_AES_128_CBC, FALSE, TRUE },
-  { "news/forged.txt", "text/plain", LAB_DCF_AES_128_CBC, TRUE, FALSE },
+  { "news/bulletin.txt", "text/plain", LAB_DCF_AES_128_CBC, FALSE, FALSE, FALSE },
+  { "clips/clip.bin", "application/octet-stream", LAB_DCF_AES_128_CTR, FALSE, FALSE, FALSE },
+  { "updates/firmware.bin", "application/octet-stream", LAB_DCF_AES_128_CBC, FALSE, TRUE, FALSE },
+  { "news/forged.txt", "text/plain", LAB_DCF_AES_128_CBC, TRUE, FALSE, FALSE },
+  { "news/digest.txt", "text/plain", LAB_DCF_AES_128_CTR, FALSE, FALSE, TRUE },
 };
 
 struct _LabDownload {
@@ -102,6 +104,20 @@ lab_download_options_from_key_file (GKeyFile *kf, LabDownloadOptions *o, GError 
       return FALSE;
     }
   return TRUE;
+}
+
+/* The gzip encoding of data (RFC 1952), as FLUTE carries a content-encoded file. */
+static GBytes *
+gzip_of (GBytes *data)
+{
+  g_autoptr(GZlibCompressor) z = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 9);
+  g_autoptr(GOutputStream) mem = g_memory_output_stream_new_resizable ();
+  g_autoptr(GOutputStream) out = g_converter_output_stream_new (mem, G_CONVERTER (z));
+
+  g_assert (g_output_stream_write_all (out, g_bytes_get_data (data, NULL), g_bytes_get_size (data), NULL, NULL,
+                                       NULL));
+  g_assert (g_output_stream_close (out, NULL, NULL));
+  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (mem));
 }
 
 /* Plaintexts a receiver can check octet by octet. */
@@ -219,6 +235,7 @@ lab_download_new (LabBmsc *bmsc, const LabDownloadOptions *options, GError **err
       g_autofree char *cid = g_strdup_printf ("cid:%s@lab.mbmsd.test", files[i].location);
       LabDcfParams p = base;
       GBytes *dcf;
+      g_autoptr(GBytes) sent = NULL;
       guint32 toi = TOI_MIKEY + 1 + i;
 
       p.method = files[i].method;
@@ -228,10 +245,15 @@ lab_download_new (LabBmsc *bmsc, const LabDownloadOptions *options, GError **err
       dcf = lab_dcf_write (&p, &keys, plain);
       g_ptr_array_add (keep, dcf);
       locations[i] = g_strconcat (LAB_BASE_URI, files[i].location, NULL);
+      /* Content-Length is the file's, Transfer-Length the object's on the air (RFC 6726 3.4.2);
+       * Content-MD5 only where they are one and the same (it is open which one it covers) */
+      sent = files[i].gzip ? gzip_of (dcf) : g_bytes_ref (dcf);
       fdt_files[i + 1] = (LabFdtFile) { .toi = toi, .content_location = locations[i],
-                                        .content_length = g_bytes_get_size (dcf), .content_type = DCF_CONTENT_TYPE,
-                                        .md5_of = dcf, .decryption_key_uri = mikey_uri };
-      lab_flute_add_object (d->flute, toi, dcf, 0);
+                                        .content_length = g_bytes_get_size (dcf),
+                                        .transfer_length = g_bytes_get_size (sent), .content_type = DCF_CONTENT_TYPE,
+                                        .content_encoding = files[i].gzip ? "gzip" : NULL,
+                                        .md5_of = files[i].gzip ? NULL : dcf, .decryption_key_uri = mikey_uri };
+      lab_flute_add_object (d->flute, toi, sent, 0);
       if (d->o.dump_directory != NULL)
         {
           g_autofree char *obj = g_strdup_printf ("%u.dcf", toi);
@@ -243,6 +265,7 @@ lab_download_new (LabBmsc *bmsc, const LabDownloadOptions *options, GError **err
           g_key_file_set_integer (info, group, "method", files[i].method);
           g_key_file_set_boolean (info, group, "bad-signature", files[i].bad_signature);
           g_key_file_set_string (info, group, "content-type", files[i].type);
+          g_key_file_set_boolean (info, group, "gzip", files[i].gzip);
         }
     }
   for (guint i = 0; i < G_N_ELEMENTS (fdt_files); i++)
