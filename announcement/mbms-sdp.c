@@ -90,6 +90,7 @@ parse_media (const char *value, guint line, GError **error)
   s->media = g_strdup (f[0]);
   s->rtp = g_str_has_prefix (f[2], "RTP/");
   s->srtp = strcmp (f[2], "RTP/SAVP") == 0 || strcmp (f[2], "RTP/SAVPF") == 0;
+  s->flute = strcmp (f[2], "FLUTE/UDP") == 0; /* TS 26.346 7.3.2.1 */
   s->rtcp_port = s->port + 1;
   return s;
 }
@@ -103,6 +104,8 @@ mbms_sdp_parse (const char *sdp, gsize len, GError **error)
   g_auto(GStrv) lines = NULL;
   MbmsRtpSession *cur = NULL;
   GString *block = NULL;
+  gboolean has_session_tsi = FALSE;
+  guint64 session_tsi = 0;
 
   if (len > MBMS_SDP_MAX_LEN)
     {
@@ -168,6 +171,27 @@ mbms_sdp_parse (const char *sdp, gsize len, GError **error)
               goto fail;
             }
         }
+      else if (l[0] == 'a' && g_str_has_prefix (value, "flute-tsi:"))
+        {
+          /* TS 26.346 7.3.2.4: a=flute-tsi:<TSI>, an unsigned decimal integer */
+          guint64 tsi;
+
+          if (!g_ascii_string_to_unsigned (value + 10, 10, 0, G_MAXUINT64, &tsi, NULL))
+            {
+              sdp_fail (error, i + 1, "a=flute-tsi is not an unsigned integer");
+              goto fail;
+            }
+          if (cur != NULL)
+            {
+              cur->has_tsi = TRUE;
+              cur->tsi = tsi;
+            }
+          else
+            {
+              has_session_tsi = TRUE;
+              session_tsi = tsi;
+            }
+        }
       if (block != NULL)
         g_string_append_printf (block, "%s\r\n", l);
     }
@@ -184,6 +208,11 @@ mbms_sdp_parse (const char *sdp, gsize len, GError **error)
         }
       if (s->address == NULL)
         s->address = g_strdup (session_addr);
+      if (s->flute && !s->has_tsi && has_session_tsi)
+        {
+          s->has_tsi = TRUE;
+          s->tsi = session_tsi;
+        }
     }
   return g_steal_pointer (&sessions);
 

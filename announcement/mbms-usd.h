@@ -39,6 +39,9 @@ typedef struct {
   gboolean     has_key;
   MbmsKeyGroup key;        /* the key group protecting it (srtp only) */
   char        *sdp_media;  /* the m= block as written, for the playback SDP */
+  gboolean     flute;      /* FLUTE/UDP: a download session (TS 26.346 7.3) */
+  gboolean     has_tsi;
+  guint64      tsi;        /* a=flute-tsi (7.3.2.4), media level or else session level */
 } MbmsRtpSession;
 
 typedef struct {

@@ -32,6 +32,8 @@ mbms_config_free (MbmsConfig *c)
   g_free (c->key_group);
   g_free (c->runtime_dir);
   g_free (c->multicast_interface);
+  g_free (c->download_dir);
+  g_free (c->download_group);
   g_free (c);
 }
 
@@ -162,6 +164,23 @@ config_from_key_file (GKeyFile *kf, GError **error)
                    "[mbmsd] multicast-interface = \"%s\" is not a network interface name", c->multicast_interface);
       return NULL;
     }
+  c->download_dir = get_string (kf, "download", "directory", NULL);
+  c->download_group = get_string (kf, "download", "group", NULL);
+  if (c->download_dir != NULL && !g_path_is_absolute (c->download_dir))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[download] directory = \"%s\" is not an absolute path", c->download_dir);
+      return NULL;
+    }
+  if (!get_uint (kf, "download", "max-object-size", 1, 4096, 64, &v, error))
+    return NULL;
+  c->download_max_object_mib = (guint) v;
+  if (!get_uint (kf, "download", "max-session-memory", 1, 8192, 160, &v, error))
+    return NULL;
+  c->download_max_session_mib = (guint) v;
+  if (!get_uint (kf, "download", "max-held", 1, 1024, 16, &v, error))
+    return NULL;
+  c->download_max_held = (guint) v;
   if (!g_hostname_is_ip_address (c->mikey_address) || !g_hostname_is_ip_address (c->forward_address))
     {
       g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,

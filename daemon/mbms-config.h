@@ -22,6 +22,11 @@ typedef struct {
   char    *runtime_dir;      /* [mbmsd] runtime-directory: playback SDP files */
   guint    shutdown_timeout_s; /* [mbmsd] shutdown-timeout: bound on deregistration at exit */
   char    *multicast_interface; /* [mbmsd] multicast-interface: the MBMS bearer; NULL = by route */
+  char    *download_dir;     /* [download] directory: NULL = runtime-directory/downloads */
+  char    *download_group;   /* [download] group: files 0640 to this group; NULL = mbmsd's own */
+  guint    download_max_object_mib;  /* [download] max-object-size: MiB per file */
+  guint    download_max_session_mib; /* [download] max-session-memory: MiB per FLUTE session */
+  guint    download_max_held;        /* [download] max-held: DCFs waiting for their MTK */
   guint    stale_after;      /* [mikey] stale-after: MTK messages refused in a row before keys-stale */
   guint    reregister_after; /* [mikey] reregister-after: ... before registering again with a new GBA run */
   guint    reregister_interval_s; /* [mikey] reregister-interval: at most one such re-registration per service */

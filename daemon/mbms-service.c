@@ -6,6 +6,7 @@
 #include "mbms-context.h"
 #include "mbms-dbus-error.h"
 #include "mbms-session.h"
+#include "mbms-downloads.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct _MbmsService {
   GHashTable             *holds;    /* bus name -> Hold: who keeps the stream going */
   char                   *playback_path;
   guint                   counters_timer;
+  MbmsDownloads          *downloads; /* its FLUTE sessions and the files they delivered */
   guint                   refused_in_row;   /* MTK messages refused since the last accepted one */
   gboolean                withdrawn;        /* no description names it any more */
   guint                   recovery_quiet;   /* running: a re-registration for stale keys was
@@ -84,6 +86,7 @@ mbms_service_dispose (GObject *object)
   if (self->playback_path != NULL)
     g_unlink (self->playback_path);
   g_clear_pointer (&self->playback_path, g_free);
+  g_clear_pointer (&self->downloads, mbms_downloads_free);
   g_clear_object (&self->iface);
   g_clear_object (&self->object);
   g_clear_pointer (&self->sessions, g_ptr_array_unref);
@@ -243,6 +246,7 @@ mbms_service_new (const MbmsContext *ctx, MbmsUserService *desc, const char *pat
   g_signal_connect (self->iface, "handle-request-keys", G_CALLBACK (on_request_keys), self);
   g_signal_connect (self->iface, "handle-start-streaming", G_CALLBACK (on_start_streaming), self);
   g_signal_connect (self->iface, "handle-stop-streaming", G_CALLBACK (on_stop_streaming), self);
+  self->downloads = mbms_downloads_new (ctx, desc, self->iface);
   g_dbus_object_manager_server_export (ctx->objects, G_DBUS_OBJECT_SKELETON (self->object));
   for (guint i = 0; i < self->sessions->len; i++)
     g_dbus_object_manager_server_export (ctx->objects, mbms_session_get_object (g_ptr_array_index (self->sessions, i)));

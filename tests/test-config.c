@@ -24,6 +24,11 @@ test_defaults_and_example (void)
   g_assert_cmpuint (e->forward_port_base, ==, d->forward_port_base);
   g_assert_null (d->multicast_interface); /* groups joined where the routes say */
   g_assert_null (e->multicast_interface);
+  g_assert_null (d->download_dir); /* runtime-directory/downloads */
+  g_assert_null (e->download_dir);
+  g_assert_cmpuint (d->download_max_object_mib, ==, 64);
+  g_assert_cmpuint (e->download_max_session_mib, ==, d->download_max_session_mib);
+  g_assert_cmpuint (e->download_max_held, ==, d->download_max_held);
 }
 
 static MbmsConfig *
@@ -68,6 +73,19 @@ test_values_and_errors (void)
   g_assert_nonnull (strstr (error->message, "[mbmsd] multicast-interface"));
   g_clear_error (&error);
   g_assert_null (load_text ("[mbmsd]\nmulticast-interface=../eth0\n", &error));
+  g_clear_error (&error);
+  {
+    g_autoptr(MbmsConfig) dl = load_text ("[download]\ndirectory=/srv/mbms\ngroup=video\nmax-held=3\n", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (dl->download_dir, ==, "/srv/mbms");
+    g_assert_cmpstr (dl->download_group, ==, "video");
+    g_assert_cmpuint (dl->download_max_held, ==, 3);
+  }
+  g_assert_null (load_text ("[download]\ndirectory=relative/dir\n", &error));
+  g_assert_nonnull (strstr (error->message, "[download] directory"));
+  g_clear_error (&error);
+  g_assert_null (load_text ("[download]\nmax-object-size=0\n", &error));
   g_clear_error (&error);
   g_assert_null (load_text ("not a key file", &error));
   g_assert_nonnull (error);

@@ -200,6 +200,58 @@ mbmsctl_daemon_command (const char *command, int argc, char **argv, gboolean jso
                                 g_strcmp0 (command, "request-keys") == 0 ? "MSK request sent" : 
                                 g_strcmp0 (command, "register") == 0 ? "registered" : "deregistered");
     }
+  else if (g_strcmp0 (command, "downloads") == 0)
+    {
+      g_autofree char *path = mbmsctl_resolve_service (bus, argv[0], &error);
+      g_autoptr(MbmsDBusService) s = NULL;
+      GVariant *files, *counters;
+      GVariantIter it;
+      const char *location, *file;
+      guint64 size, delivered = 0, refused = 0, held = 0, dropped = 0;
+      gboolean verified;
+      gint64 at;
+
+      if (path == NULL)
+        return mbmsctl_fail (error);
+      s = mbmsctl_service_proxy (bus, path);
+      files = mbms_dbus_service_get_downloads (s);
+      counters = mbms_dbus_service_get_download_counters (s);
+      if (counters != NULL)
+        g_variant_get (counters, "(tttt)", &delivered, &refused, &held, &dropped);
+      if (json)
+        g_string_append_printf (out, "{\"state\":\"%s\",\"delivered\":%" G_GUINT64_FORMAT ",\"refused\":%"
+                                G_GUINT64_FORMAT ",\"held\":%" G_GUINT64_FORMAT ",\"dropped\":%" G_GUINT64_FORMAT
+                                ",\"files\":[", mbms_dbus_service_get_download_state (s), delivered, refused, held,
+                                dropped);
+      else
+        g_string_append_printf (out, "downloads %s: %" G_GUINT64_FORMAT " delivered, %" G_GUINT64_FORMAT
+                                " refused, %" G_GUINT64_FORMAT " held, %" G_GUINT64_FORMAT " datagrams dropped\n",
+                                mbms_dbus_service_get_download_state (s), delivered, refused, held, dropped);
+      if (files != NULL)
+        {
+          gboolean first = TRUE;
+
+          g_variant_iter_init (&it, files);
+          while (g_variant_iter_next (&it, "(&s&stbx)", &location, &file, &size, &verified, &at))
+            {
+              if (json)
+                {
+                  g_string_append (out, first ? "{\"content-location\":" : ",{\"content-location\":");
+                  mbmsctl_json_string (out, location);
+                  g_string_append (out, ",\"path\":");
+                  mbmsctl_json_string (out, file);
+                  g_string_append_printf (out, ",\"size\":%" G_GUINT64_FORMAT ",\"verified\":%s,\"received-us\":%"
+                                          G_GINT64_FORMAT "}", size, verified ? "true" : "false", at);
+                }
+              else
+                g_string_append_printf (out, "  %-10s %10" G_GUINT64_FORMAT "  %s\n             %s\n",
+                                        verified ? "verified" : "plain", size, location, file);
+              first = FALSE;
+            }
+        }
+      if (json)
+        g_string_append (out, "]}\n");
+    }
   else if (g_strcmp0 (command, "add-usd") == 0)
     {
       g_auto(GStrv) paths = NULL;

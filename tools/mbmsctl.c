@@ -4,6 +4,7 @@
 #include "config.h"
 #include "mikey-describe.h"
 #include "mbmsctl-daemon.h"
+#include "mbmsctl-dcf.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -200,6 +201,16 @@ static const Command commands[] = {
     "--muk verifies and opens an MSK message, --msk with --rand (the MIKEY-RAND of the MSK's\n"
     "message) an MTK message. Key bytes only with --show-keys. Exit status 1 when the MAC is\n"
     "invalid or the keys given could not check the message." },
+  { "downloads", "SERVICE", 1, 1, "the files its download sessions delivered",
+    "Lists the files SERVICE's download sessions (FLUTE, TS 26.346 7) delivered to the download\n"
+    "directory: content location, path, size, whether a DCF signature verified them (TS 33.246\n"
+    "6.6.3), and the counts of files delivered, refused and held for their MTK." },
+  { "decrypt-dcf", "(--mtk HEX --csb-id N --rand HEX | --auth-key HEX [--encr-key HEX]) [-o OUT] FILE", 1, -1,
+    "verify and decrypt a DCF of download offline",
+    "Verifies the OMADRMSignature of FILE, a DCF of MBMS download (TS 33.246 6.6.3), and only then\n"
+    "decrypts it, without a daemon. The keys are derived from the MTK of the MTK message with its\n"
+    "CSB ID and the MSK's MIKEY-RAND (RFC 3830 4.1.3, cs_id 0), or given as the derived keys. The\n"
+    "plaintext goes to standard output or to OUT. Exit status 1 when it does not verify." },
 };
 
 static const Command *
@@ -323,6 +334,8 @@ main (int argc, char **argv)
         }
       return decode_mikey (argc - 1, argv + 1);
     }
+  if (strcmp (c->name, "decrypt-dcf") == 0)
+    return mbmsctl_decrypt_dcf (argc - 1, argv + 1);
   if (argc - 2 < c->min_args || argc - 2 > c->max_args)
     {
       g_printerr ("mbmsctl %s: %s\nusage: mbmsctl %s%s%s (mbmsctl %s --help)\n", c->name,

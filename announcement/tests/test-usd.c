@@ -452,6 +452,34 @@ test_playback_sdp (void)
   g_assert_cmpstr (((MbmsRtpSession *) g_ptr_array_index (back, 1))->address, ==, "127.0.0.1");
 }
 
+/* TS 26.346 7.3: a FLUTE session's SDP, the TSI at session level or per media. */
+static void
+test_sdp_flute (void)
+{
+  static const char sdp[] =
+    "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=Download\r\nt=0 0\r\n"
+    "a=source-filter: incl IN IP4 * 10.0.0.1\r\na=flute-tsi:42\r\n"
+    "m=application 4001 FLUTE/UDP 0\r\nc=IN IP4 239.255.42.9/1\r\n"
+    "m=application 4002 FLUTE/UDP 0\r\nc=IN IP4 239.255.42.10/1\r\na=flute-tsi:18446744073709551615\r\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) s = mbms_sdp_parse (sdp, strlen (sdp), &error);
+  MbmsRtpSession *a, *b;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (s->len, ==, 2);
+  a = g_ptr_array_index (s, 0);
+  b = g_ptr_array_index (s, 1);
+  g_assert_true (a->flute && !a->rtp && !a->srtp);
+  g_assert_true (a->has_tsi);
+  g_assert_cmpuint (a->tsi, ==, 42);
+  g_assert_cmpstr (a->address, ==, "239.255.42.9");
+  g_assert_cmpuint (a->port, ==, 4001);
+  g_assert_cmpuint (b->tsi, ==, G_MAXUINT64);
+  g_assert_null (mbms_sdp_parse ("a=flute-tsi:-1\n", 15, &error));
+  g_clear_error (&error);
+  g_assert_null (mbms_sdp_parse ("a=flute-tsi:18446744073709551616\n", 33, &error));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -467,5 +495,6 @@ main (int argc, char **argv)
   g_test_add_func ("/announcement/usd/spec-11.2.2-usd-example", test_spec_usd_examples);
   g_test_add_func ("/announcement/usd/sdp", test_sdp);
   g_test_add_func ("/announcement/usd/playback-sdp", test_playback_sdp);
+  g_test_add_func ("/announcement/usd/sdp-flute-tsi", test_sdp_flute);
   return g_test_run ();
 }
