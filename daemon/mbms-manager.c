@@ -13,6 +13,7 @@
 #include "mbms-dbus-error.h"
 #include "mbms-mikey-receiver.h"
 #include "mbms-service.h"
+#include "mbms-socket-plan.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -28,6 +29,7 @@ struct _MbmsManager {
   MgvStore                 *store;
   MbmsRegistrations        *registrations;
   MbmsMikeyReceiver        *receiver;
+  MbmsSocketPlan           *plan;     /* the ports our sockets take */
   MbmsAddressWatch         *addresses;
   MbmsAuthorizer           *authorizer;
   GDBusObjectManagerServer *objects;
@@ -42,7 +44,10 @@ struct _MbmsManager {
   GSourceFunc               shutdown_done;
   gpointer                  shutdown_data;
   guint                     shutdown_timer;
+  guint                     counters_timer;
 };
+
+#define COUNTERS_EVERY_S 1 /* drop counters on D-Bus */
 
 G_DEFINE_FINAL_TYPE (MbmsManager, mbms_manager, G_TYPE_OBJECT)
 
@@ -51,11 +56,13 @@ mbms_manager_dispose (GObject *object)
 {
   MbmsManager *self = MBMS_MANAGER (object);
 
+  g_clear_handle_id (&self->counters_timer, g_source_remove);
   g_clear_pointer (&self->addresses, mbms_address_watch_free);
   g_clear_pointer (&self->services, g_ptr_array_unref);
   g_clear_object (&self->objects);
   g_clear_object (&self->iface);
   g_clear_pointer (&self->receiver, mbms_mikey_receiver_free);
+  g_clear_pointer (&self->plan, mbms_socket_plan_free);
   g_clear_object (&self->keymgmt);
   g_clear_object (&self->bootstrapper);
   g_clear_object (&self->uicc);
@@ -168,7 +175,29 @@ on_msk_missing (MbmsService *service, const guint8 *domain, guint32 msk_id, gpoi
   request_missing_msk (self, domain, MGV_MSK_KEY_GROUP (msk_id));
 }
 
-static void
+/* What MGV-F's refusal means for the receiver's budgets and counters. */
+static MbmsMikeyVerdict
+verdict_of (const GError *error)
+{
+  if (error->domain != MGV_ERROR)
+    return MBMS_MIKEY_MALFORMED; /* the MIKEY codec's */
+  switch ((MgvError) error->code)
+    {
+    case MGV_ERROR_UNKNOWN_KEY:
+      return MBMS_MIKEY_UNKNOWN_KEY;
+    case MGV_ERROR_REPLAY:
+    case MGV_ERROR_STALE:
+      return MBMS_MIKEY_REPLAY;
+    case MGV_ERROR_AUTH:
+      return MBMS_MIKEY_NOT_AUTHENTICATED;
+    case MGV_ERROR_STORAGE:
+      return MBMS_MIKEY_IGNORED; /* ours, not the sender's */
+    default:
+      return MBMS_MIKEY_MALFORMED;
+    }
+}
+
+static MbmsMikeyVerdict
 handle_msk (MbmsManager *self, GBytes *datagram, GSocketAddress *source)
 {
   g_autoptr(GError) error = NULL;
@@ -177,7 +206,7 @@ handle_msk (MbmsManager *self, GBytes *datagram, GSocketAddress *source)
   if (r == NULL)
     {
       g_debug ("MIKEY MSK message dropped: %s", error->message);
-      return;
+      return verdict_of (error);
     }
   if (r->verification != NULL && !mbms_mikey_receiver_reply (self->receiver, source, r->verification, &error))
     g_warning ("cannot send the MIKEY verification message: %s", error->message);
@@ -204,9 +233,10 @@ handle_msk (MbmsManager *self, GBytes *datagram, GSocketAddress *source)
       }
       break;
     }
+  return MBMS_MIKEY_ACCEPTED;
 }
 
-static void
+static MbmsMikeyVerdict
 handle_mtk (MbmsManager *self, GBytes *datagram, const char *destination, const MikeyKeyIds *ids)
 {
   g_autoptr(GError) error = NULL;
@@ -218,16 +248,17 @@ handle_mtk (MbmsManager *self, GBytes *datagram, const char *destination, const 
       g_debug ("MIKEY MTK message dropped: %s", error->message);
       if (g_error_matches (error, MGV_ERROR, MGV_ERROR_UNKNOWN_KEY))
         request_missing_msk (self, ids->domain, MGV_MSK_KEY_GROUP (ids->msk_id));
-      return;
+      return verdict_of (error);
     }
   g_debug ("MTK %u of MSK 0x%08x on %s", mtk->mtk_id, mtk->msk_id, destination);
   for (guint i = 0; i < self->services->len; i++)
     mbms_service_mtk_received (g_ptr_array_index (self->services, i), destination, mtk);
   /* the key is in use; MGV-S follows without holding up the packets (fsync takes a while) */
   mgv_store_save_in_background (self->store);
+  return MBMS_MIKEY_ACCEPTED;
 }
 
-static void
+static MbmsMikeyVerdict
 on_datagram (GBytes *datagram, GSocketAddress *source, const char *destination, gpointer data)
 {
   MbmsManager *self = data;
@@ -236,31 +267,66 @@ on_datagram (GBytes *datagram, GSocketAddress *source, const char *destination, 
   if (msg == NULL || !msg->has_key_ids)
     {
       g_debug ("MIKEY datagram of %zu octets is not an MBMS message", g_bytes_get_size (datagram));
-      return;
+      return MBMS_MIKEY_MALFORMED;
     }
   if (msg->key_ids.has_mtk_id)
-    {
-      if (destination != NULL)
-        handle_mtk (self, datagram, destination, &msg->key_ids);
-    }
-  else
-    handle_msk (self, datagram, source);
+    return destination != NULL ? handle_mtk (self, datagram, destination, &msg->key_ids) : MBMS_MIKEY_IGNORED;
+  return handle_msk (self, datagram, source);
 }
 
-/* MTK messages come to the multicast groups of the sessions (6.4.6): join each. */
-static void
-watch_destinations (MbmsManager *self, MbmsService *service)
+/* Drops of the push socket on the Manager, of the session sockets on each Session. */
+static gboolean
+update_counters (gpointer data)
 {
-  g_autoptr(GPtrArray) addresses = mbms_service_get_destinations (service);
+  MbmsManager *self = data;
+  MbmsMikeyCounters c = mbms_mikey_receiver_get_counters (self->receiver, NULL);
+  GVariantBuilder b;
 
-  for (guint i = 0; i < addresses->len; i++)
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{st}"));
+  mbms_mikey_counters_add_drops (&c, &b);
+  mbms_dbus_manager_set_drop_counters (self->iface, g_variant_builder_end (&b));
+  for (guint i = 0; i < self->services->len; i++)
+    mbms_service_update_counters (g_ptr_array_index (self->services, i));
+  return G_SOURCE_CONTINUE;
+}
+
+/* MTK messages come to the multicast groups of the sessions (6.4.6): join each. Either all
+ * of a new service's destinations are open, or none that this call opened. */
+static gboolean
+watch_destinations (MbmsManager *self, const MbmsUserService *desc, GError **error)
+{
+  g_autoptr(GPtrArray) opened = g_ptr_array_new ();
+
+  for (guint i = 0; desc->protected && i < desc->sessions->len; i++)
     {
-      const char *address = g_ptr_array_index (addresses, i);
-      g_autoptr(GError) error = NULL;
+      const MbmsRtpSession *r = g_ptr_array_index (desc->sessions, i);
 
-      if (!mbms_mikey_receiver_add_destination (self->receiver, address, &error))
-        g_warning ("MTK messages for %s will not be received: %s", address, error->message);
+      if (!r->srtp || mbms_mikey_receiver_has_destination (self->receiver, r->address))
+        continue;
+      if (!mbms_mikey_receiver_add_destination (self->receiver, r->address, error))
+        {
+          for (guint j = 0; j < opened->len; j++)
+            mbms_mikey_receiver_remove_destination (self->receiver, g_ptr_array_index (opened, j));
+          return FALSE;
+        }
+      g_ptr_array_add (opened, r->address);
     }
+  return TRUE;
+}
+
+/* A new service's sockets: refused when two of ours would share a port (the plan), or when
+ * its MTK destinations cannot be bound (another process holds one). */
+static gboolean
+claim_sockets (MbmsManager *self, const MbmsUserService *desc, GError **error)
+{
+  if (!mbms_socket_plan_add_service (self->plan, desc, error))
+    return FALSE;
+  if (!watch_destinations (self, desc, error))
+    {
+      mbms_socket_plan_remove_service (self->plan, desc->service_id);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* ---------------------------------------------------------------- services */
@@ -290,6 +356,7 @@ static GPtrArray *
 add_bundle (MbmsManager *self, const char *path, GError **error)
 {
   g_autoptr(GPtrArray) descs = mbms_usd_parse_file (path, error);
+  g_autoptr(GError) refused = NULL;
   GPtrArray *paths;
 
   if (descs == NULL)
@@ -299,14 +366,21 @@ add_bundle (MbmsManager *self, const char *path, GError **error)
     {
       MbmsUserService *d = g_ptr_array_index (descs, i);
       MbmsService *s = find_service (self, d->service_id);
+      g_autoptr(GError) local = NULL;
 
+      if (s == NULL && !claim_sockets (self, d, &local))
+        {
+          g_warning ("service %s from %s refused: %s", d->service_id, path, local->message);
+          if (refused == NULL)
+            refused = g_steal_pointer (&local);
+          continue;
+        }
       if (s == NULL)
         {
           g_autofree char *opath = g_strdup_printf (MBMS_DBUS_PATH "/Service/%u", self->next_service++);
           g_ptr_array_steal_index (descs, i--);
           s = mbms_service_new (&self->context, d, opath, &self->next_session);
           g_signal_connect_object (s, "msk-missing", G_CALLBACK (on_msk_missing), self, 0);
-          watch_destinations (self, s);
           g_ptr_array_add (self->services, s);
           g_message ("service %s (%s) from %s", mbms_service_get_id (s), d->protected ? "protected" : "unprotected",
                      path);
@@ -314,6 +388,12 @@ add_bundle (MbmsManager *self, const char *path, GError **error)
       g_ptr_array_add (paths, g_strdup (mbms_service_get_path (s)));
     }
   update_services_property (self);
+  if (refused != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&refused));
+      g_ptr_array_unref (paths);
+      return NULL;
+    }
   return paths;
 }
 
@@ -460,6 +540,7 @@ mbms_manager_new (MbmsConfig *config, GError **error)
                                             config->mikey_rate_per_s, on_datagram, self, error);
   if (self->receiver == NULL)
     return NULL;
+  self->plan = mbms_socket_plan_new (config->mikey_address, mbms_mikey_receiver_get_port (self->receiver));
   self->objects = g_dbus_object_manager_server_new (MBMS_DBUS_PATH);
   self->iface = mbms_dbus_manager_skeleton_new ();
   mbms_dbus_manager_set_version (self->iface, MBMSD_VERSION);
@@ -467,12 +548,13 @@ mbms_manager_new (MbmsConfig *config, GError **error)
   mbms_dbus_manager_set_bootstrap_state (self->iface, "none");
   mbms_dbus_manager_set_bootstrap_transaction_id (self->iface, "");
   mbms_dbus_manager_set_actions (self->iface, actions);
+  update_counters (self);
   g_signal_connect (self->iface, "handle-add-service-description", G_CALLBACK (on_add_description), self);
   g_signal_connect (self->iface, "handle-rescan", G_CALLBACK (on_rescan), self);
   self->context = (MbmsContext) { .config = self->config, .clock = mbms_clock_get_system (), .store = self->store,
                                   .keymgmt = self->keymgmt, .registrations = self->registrations,
                                   .objects = self->objects, .authorizer = self->authorizer,
-                                  .msk_requests = self->msk_requests };
+                                  .msk_requests = self->msk_requests, .mikey = self->receiver };
   (void) MBMS_DBUS_ERROR;
   return g_steal_pointer (&self);
 }
@@ -524,6 +606,7 @@ mbms_manager_start (MbmsManager *self, GDBusConnection *connection)
   if (!mbms_manager_rescan (self, &error))
     g_message ("no service descriptions: %s", error->message);
   self->addresses = mbms_address_watch_new (ADDRESS_SETTLE_MS, on_addresses_changed, self);
+  self->counters_timer = g_timeout_add_seconds (COUNTERS_EVERY_S, update_counters, self);
   /* 6.3.2.1A: register again at power on what the user registered before, except what this
    * UE may not register (UICC key management required, perhaps since the last start) */
   for (guint i = 0; kept[i] != NULL; i++)

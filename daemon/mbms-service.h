@@ -59,6 +59,8 @@ void     mbms_service_msk_updated (MbmsService *self, const guint8 domain[3], gu
                                    guint32 seq_high);
 /* An MTK for the sessions of this service at destination protected by the MTK's key group. */
 void     mbms_service_mtk_received (MbmsService *self, const char *destination, const MgvMtk *mtk);
+/* The sessions' counters and drops into their D-Bus properties (the owner calls it each second). */
+void     mbms_service_update_counters (MbmsService *self);
 /* Forgets the MTKs of every session (a different card). */
 void     mbms_service_clear_keys (MbmsService *self);
 
