@@ -34,8 +34,7 @@ typedef struct {
   int                     fd[2];   /* RTP, RTCP */
   struct sockaddr_storage dest[2];
   socklen_t               dest_len[2];
-  gboolean                gone;    /* the player closed its end */
-} Sink;
+} Sink;                             /* a player's fd[i] is -1 once it closed that end */
 
 struct _SrtpBridgeForwarder {
   SrtpBridgeReceiver *receiver;
@@ -65,12 +64,30 @@ static void
 drop_gone_sinks (SrtpBridgeForwarder *f)
 {
   for (guint i = f->sinks->len; i-- > 0;)
-    if (g_array_index (f->sinks, Sink, i).gone)
-      {
-        g_debug ("a player closed its sockets: it gets no more packets");
-        sink_close (&g_array_index (f->sinks, Sink, i));
-        g_array_remove_index (f->sinks, i);
-      }
+    {
+      Sink *sink = &g_array_index (f->sinks, Sink, i);
+      if (sink->id != 0 && sink->fd[0] < 0 && sink->fd[1] < 0)
+        {
+          g_debug ("a player closed its sockets: it gets no more packets");
+          g_array_remove_index (f->sinks, i);
+        }
+    }
+}
+
+/* A player's end is closed: without its RTP end the player is gone; without the RTCP end it
+ * only reads RTP (mbmsctl stream). */
+static void
+check_gone (Sink *sink, int leg)
+{
+  if (sink->id == 0 || (errno != ECONNREFUSED && errno != EPIPE && errno != ENOTCONN))
+    return;
+  if (leg == 0 && sink->fd[1] >= 0)
+    {
+      close (sink->fd[1]);
+      sink->fd[1] = -1;
+    }
+  close (sink->fd[leg]);
+  sink->fd[leg] = -1;
 }
 
 static void
@@ -79,6 +96,8 @@ flush_to (SrtpBridgeForwarder *f, Sink *sink, gboolean rtcp, guint n)
   guint sent = 0;
   int leg = rtcp ? 1 : 0;
 
+  if (sink->fd[leg] < 0)
+    return;
   for (guint i = 0; i < n; i++)
     {
       f->out_msgs[i].msg_hdr.msg_name = sink->dest_len[leg] ? &sink->dest[leg] : NULL;
@@ -89,8 +108,10 @@ flush_to (SrtpBridgeForwarder *f, Sink *sink, gboolean rtcp, guint n)
       int r = sendmmsg (sink->fd[leg], f->out_msgs + sent, n - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (r <= 0)
         {
-          if (r < 0 && sink->id != 0 && (errno == ECONNREFUSED || errno == EPIPE || errno == ENOTCONN))
-            sink->gone = TRUE;
+          if (r < 0)
+            check_gone (sink, leg);
+          if (sink->fd[leg] < 0)
+            return; /* nobody there to miss them */
           break; /* a full socket: the player is not reading; drop, never block */
         }
       sent += (guint) r;
@@ -163,14 +184,15 @@ on_release (const guint8 *packet, gsize len, gboolean rtcp, gpointer data)
   for (guint i = 0; i < f->sinks->len; i++)
     {
       Sink *sink = &g_array_index (f->sinks, Sink, i);
+      if (sink->fd[leg] < 0)
+        continue;
       if (sendto (sink->fd[leg], packet, len, MSG_DONTWAIT | MSG_NOSIGNAL,
                   sink->dest_len[leg] ? (struct sockaddr *) &sink->dest[leg] : NULL, sink->dest_len[leg]) > 0)
         f->forwarded++;
       else
         {
-          f->dropped++;
-          if (sink->id != 0 && (errno == ECONNREFUSED || errno == EPIPE || errno == ENOTCONN))
-            sink->gone = TRUE;
+          check_gone (sink, leg);
+          f->dropped += sink->fd[leg] >= 0;
         }
     }
   drop_gone_sinks (f);

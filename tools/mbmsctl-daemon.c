@@ -13,8 +13,8 @@
 #define NAME "org.mbmsd.Mbmsd1"
 #define ROOT "/org/mbmsd/Mbmsd1"
 
-static GDBusConnection *
-connect_bus (gboolean session, GError **error)
+GDBusConnection *
+mbmsctl_connect_bus (gboolean session, GError **error)
 {
   gboolean use_session = session || g_strcmp0 (g_getenv ("MBMSCTL_BUS"), "session") == 0;
 
@@ -50,8 +50,8 @@ service_proxy (GDBusConnection *bus, const char *path)
 }
 
 /* SERVICE may be an object path, a service ID or an index N (…/Service/N). */
-static char *
-resolve_service (GDBusConnection *bus, const char *arg, GError **error)
+char *
+mbmsctl_resolve_service (GDBusConnection *bus, const char *arg, GError **error)
 {
   g_autoptr(MbmsDBusManager) m = manager_proxy (bus, error);
   const char *const *paths;
@@ -166,8 +166,8 @@ describe_service (GDBusConnection *bus, const char *path, gboolean json, GString
     g_string_append (out, "]}");
 }
 
-static int
-fail (GError *error)
+int
+mbmsctl_fail (GError *error)
 {
   g_printerr ("mbmsctl: %s\n", error->message);
   return 1;
@@ -177,12 +177,12 @@ int
 mbmsctl_daemon_command (const char *command, int argc, char **argv, gboolean json, gboolean session)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) bus = connect_bus (session, &error);
+  g_autoptr(GDBusConnection) bus = mbmsctl_connect_bus (session, &error);
   g_autoptr(MbmsDBusManager) m = NULL;
   g_autoptr(GString) out = g_string_new (NULL);
 
   if (bus == NULL || (m = manager_proxy (bus, &error)) == NULL)
-    return fail (error);
+    return mbmsctl_fail (error);
   if (mbms_dbus_manager_get_version (m) == NULL)
     {
       g_printerr ("mbmsctl: mbmsd is not running on this bus\n");
@@ -227,8 +227,8 @@ mbmsctl_daemon_command (const char *command, int argc, char **argv, gboolean jso
               g_printerr ("mbmsctl show SERVICE\n");
               return 2;
             }
-          if ((only = resolve_service (bus, argv[0], &error)) == NULL)
-            return fail (error);
+          if ((only = mbmsctl_resolve_service (bus, argv[0], &error)) == NULL)
+            return mbmsctl_fail (error);
         }
       if (json && only == NULL)
         g_string_append_c (out, '[');
@@ -247,7 +247,7 @@ mbmsctl_daemon_command (const char *command, int argc, char **argv, gboolean jso
     }
   else if (g_strcmp0 (command, "register") == 0 || g_strcmp0 (command, "deregister") == 0)
     {
-      g_autofree char *path = argc >= 1 ? resolve_service (bus, argv[0], &error) : NULL;
+      g_autofree char *path = argc >= 1 ? mbmsctl_resolve_service (bus, argv[0], &error) : NULL;
       g_autoptr(MbmsDBusService) s = NULL;
       gboolean ok;
 
@@ -257,14 +257,14 @@ mbmsctl_daemon_command (const char *command, int argc, char **argv, gboolean jso
           return 2;
         }
       if (path == NULL)
-        return fail (error);
+        return mbmsctl_fail (error);
       s = service_proxy (bus, path);
       ok = g_strcmp0 (command, "register") == 0 ? mbms_dbus_service_call_register_sync (s, NULL, &error)
                                                 : mbms_dbus_service_call_deregister_sync (s, NULL, &error);
       if (!ok)
         {
           g_dbus_error_strip_remote_error (error);
-          return fail (error);
+          return mbmsctl_fail (error);
         }
       g_string_append_printf (out, json ? "{\"ok\":true}\n" : "%s: %sed\n", path, command);
     }
@@ -281,7 +281,7 @@ mbmsctl_daemon_command (const char *command, int argc, char **argv, gboolean jso
       if (!mbms_dbus_manager_call_add_service_description_sync (m, abs, &paths, NULL, &error))
         {
           g_dbus_error_strip_remote_error (error);
-          return fail (error);
+          return mbmsctl_fail (error);
         }
       for (guint i = 0; paths[i] != NULL; i++)
         g_string_append_printf (out, "%s\n", paths[i]);
@@ -325,74 +325,14 @@ int
 mbmsctl_monitor (gboolean json, gboolean session)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) bus = connect_bus (session, &error);
+  g_autoptr(GDBusConnection) bus = mbmsctl_connect_bus (session, &error);
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
 
   if (bus == NULL)
-    return fail (error);
+    return mbmsctl_fail (error);
   /* every signal of the daemon: PropertiesChanged, KeyChanged, InterfacesAdded, ... */
   g_dbus_connection_signal_subscribe (bus, NAME, NULL, NULL, NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal,
                                       GINT_TO_POINTER (json), NULL);
   g_main_loop_run (loop);
-  return 0;
-}
-
-static gboolean
-quit_loop (gpointer loop)
-{
-  g_main_loop_quit (loop);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_stream_state (MbmsDBusService *s, const char *state, const char *reason, gpointer data)
-{
-  gboolean json = GPOINTER_TO_INT (data);
-
-  if (json)
-    printf ("{\"stream\":\"%s\",\"reason\":\"%s\"}\n", state, reason);
-  else
-    printf ("stream %s (%s)\n", state, reason);
-  fflush (stdout);
-}
-
-/* stream SERVICE: StartStreaming, print the playback URI, hold the stream until interrupted. */
-int
-mbmsctl_stream (int argc, char **argv, gboolean json, gboolean session)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) bus = connect_bus (session, &error);
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autofree char *path = NULL;
-  g_autofree char *uri = NULL;
-  g_autoptr(MbmsDBusService) s = NULL;
-
-  if (argc < 1)
-    {
-      g_printerr ("mbmsctl stream SERVICE\n");
-      return 2;
-    }
-  if (bus == NULL || (path = resolve_service (bus, argv[0], &error)) == NULL)
-    return fail (error);
-  s = service_proxy (bus, path);
-  g_signal_connect (s, "stream-state-changed", G_CALLBACK (on_stream_state), GINT_TO_POINTER (json));
-  if (!mbms_dbus_service_call_start_streaming_sync (s, &uri, NULL, &error))
-    {
-      g_dbus_error_strip_remote_error (error);
-      return fail (error);
-    }
-  if (json)
-    printf ("{\"playback-uri\":\"%s\",\"stream\":\"%s\"}\n", uri, mbms_dbus_service_get_stream_state (s));
-  else
-    printf ("%s\nstream %s; open the URI with a player, Ctrl-C stops\n", uri, mbms_dbus_service_get_stream_state (s));
-  fflush (stdout);
-  g_unix_signal_add (SIGINT, quit_loop, loop);
-  g_unix_signal_add (SIGTERM, quit_loop, loop);
-  g_main_loop_run (loop);
-  if (!mbms_dbus_service_call_stop_streaming_sync (s, NULL, &error))
-    {
-      g_dbus_error_strip_remote_error (error);
-      return fail (error);
-    }
   return 0;
 }

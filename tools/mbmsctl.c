@@ -120,7 +120,9 @@ usage (void)
               "  deregister SERVICE  MBMS User Service Deregistration\n"
               "  add-usd FILE        read a User Service Description bundle\n"
               "  monitor             print the daemon's signals as they come\n"
-              "  stream SERVICE      start streaming, print the playback URI, hold until Ctrl-C\n"
+              "  stream [--loopback] [--session N] SERVICE\n"
+              "                      hold the stream until Ctrl-C: decrypted RTP on stdout\n"
+              "                      (RFC 4571 framing), or --loopback: the playback URI\n"
               "  decode-mikey FILE   decode a MIKEY message; --muk or --msk/--rand verify it\n"
               "  --version           print the version\n");
 }

@@ -267,7 +267,7 @@ class Daemon(unittest.TestCase):
         self.assertEqual(self.state(), "receiving")
         self.assertIn(uri, self.prop(f"{ROOT}/Service/0", "Service", "PlaybackUri"))
         # a second holder (mbmsctl stream), then the first one leaves: still streaming
-        second = subprocess.Popen([MBMSCTL, "--session-bus", "--json", "stream", SERVICE], env=self.env,
+        second = subprocess.Popen([MBMSCTL, "--session-bus", "--json", "stream", "--loopback", SERVICE], env=self.env,
                                   stdout=subprocess.PIPE, text=True)
         self.procs.append(second)
         self.assertEqual(json.loads(second.stdout.readline()),

@@ -5,7 +5,7 @@ refused), configurations that would make two of its sockets share a port are ref
 both, decrypted media reach only the player that asked (StartStreamingToSockets, nothing on
 the loopback port), and a flood from the BM-SC's own address on every socket costs neither an
 MTK nor an SRTP packet, its drops counted on D-Bus per reason."""
-import errno, importlib.util, json, os, re, signal, socket, subprocess, sys, time, unittest
+import errno, importlib.util, json, os, queue, re, signal, socket, subprocess, sys, threading, time, unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location("test_daemon", os.path.join(HERE, "test-daemon.py"))
@@ -208,6 +208,67 @@ class Hardening(td.Daemon):
             log = f.read()
         self.assertLessEqual(log.count(f"MIKEY on 127.0.0.1:{self.port} (MSK push)"), 2)
         holder.stdin.close()
+
+    def test_lab_media_mbmsctl_stream_follows_a_daemon_restart(self):
+        """mbmsctl stream (issue 14 item 7): the decrypted RTP through its own socket onto
+        stdout (RFC 4571 framing); mbmsd stopped and started again, it says so and asks again,
+        and the packets come again."""
+        self.start()
+        self.mbmsctl("register", SERVICE)
+        wait_for(lambda: self.state() == "receiving", what="keys")
+        ctl = subprocess.Popen([MBMSCTL, "--session-bus", "--json", "stream", SERVICE], env=self.env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.procs.append(ctl)
+        frames, events = queue.Queue(), queue.Queue()
+
+        def read_frames():
+            while True:
+                head = ctl.stdout.read(2)
+                if len(head) < 2:
+                    return
+                frames.put(ctl.stdout.read(int.from_bytes(head, "big")))
+
+        def read_events():
+            for line in ctl.stderr:
+                events.put(json.loads(line))
+        for f in (read_frames, read_events):
+            threading.Thread(target=f, daemon=True).start()
+
+        def rtp_for(seconds):
+            seqs, deadline = [], time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                try:
+                    data = frames.get(timeout=0.5)
+                except queue.Empty:
+                    continue
+                seq = int.from_bytes(data[2:4], "big")
+                self.assertEqual(data[12:], bytes((seq + 13 * i) % 256 for i in range(500)))
+                seqs.append(seq)
+            return seqs
+
+        def event(name):
+            while True:
+                e = events.get(timeout=20)
+                if e.get("event") == name:
+                    return e
+        self.assertIn("RFC 4571", event("streaming")["message"])
+        before = rtp_for(2)
+        self.assertGreater(len(before), 100, (self.drops(f"{ROOT}/Session/0", "Session"),
+                                              self.prop(f"{ROOT}/Session/0", "Session", "PacketsDecrypted")))
+        self.assertEqual([(a, b) for a, b in zip(before, before[1:]) if (b - a) % 65536 != 1], [])
+        daemon = self.procs[0]
+        daemon.terminate()
+        daemon.wait(timeout=15)
+        self.assertIn("mbmsd left the bus", event("daemon-left")["message"])
+        rtp_for(0.5)  # what was on its way
+        self.start()
+        self.assertIn("stream asked for again", event("daemon-back")["message"])
+        after = rtp_for(4)
+        self.assertGreater(len(after), 100)
+        self.assertEqual(self.stream_state(), "streaming")
+        ctl.send_signal(signal.SIGINT)
+        self.assertEqual(ctl.wait(timeout=10), 0)
+        wait_for(lambda: self.stream_state() == "stopped", what="stopped by mbmsctl")
 
 
 for _name in dir(td.Daemon):
