@@ -270,6 +270,40 @@ class Hardening(td.Daemon):
         self.assertEqual(ctl.wait(timeout=10), 0)
         wait_for(lambda: self.stream_state() == "stopped", what="stopped by mbmsctl")
 
+    def test_lab_media_gstreamer_reads_mbmsctl_stream(self):
+        """The README's pipe, with a peer we did not write: GStreamer's rtpstreamdepay takes
+        mbmsctl stream's RFC 4571 framing apart into the lab's plain RTP packets."""
+        if subprocess.run(["gst-inspect-1.0", "rtpstreamdepay"], capture_output=True).returncode != 0:
+            self.skipTest("GStreamer's rtpstreamdepay is missing")
+        self.start()
+        self.mbmsctl("register", SERVICE)
+        wait_for(lambda: self.state() == "receiving", what="keys")
+        out = os.path.join(self.dir, "gst")
+        os.makedirs(out)
+        ctl = subprocess.Popen([MBMSCTL, "--session-bus", "stream", SERVICE], env=self.env,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        gst = subprocess.Popen(["gst-launch-1.0", "-q", "fdsrc", "fd=0", "!",
+                                "application/x-rtp-stream,media=video,clock-rate=90000,encoding-name=VP8", "!",
+                                "rtpstreamdepay", "!", "multifilesink", f"location={out}/rtp-%05d"],
+                               stdin=ctl.stdout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        ctl.stdout.close()
+        self.procs += [ctl, gst]
+        wait_for(lambda: len(os.listdir(out)) > 150, timeout=20, what="packets out of GStreamer")
+        ctl.send_signal(signal.SIGINT)
+        self.assertEqual(ctl.wait(timeout=10), 0)
+        gst.wait(timeout=10)
+        seqs = []
+        for name in sorted(os.listdir(out)):
+            with open(os.path.join(out, name), "rb") as f:
+                data = f.read()
+            if not data:
+                continue
+            seq = int.from_bytes(data[2:4], "big")
+            self.assertEqual(data[12:], bytes((seq + 13 * i) % 256 for i in range(500)))
+            seqs.append(seq)
+        self.assertGreater(len(seqs), 150)
+        self.assertEqual([(a, b) for a, b in zip(seqs, seqs[1:]) if (b - a) % 65536 != 1], [])
+
 
 for _name in dir(td.Daemon):
     if _name.startswith("test_"):
