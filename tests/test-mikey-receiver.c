@@ -194,7 +194,7 @@ test_trusted_source_heard_through_flood (void)
   send_bytes (bmsc, "127.0.0.1", port, g_ptr_array_index (s.real, real_sent++));
   drain ();
   g_assert_cmpuint (s.accepted, ==, 1);
-  /* then 1000 garbage datagrams and 100 well-formed forgeries from its address, the real
+  /* then 990 garbage datagrams and 110 well-formed forgeries from its address, the real
    * messages in between */
   for (guint i = 0; i < 1100; i++)
     {
