@@ -906,6 +906,7 @@ test_forwarder_multicast_copies_not_split (void)
   guint copies = 0;
 
   g_assert_no_error (error);
+  g_assert_nonnull (f);
   memcpy (&sa.sin_addr, g_inet_address_to_bytes (g), 4);
   g_assert_true (setsockopt (g_socket_get_fd (splitter), SOL_SOCKET, SO_REUSEPORT, &(int) { 1 }, sizeof (int)) == 0);
   g_assert_true (bind (g_socket_get_fd (splitter), (struct sockaddr *) &sa, sizeof sa) != 0 && errno == EADDRINUSE);
