@@ -8,6 +8,7 @@
  * counts packets. --loopback asks for the old mode instead: the playback SDP's URI, whose
  * loopback port any local process may bind before the player does. */
 #include "config.h"
+#include "mbmsctl-bus.h"
 #include "mbmsctl-daemon.h"
 #include "mbms-dbus-generated.h"
 
@@ -20,7 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define NAME "org.mbmsd.Mbmsd1"
+#define NAME MBMSCTL_NAME
 #define COUNT_EVERY_S 1
 
 typedef struct {
