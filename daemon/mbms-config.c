@@ -127,6 +127,19 @@ config_from_key_file (GKeyFile *kf, GError **error)
   if (!get_uint (kf, "mbmsd", "shutdown-timeout", 1, 60, 5, &v, error))
     return NULL;
   c->shutdown_timeout_s = (guint) v;
+  /* keys that stop working (issue 14 item 5): TS 33.246 leaves when a UE gives up on them */
+  if (!get_uint (kf, "mikey", "stale-after", 1, 1000, 3, &v, error))
+    return NULL;
+  c->stale_after = (guint) v;
+  if (!get_uint (kf, "mikey", "reregister-after", 1, 100000, 10, &v, error))
+    return NULL;
+  c->reregister_after = (guint) v;
+  if (!get_uint (kf, "mikey", "reregister-interval", 1, 86400, 300, &v, error))
+    return NULL;
+  c->reregister_interval_s = (guint) v;
+  if (!get_uint (kf, "bridge", "stall-timeout", 1, 3600, 10, &v, error))
+    return NULL;
+  c->stall_timeout_s = (guint) v;
   if (g_strcmp0 (c->uicc_backend, "soft") != 0)
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,

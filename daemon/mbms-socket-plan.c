@@ -154,11 +154,3 @@ mbms_socket_plan_add_service (MbmsSocketPlan *plan, const MbmsUserService *servi
     }
   return TRUE;
 }
-
-void
-mbms_socket_plan_remove_service (MbmsSocketPlan *plan, const char *service_id)
-{
-  for (guint i = plan->uses->len; i-- > 0;)
-    if (g_strcmp0 (g_array_index (plan->uses, Use, i).service, service_id) == 0)
-      g_array_remove_index (plan->uses, i);
-}

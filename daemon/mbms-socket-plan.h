@@ -18,5 +18,3 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MbmsSocketPlan, mbms_socket_plan_free)
 /* Checks the protected sessions of service against the plan and against each other; on
  * success they join the plan. G_IO_ERROR_ADDRESS_IN_USE names both users of the port. */
 gboolean mbms_socket_plan_add_service (MbmsSocketPlan *plan, const MbmsUserService *service, GError **error);
-/* Forgets the sessions of a service (its sockets could not be opened after all). */
-void     mbms_socket_plan_remove_service (MbmsSocketPlan *plan, const char *service_id);

@@ -127,7 +127,8 @@ gboolean             srtp_bridge_forwarder_set_loopback (SrtpBridgeForwarder *fo
                                                          guint16 forward_port, GError **error);
 /* A player of its own: two connected AF_UNIX datagram sockets, one plain RTP packet (RTCP
  * packet) per datagram; *rtp_fd and *rtcp_fd are the player's ends (the caller owns them).
- * Returns the player's ID (never 0), 0 on error. A player that closes its ends is forgotten. */
+ * Returns the player's ID (never 0, unique over all forwarders), 0 on error. A player that
+ * closes its RTP end is forgotten; one that closes its RTCP end gets RTP only. */
 guint                srtp_bridge_forwarder_add_player (SrtpBridgeForwarder *forwarder, int *rtp_fd, int *rtcp_fd,
                                                        GError **error);
 void                 srtp_bridge_forwarder_remove_player (SrtpBridgeForwarder *forwarder, guint id);

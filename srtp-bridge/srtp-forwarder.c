@@ -42,7 +42,6 @@ struct _SrtpBridgeForwarder {
   Leg                 legs[2]; /* RTP, RTCP */
   GSocket            *out;     /* the loopback sink's socket, NULL when there is none */
   GArray             *sinks;   /* Sink */
-  guint               next_id;
   guint8             (*buffers)[PACKET_SIZE];
   struct mmsghdr      in[BATCH], out_msgs[BATCH];
   struct iovec        in_iov[BATCH], out_iov[BATCH];
@@ -286,9 +285,13 @@ srtp_bridge_forwarder_set_loopback (SrtpBridgeForwarder *f, const char *forward_
 guint
 srtp_bridge_forwarder_add_player (SrtpBridgeForwarder *f, int *rtp_fd, int *rtcp_fd, GError **error)
 {
-  Sink sink = { .id = ++f->next_id, .fd = { -1, -1 } };
+  static guint next_id; /* unique over every forwarder: an ID names one player of one session */
+  Sink sink = { .fd = { -1, -1 } };
   int theirs[2] = { -1, -1 };
 
+  if (++next_id == 0)
+    next_id = 1;
+  sink.id = next_id;
   for (guint i = 0; i < 2; i++)
     {
       int pair[2];
