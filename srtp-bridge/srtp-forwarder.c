@@ -292,6 +292,7 @@ srtp_bridge_forwarder_add_player (SrtpBridgeForwarder *f, int *rtp_fd, int *rtcp
   if (++next_id == 0)
     next_id = 1;
   sink.id = next_id;
+
   for (guint i = 0; i < 2; i++)
     {
       int pair[2];
