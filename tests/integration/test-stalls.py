@@ -6,7 +6,7 @@ run, and decryption resumes. Packets that arrive and never decrypt show as keys-
 (no-decryption) with an MSK request. Manager.BootstrapState turns "expired" at the key
 lifetime and the next procedure bootstraps again. The fixture (daemon, lab network, bus) is
 test-daemon.py's; the daemon is reached through D-Bus and signals only."""
-import importlib.util, os, re, signal, socket, subprocess, time, unittest
+import importlib.util, json, os, re, signal, socket, subprocess, time, unittest
 
 _spec = importlib.util.spec_from_file_location("daemon_fixture",
                                                os.path.join(os.path.dirname(__file__), "test-daemon.py"))
@@ -77,6 +77,9 @@ class Stalls(Fixture):
             wait_for(lambda: self.state() == "keys-stale", what="keys-stale")
             self.assertEqual(self.reason(), "mtk-replayed")
             self.assertGreaterEqual(self.counter("MtkReplays"), 3)
+            shown = json.loads(subprocess.run([fx.MBMSCTL, "--session-bus", "--json", "show", SERVICE], env=self.env,
+                                              capture_output=True, text=True, check=True).stdout)
+            self.assertGreaterEqual(shown["sessions"][0]["mtk-replays"], 3)  # mbmsctl says why too
             # recovery: an MSK request (refused: the restarted BM-SC knows no registration), then a
             # new GBA run and a registration, the new MSK pushed, MTKs accepted again
             wait_for(lambda: self.state() == "receiving", timeout=30, what="receiving again")
