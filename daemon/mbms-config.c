@@ -1,6 +1,7 @@
 /* Loading mbmsd.conf with defaults for every key. */
 #include "config.h"
 #include "mbms-config.h"
+#include "mbms-fileio.h"
 
 #include <gio/gio.h>
 #include <net/if.h>
@@ -13,6 +14,7 @@
 /* TS 33.246 6.3.2.2.3 leaves the spacing of triggered MSK requests to the UE */
 #define DEFAULT_MSK_REQUEST_INTERVAL_S 30
 #define DEFAULT_RUNTIME_DIR "/run/mbmsd" /* systemd RuntimeDirectory= */
+#define MBMS_CONFIG_MAX_LEN (64 * 1024)  /* data/mbmsd.conf with every comment is 6 KiB */
 
 void
 mbms_config_free (MbmsConfig *c)
@@ -70,8 +72,12 @@ mbms_config_load (const char *path, GError **error)
 
   if (path != NULL)
     {
+      g_autofree char *text = NULL;
+      gsize len = 0;
+
       kf = g_key_file_new ();
-      if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+      text = mbms_fileio_read (path, MBMS_CONFIG_MAX_LEN, MBMS_FILEIO_FOLLOW_LINKS, &len, error);
+      if (text == NULL || !g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE, error))
         {
           g_prefix_error (error, "%s: ", path);
           return NULL;

@@ -14,6 +14,7 @@
 #include "mbms-lifetime.h"
 #include "mbms-mikey-receiver.h"
 #include "mbms-service.h"
+#include "mbms-fileio.h"
 #include "mbms-socket-plan.h"
 
 #include <glib/gstdio.h>
@@ -21,6 +22,9 @@
 
 #define ADDRESS_SETTLE_MS 1000 /* addresses come and go in bursts (DHCP, SLAAC): wait for calm */
 #define MAX_ADDED_BUNDLES 256  /* bundles added over D-Bus, each read again on every Rescan */
+#define MBMS_KEY_FILE_MAX_LEN (64 * 1024) /* the software USIM's key file */
+#define MBMS_PATH_ARG_MAX 4096 /* PATH_MAX: longer paths no open(2) takes */
+#define MBMS_QUOTE_MAX 64      /* what an error reply quotes of a caller's argument */
 
 struct _MbmsManager {
   GObject                   parent_instance;
@@ -230,6 +234,8 @@ handle_msk (MbmsManager *self, GBytes *datagram, GSocketAddress *source)
       g_debug ("MIKEY MSK message dropped: %s", error->message);
       return verdict_of (error);
     }
+  if (r->not_saved != NULL)
+    g_warning ("MSK 0x%08x is kept in memory for this session only: %s", r->msk_id, r->not_saved->message);
   if (r->verification != NULL && !mbms_mikey_receiver_reply (self->receiver, source, r->verification, &error))
     g_warning ("cannot send the MIKEY verification message: %s", error->message);
   switch (r->outcome)
@@ -703,10 +709,31 @@ add_description_authorized (GDBusMethodInvocation *inv, gpointer data)
   mbms_dbus_manager_complete_add_service_description (self->iface, inv, (const char *const *) paths->pdata);
 }
 
+/* Checked before anything else (authorisation included), so that neither the work nor the
+ * reply grows with what a caller sends: a path longer than any the kernel opens is refused,
+ * and the reply quotes only its start. */
+static gboolean
+check_path_argument (GDBusMethodInvocation *inv, const char *path)
+{
+  gsize len = strlen (path);
+  g_autofree char *quoted = NULL;
+
+  if (len > 0 && len <= MBMS_PATH_ARG_MAX && g_path_is_absolute (path))
+    return TRUE;
+  quoted = g_utf8_substring (path, 0, MIN ((glong) len, MBMS_QUOTE_MAX)); /* D-Bus strings are UTF-8 */
+  g_dbus_method_invocation_return_error (inv, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                                         "path of %zu octets (\"%s%s\"): an absolute path of at most %d octets, "
+                                         "please", len, quoted, strlen (quoted) < len ? "..." : "", MBMS_PATH_ARG_MAX);
+  return FALSE;
+}
+
 static gboolean
 on_add_description (MbmsDBusManager *iface, GDBusMethodInvocation *inv, const char *path, gpointer data)
 {
   MbmsManager *self = data;
+
+  if (!check_path_argument (inv, path))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
 
   mbms_authorizer_authorize (self->authorizer, inv, MBMS_AUTH_CONTROL, add_description_authorized,
                              g_object_ref (self), g_object_unref);
@@ -745,6 +772,55 @@ card_identity (GbaUicc *uicc, GError **error)
   return id != NULL ? g_strdup_printf ("%s/%s", id->iccid ? id->iccid : "", id->imsi) : NULL;
 }
 
+/* The state directory holds keys: ours alone, mode 0700 however it was found (mbmsd.8). */
+static gboolean
+open_state_dir (const char *path, GError **error)
+{
+  guint old_mode = 0;
+
+  if (!mbms_fileio_private_dir (path, &old_mode, error))
+    return FALSE;
+  if (old_mode != 0700)
+    g_message ("state directory %s had mode %04o; set to 0700", path, old_mode);
+  return TRUE;
+}
+
+static gboolean
+load_key_file (GKeyFile *kf, const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  gsize len = 0;
+
+  text = mbms_fileio_read (path, MBMS_KEY_FILE_MAX_LEN, MBMS_FILEIO_FOLLOW_LINKS, &len, error);
+  return text != NULL && g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE, error);
+}
+
+/* A damaged MGV-S is set aside and mbmsd starts empty: the keys come again from the BM-SC
+ * as the kept registrations are restored (docs/interpretations.md). */
+static MgvStore *
+open_store (const char *path, const char *card, gboolean *wiped, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autofree char *moved_to = NULL;
+  g_autofree char *lost = NULL;
+  MgvStore *store = mgv_store_open (path, card, wiped, &local);
+
+  if (store != NULL || !g_error_matches (local, MGV_ERROR, MGV_ERROR_CORRUPT))
+    {
+      if (local != NULL)
+        g_propagate_error (error, g_steal_pointer (&local));
+      return store;
+    }
+  if (!mgv_store_set_aside (path, &moved_to, &lost, error))
+    {
+      g_prefix_error (error, "%s; ", local->message);
+      return NULL;
+    }
+  g_warning ("%s: moved to %s and starting with no keys; lost: %s. The keys are fetched again from the BM-SC",
+             local->message, moved_to, lost);
+  return mgv_store_open (path, card, wiped, error);
+}
+
 MbmsManager *
 mbms_manager_new (MbmsConfig *config, GError **error)
 {
@@ -763,13 +839,10 @@ mbms_manager_new (MbmsConfig *config, GError **error)
   self->authorizer = mbms_authorizer_new (config->control_group, config->key_group);
   self->msk_requests = mbms_msk_requests_new (mbms_clock_get_system (), config->msk_request_interval_s);
   self->lifetime = mbms_lifetime_new (mbms_clock_get_system (), on_lifetime_over, self);
-  if (g_mkdir_with_parents (config->state_dir, 0700) != 0)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create %s", config->state_dir);
-      return NULL;
-    }
+  if (!open_state_dir (config->state_dir, error))
+    return NULL;
   sqn = g_build_filename (config->state_dir, "usim.sqn", NULL);
-  if (!g_key_file_load_from_file (usim, config->usim_file, G_KEY_FILE_NONE, error)
+  if (!load_key_file (usim, config->usim_file, error)
       || (self->uicc = gba_uicc_soft_new_from_key_file (usim, "usim", sqn, error)) == NULL
       || (card = card_identity (self->uicc, error)) == NULL)
     {
@@ -790,7 +863,7 @@ mbms_manager_new (MbmsConfig *config, GError **error)
   g_signal_connect (self->keymgmt, "muk-ready", G_CALLBACK (on_muk_ready), self);
   g_signal_connect (self->keymgmt, "bootstrapped", G_CALLBACK (on_bootstrapped), self);
   store_path = g_build_filename (config->state_dir, "keys.mgv", NULL);
-  self->store = mgv_store_open (store_path, card, &wiped, error);
+  self->store = open_store (store_path, card, &wiped, error);
   if (self->store == NULL)
     return NULL;
   mgv_store_set_deferred_mtk_saves (self->store, TRUE); /* saved after the bridge has the key */
@@ -877,8 +950,10 @@ mbms_manager_start (MbmsManager *self, GDBusConnection *connection)
       MbmsService *s = find_service (self, kept[i]);
       if (s != NULL && mbms_service_needs_uicc_key_management (s))
         {
+          g_autoptr(GError) local = NULL;
           g_message ("service %s: not registered again at start: it requires UICC key management", kept[i]);
-          mbms_registrations_remove (self->registrations, kept[i], NULL);
+          if (!mbms_registrations_remove (self->registrations, kept[i], &local))
+            g_warning ("service %s: %s", kept[i], local->message);
         }
     }
   g_clear_pointer (&kept, g_strfreev);

@@ -316,6 +316,7 @@ typedef struct {
   gboolean               keep_intent;
   gboolean               refresh;     /* registered already: tell the BM-SC again, keep the state */
   const char            *why;         /* of a refresh, for the log */
+  gboolean               wrote_intent; /* this call added the service to the registrations file */
 } Call;
 
 static void
@@ -339,6 +340,17 @@ item_failure (const MbmsItemStatus *item)
   return NULL;
 }
 
+/* A registration the BM-SC refused is no intent to restore; if even that write fails, the
+ * file keeps it and the next start asks the BM-SC again (docs/interpretations.md). */
+static void
+forget_intent (MbmsService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!mbms_registrations_remove (self->ctx->registrations, self->desc->service_id, &error))
+    g_warning ("service %s: %s", self->desc->service_id, error->message);
+}
+
 static void
 on_registered (GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -358,6 +370,8 @@ on_registered (GObject *source, GAsyncResult *res, gpointer data)
       g_autofree char *reason = r == NULL ? g_strdup_printf ("key-management: %s", error->message)
                                           : g_steal_pointer (&refused);
       set_state (self, MBMS_STATE_FAILED, reason);
+      if (c->wrote_intent)
+        forget_intent (self);
       if (c->invocation != NULL)
         g_dbus_method_invocation_return_error (c->invocation, MBMS_DBUS_ERROR,
                                                r == NULL && error->domain == MBMS_KEYMGMT_ERROR
@@ -407,6 +421,25 @@ mbms_service_register (MbmsService *self, GDBusMethodInvocation *invocation)
   if (self->bmsc == NULL)
     set_bmsc (self, kept ? kept : mbms_keymgmt_choose_bmsc ((const char *const *) self->desc->bmsc_uris,
                                                             self->ctx->clock));
+  /* the intent is on disk before the BM-SC hears of it: a registration that cannot be kept
+   * across a restart is refused to the user rather than lost later without a word */
+  if (mbms_registrations_get_bmsc (self->ctx->registrations, self->desc->service_id) == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      if (mbms_registrations_add (self->ctx->registrations, self->desc->service_id, self->bmsc, &error))
+        c->wrote_intent = TRUE;
+      else if (invocation != NULL)
+        {
+          g_warning ("service %s: not registered: %s", self->desc->service_id, error->message);
+          g_dbus_method_invocation_return_error (invocation, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_STORAGE_FAILED,
+                                                 "Registration of %s cannot be kept: %s", self->desc->service_id,
+                                                 error->message);
+          call_free (c);
+          return;
+        }
+      else
+        g_warning ("service %s: registering for this session only: %s", self->desc->service_id, error->message);
+    }
   set_state (self, MBMS_STATE_REGISTERING, NULL);
   mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0, 0,
                               self->cancellable, on_registered, c);
@@ -446,8 +479,6 @@ on_deregistered (GObject *source, GAsyncResult *res, gpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(MbmsKeymgmtResult) r = mbms_keymgmt_request_finish (MBMS_KEYMGMT (source), res, &error);
 
-  if (!c->keep_intent)
-    mbms_registrations_remove (self->ctx->registrations, self->desc->service_id, NULL);
   set_state (self, MBMS_STATE_DISCOVERED, r != NULL ? "deregistered" : "deregistered-locally");
   if (c->invocation != NULL)
     {
@@ -473,6 +504,27 @@ mbms_service_deregister (MbmsService *self, GDBusMethodInvocation *invocation, g
         g_dbus_method_invocation_return_error (invocation, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_REGISTERED,
                                                "%s is not registered", self->desc->service_id);
       return;
+    }
+  /* the user's deregistration is on disk first: one that cannot be written would come back
+   * registered at the next start, so it is refused and the service stays registered. One
+   * mbmsd decides (a description gone or changed) goes on: the service is leaving anyway. */
+  if (!keep_intent)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!mbms_registrations_remove (self->ctx->registrations, self->desc->service_id, &error))
+        {
+          if (invocation == NULL)
+            g_warning ("service %s: deregistering, but the file keeps it: %s", self->desc->service_id,
+                       error->message);
+          else
+            {
+              g_warning ("service %s: still registered: %s", self->desc->service_id, error->message);
+              g_dbus_method_invocation_return_error (invocation, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_STORAGE_FAILED,
+                                                     "Deregistration of %s cannot be kept, so it stays registered: %s",
+                                                     self->desc->service_id, error->message);
+              return;
+            }
+        }
     }
   c = g_new0 (Call, 1);
   c->self = g_object_ref (self);

@@ -420,7 +420,16 @@ static gboolean
 on_get_keys (MbmsDBusSession *iface, GDBusMethodInvocation *inv, GVariant *mki, gpointer data)
 {
   MbmsSession *self = data;
+  gsize len = g_variant_n_children (mki);
 
+  /* an MKI is MSK ID || MTK ID (6.6.2), or empty for the current key: nothing longer is read */
+  if (len != 0 && len != SRTP_BRIDGE_MKI_LEN)
+    {
+      g_dbus_method_invocation_return_error (inv, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                                             "MKI of %zu octets: %d (MSK ID || MTK ID) or none for the current key",
+                                             len, SRTP_BRIDGE_MKI_LEN);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
   mbms_authorizer_authorize (self->ctx->authorizer, inv, MBMS_AUTH_KEYS, get_keys_authorized, self, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
