@@ -8,6 +8,7 @@
 #include "mbms-clock.h"
 #include "mbms-config.h"
 #include "mbms-keymgmt.h"
+#include "mbms-mikey-receiver.h"
 #include "mbms-msk-requests.h"
 #include "mbms-registrations.h"
 #include "mgv.h"
@@ -23,6 +24,7 @@ typedef struct {
   GDBusObjectManagerServer *objects;       /* exports the Service and Session objects */
   MbmsAuthorizer           *authorizer;
   MbmsMskRequests          *msk_requests;  /* what was asked of the BM-SCs, per key group */
+  MbmsMikeyReceiver        *mikey;         /* MIKEY sockets: read for the sessions' drop counters */
 } MbmsContext;
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include "mbms-mikey-receiver.h"
 #include "mbms-service.h"
 #include "mbms-fileio.h"
+#include "mbms-socket-plan.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -34,6 +35,7 @@ struct _MbmsManager {
   MgvStore                 *store;
   MbmsRegistrations        *registrations;
   MbmsMikeyReceiver        *receiver;
+  guint                     counters_timer; /* drop counters on D-Bus */
   MbmsAddressWatch         *addresses;
   MbmsAuthorizer           *authorizer;
   GDBusObjectManagerServer *objects;
@@ -63,6 +65,7 @@ mbms_manager_dispose (GObject *object)
 {
   MbmsManager *self = MBMS_MANAGER (object);
 
+  g_clear_handle_id (&self->counters_timer, g_source_remove);
   g_clear_pointer (&self->addresses, mbms_address_watch_free);
   if (self->rebootstrap_quiet != 0)
     mbms_clock_cancel (self->context.clock, self->rebootstrap_quiet);
@@ -203,7 +206,29 @@ on_msk_missing (MbmsService *service, const guint8 *domain, guint32 msk_id, gpoi
   request_missing_msk (self, domain, MGV_MSK_KEY_GROUP (msk_id));
 }
 
-static void
+/* What MGV-F's refusal means for the receiver's budgets and counters. */
+static MbmsMikeyVerdict
+verdict_of (const GError *error)
+{
+  if (error->domain != MGV_ERROR)
+    return MBMS_MIKEY_MALFORMED; /* the MIKEY codec's */
+  switch ((MgvError) error->code)
+    {
+    case MGV_ERROR_UNKNOWN_KEY:
+      return MBMS_MIKEY_UNKNOWN_KEY;
+    case MGV_ERROR_REPLAY:
+    case MGV_ERROR_STALE:
+      return MBMS_MIKEY_REPLAY;
+    case MGV_ERROR_AUTH:
+      return MBMS_MIKEY_NOT_AUTHENTICATED;
+    case MGV_ERROR_STORAGE:
+      return MBMS_MIKEY_IGNORED; /* ours, not the sender's */
+    default:
+      return MBMS_MIKEY_MALFORMED;
+    }
+}
+
+static MbmsMikeyVerdict
 handle_msk (MbmsManager *self, GBytes *datagram, GSocketAddress *source)
 {
   g_autoptr(GError) error = NULL;
@@ -212,7 +237,7 @@ handle_msk (MbmsManager *self, GBytes *datagram, GSocketAddress *source)
   if (r == NULL)
     {
       g_debug ("MIKEY MSK message dropped: %s", error->message);
-      return;
+      return verdict_of (error);
     }
   if (r->not_saved != NULL)
     g_warning ("MSK 0x%08x is kept in memory for this session only: %s", r->msk_id, r->not_saved->message);
@@ -241,6 +266,7 @@ handle_msk (MbmsManager *self, GBytes *datagram, GSocketAddress *source)
       }
       break;
     }
+  return MBMS_MIKEY_ACCEPTED;
 }
 
 /* MTK messages of a key group refused by MGV-F (6.4.6.2, 6.5.4): after [mikey] stale-after in
@@ -298,7 +324,7 @@ on_keys_stale (MbmsService *service, const guint8 *domain, guint group, gpointer
     mbms_service_request_keys (service, domain, (gint) group, TRUE);
 }
 
-static void
+static MbmsMikeyVerdict
 handle_mtk (MbmsManager *self, GBytes *datagram, const char *destination, const MikeyKeyIds *ids)
 {
   g_autoptr(GError) error = NULL;
@@ -313,16 +339,17 @@ handle_mtk (MbmsManager *self, GBytes *datagram, const char *destination, const 
       else if (error->domain == MGV_ERROR
                && (error->code == MGV_ERROR_REPLAY || error->code == MGV_ERROR_STALE || error->code == MGV_ERROR_AUTH))
         mtk_refused (self, destination, ids, error->code != MGV_ERROR_AUTH);
-      return;
+      return verdict_of (error);
     }
   g_debug ("MTK %u of MSK 0x%08x on %s", mtk->mtk_id, mtk->msk_id, destination);
   for (guint i = 0; i < self->services->len; i++)
     mbms_service_mtk_received (g_ptr_array_index (self->services, i), destination, mtk);
   /* the key is in use; MGV-S follows without holding up the packets (fsync takes a while) */
   mgv_store_save_in_background (self->store);
+  return MBMS_MIKEY_ACCEPTED;
 }
 
-static void
+static MbmsMikeyVerdict
 on_datagram (GBytes *datagram, GSocketAddress *source, const char *destination, gpointer data)
 {
   MbmsManager *self = data;
@@ -331,15 +358,27 @@ on_datagram (GBytes *datagram, GSocketAddress *source, const char *destination, 
   if (msg == NULL || !msg->has_key_ids)
     {
       g_debug ("MIKEY datagram of %zu octets is not an MBMS message", g_bytes_get_size (datagram));
-      return;
+      return MBMS_MIKEY_MALFORMED;
     }
   if (msg->key_ids.has_mtk_id)
-    {
-      if (destination != NULL)
-        handle_mtk (self, datagram, destination, &msg->key_ids);
-    }
-  else
-    handle_msk (self, datagram, source);
+    return destination != NULL ? handle_mtk (self, datagram, destination, &msg->key_ids) : MBMS_MIKEY_IGNORED;
+  return handle_msk (self, datagram, source);
+}
+
+/* Drops of the push socket on the Manager, of the session sockets on each Session. */
+static gboolean
+update_counters (gpointer data)
+{
+  MbmsManager *self = data;
+  MbmsMikeyCounters c = mbms_mikey_receiver_get_counters (self->receiver, NULL);
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{st}"));
+  mbms_mikey_counters_add_drops (&c, &b);
+  mbms_dbus_manager_set_drop_counters (self->iface, g_variant_builder_end (&b));
+  for (guint i = 0; i < self->services->len; i++)
+    mbms_service_update_counters (g_ptr_array_index (self->services, i));
+  return G_SOURCE_CONTINUE;
 }
 
 /* ---------------------------------------------------------------- services */
@@ -454,6 +493,36 @@ apply_description (MbmsManager *self, const char *path, MbmsUserService *d)
   return mbms_service_get_path (s);
 }
 
+/* The ports of mbmsd's own sockets (issue 13 item 2): the push socket's, then the services'. */
+static MbmsSocketPlan *
+socket_plan_new (MbmsManager *self)
+{
+  return mbms_socket_plan_new (self->config->mikey_address, mbms_mikey_receiver_get_port (self->receiver));
+}
+
+/* AddServiceDescription: fresh's services, with every other service as it is, must not make
+ * two of mbmsd's sockets share a port; refused before anything changes, naming both. */
+static gboolean
+check_sockets (MbmsManager *self, GPtrArray *fresh, GError **error)
+{
+  g_autoptr(MbmsSocketPlan) plan = socket_plan_new (self);
+
+  for (guint i = 0; i < self->services->len; i++)
+    {
+      MbmsService *s = g_ptr_array_index (self->services, i);
+      gboolean replaced = FALSE;
+
+      for (guint j = 0; j < fresh->len && !replaced; j++)
+        replaced = g_strcmp0 (((MbmsUserService *) g_ptr_array_index (fresh, j))->service_id, mbms_service_get_id (s)) == 0;
+      if (!replaced)
+        (void) mbms_socket_plan_add_service (plan, mbms_service_get_description (s), NULL);
+    }
+  for (guint j = 0; j < fresh->len; j++)
+    if (!mbms_socket_plan_add_service (plan, g_ptr_array_index (fresh, j), error))
+      return FALSE;
+  return TRUE;
+}
+
 /* Services that no source describes any more are gone. */
 static void
 remove_unseen (MbmsManager *self, GHashTable *seen)
@@ -511,6 +580,7 @@ read_sources (MbmsManager *self, const char *fresh_path, GPtrArray *fresh, GErro
   g_autoptr(GHashTable) found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) found_free);
   g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) fresh_ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(MbmsSocketPlan) plan = NULL;
   GPtrArray *fresh_paths;
   const char *name;
   guint at;
@@ -586,17 +656,34 @@ read_sources (MbmsManager *self, const char *fresh_path, GPtrArray *fresh, GErro
             g_hash_table_add (seen, g_strdup (id));
         }
     }
+  plan = socket_plan_new (self);
   for (guint i = 0; i < order->len; i++)
     {
       const char *id = g_ptr_array_index (order, i);
       Found *f = g_hash_table_lookup (found, id);
+      MbmsService *s = find_service (self, id);
+      g_autoptr(GError) refused = NULL;
 
       g_hash_table_add (seen, g_strdup (id));
+      /* two of our sockets on one port: this description is refused, the service stays as it was */
+      if (!mbms_socket_plan_add_service (plan, f->desc, &refused))
+        {
+          g_warning ("service %s from %s refused: %s", id, f->path, refused->message);
+          if (s != NULL)
+            (void) mbms_socket_plan_add_service (plan, mbms_service_get_description (s), NULL);
+          else
+            g_hash_table_remove (seen, id);
+          continue;
+        }
       apply_description (self, f->path, g_steal_pointer (&f->desc));
     }
   fresh_paths = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < fresh_ids->len; i++)
-    g_ptr_array_add (fresh_paths, g_strdup (mbms_service_get_path (find_service (self, g_ptr_array_index (fresh_ids, i)))));
+    {
+      MbmsService *s = find_service (self, g_ptr_array_index (fresh_ids, i));
+      if (s != NULL)
+        g_ptr_array_add (fresh_paths, g_strdup (mbms_service_get_path (s)));
+    }
   remove_unseen (self, seen);
   sync_destinations (self);
   update_services_property (self);
@@ -617,7 +704,7 @@ add_bundle (MbmsManager *self, const char *path, GError **error)
       return NULL;
     }
   descs = parse_bundle (path, error);
-  if (descs == NULL)
+  if (descs == NULL || !check_sockets (self, descs, error))
     return NULL;
   return read_sources (self, path, descs, error);
 }
@@ -826,12 +913,13 @@ mbms_manager_new (MbmsConfig *config, GError **error)
   mbms_dbus_manager_set_bootstrap_state (self->iface, "none");
   mbms_dbus_manager_set_bootstrap_transaction_id (self->iface, "");
   mbms_dbus_manager_set_actions (self->iface, actions);
+  update_counters (self);
   g_signal_connect (self->iface, "handle-add-service-description", G_CALLBACK (on_add_description), self);
   g_signal_connect (self->iface, "handle-rescan", G_CALLBACK (on_rescan), self);
   self->context = (MbmsContext) { .config = self->config, .clock = mbms_clock_get_system (), .store = self->store,
                                   .keymgmt = self->keymgmt, .registrations = self->registrations,
                                   .objects = self->objects, .authorizer = self->authorizer,
-                                  .msk_requests = self->msk_requests };
+                                  .msk_requests = self->msk_requests, .mikey = self->receiver };
   (void) MBMS_DBUS_ERROR;
   return g_steal_pointer (&self);
 }
@@ -883,6 +971,7 @@ mbms_manager_start (MbmsManager *self, GDBusConnection *connection)
   if (!mbms_manager_rescan (self, &error))
     g_message ("no service descriptions: %s", error->message);
   self->addresses = mbms_address_watch_new (ADDRESS_SETTLE_MS, on_addresses_changed, self);
+  self->counters_timer = g_timeout_add_seconds (1, update_counters, self);
   /* 6.3.2.1A: register again at power on what the user registered before, except what this
    * UE may not register (UICC key management required, perhaps since the last start) */
   for (guint i = 0; kept[i] != NULL; i++)

@@ -1,43 +1,74 @@
-/* MIKEY over UDP. Datagrams larger than a MIKEY message can be are dropped; each source gets
- * a token bucket of rate_per_s datagrams per second; an exact repeat of a recent datagram is
- * dropped (the BM-SC resends MTK messages for reliability, 6.3.3.2.2, and MGV-F need not see
- * them again); the rest goes to the owner, who runs MGV-F. */
+/* MIKEY over UDP (TS 33.246 6.3.2.3.1, 6.3.3.2.2), hardened against floods and local
+ * hijacking (issue 13 items 2 and 4).
+ *
+ * Sockets: the push socket is bound exclusively (srtp_bridge_udp_socket_new): no other local
+ * process can bind the same address, nor the wildcard, on the MIKEY port. A multicast session
+ * destination gets a socket bound to its group, or, when the push socket listens on the
+ * wildcard (which then covers the group's port too), is joined on the push socket and told
+ * apart by the datagram's destination address (IP_PKTINFO).
+ *
+ * Each datagram passes, cheapest first:
+ *   1. size: larger than a MIKEY message can be -> oversized;
+ *   2. MIKEY structure (the header and key IDs parse) -> malformed; garbage ends here and
+ *      costs no budget, so it cannot crowd out anything;
+ *   3. an exact repeat of a recent datagram -> duplicate (the BM-SC resends MTK messages for
+ *      reliability, 6.3.3.2.2, and MGV-F need not see them again);
+ *   4. the budget of MGV-F failures: rate_per_s per second for each source on each socket.
+ *      A source whose messages MGV-F has authenticated (a MAC with the MUK or MSK) is trusted:
+ *      once its own budget is spent by forgeries under its address, its messages still reach
+ *      MGV-F from a second budget of the socket (TRUSTED_FACTOR times larger), so a spoofer of
+ *      the BM-SC's address cannot silence the BM-SC, and the work a flood causes stays bounded;
+ *   5. MGV-F (the owner): accepted, or not authenticated, replay, unknown key, malformed; only
+ *      failures spend budget.
+ * Every drop is counted per socket and reason, and each reason is logged at most once per
+ * LOG_INTERVAL_S with the count. */
+#define _GNU_SOURCE /* struct in6_pktinfo */
 #include "mbms-mikey-receiver.h"
 #include "mgv.h"
 #include "srtp-bridge.h"
 
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define RX_MAX_DATAGRAM  MIKEY_MAX_MESSAGE_LEN
 #define RX_RECENT        16   /* fingerprints of recent datagrams remembered */
-#define RX_MAX_SOURCES   256  /* rate-limit buckets kept */
+#define RX_MAX_SOURCES   256  /* budgets kept per socket */
+#define RX_DRAIN         64   /* datagrams per wakeup, then the main loop breathes */
+#define TRUSTED_FACTOR   100  /* the socket's budget for trusted sources, in rate_per_s: bounds MGV-F work */
+#define LOG_INTERVAL_S   10   /* at most one summary line per reason and socket this often */
+
+typedef struct {
+  gint64   last_us;
+  double   tokens;
+  gboolean trusted; /* MGV-F authenticated a message from this source */
+} Bucket;
 
 typedef struct {
   MbmsMikeyReceiver *rx;
-  GSocket           *socket;
+  GSocket           *socket;      /* NULL: a group joined on the push socket */
   GSource           *source;
   char              *destination; /* NULL for the push socket */
-  GInetAddress      *group;       /* joined multicast group, or NULL */
+  GInetAddress      *address;
+  GHashTable        *buckets;     /* source address string -> Bucket */
+  Bucket             trusted_budget;
+  MbmsMikeyCounters  counters, logged;
 } Endpoint;
-
-typedef struct {
-  gint64 last_us;
-  double tokens;
-} Bucket;
 
 struct _MbmsMikeyReceiver {
   guint16           port;
+  char             *listen;
   char             *iface;        /* where groups are joined, NULL = by route */
   guint             rate_per_s;
   MbmsMikeyFunc     func;
   gpointer          user_data;
   Endpoint         *push;
+  gboolean          push_is_any;  /* the push socket covers every address of its family */
   GHashTable       *destinations; /* address -> Endpoint */
-  GHashTable       *buckets;      /* source address string -> Bucket */
   guint8            recent[RX_RECENT][32];
   guint             recent_next;
-  MbmsMikeyCounters counters;
+  guint             log_timer;
 };
 
 static void
@@ -45,43 +76,57 @@ endpoint_free (Endpoint *ep)
 {
   if (ep == NULL)
     return;
-  if (ep->group != NULL)
-    g_socket_leave_multicast_group (ep->socket, ep->group, FALSE, ep->rx->iface, NULL);
-  g_source_destroy (ep->source);
-  g_source_unref (ep->source);
-  g_object_unref (ep->socket);
-  g_clear_object (&ep->group);
+  if (ep->socket == NULL && ep->rx->push != NULL) /* joined on the push socket */
+    g_socket_leave_multicast_group (ep->rx->push->socket, ep->address, FALSE, ep->rx->iface, NULL);
+  if (ep->source != NULL)
+    {
+      g_source_destroy (ep->source);
+      g_source_unref (ep->source);
+    }
+  g_clear_object (&ep->socket); /* closing leaves its group */
+  g_clear_object (&ep->address);
+  g_hash_table_unref (ep->buckets);
   g_free (ep->destination);
   g_free (ep);
 }
 
-/* Token bucket per source address: rate_per_s tokens a second, at most rate_per_s banked. */
-static gboolean
-allowed (MbmsMikeyReceiver *rx, GSocketAddress *from)
+static void
+refill (Bucket *b, double rate, double burst, gint64 now)
+{
+  b->tokens = MIN (burst, b->tokens + (now - b->last_us) * rate / 1e6);
+  b->last_us = now;
+}
+
+static Bucket *
+bucket_of (Endpoint *ep, GSocketAddress *from)
 {
   g_autofree char *key = NULL;
   Bucket *b;
-  gint64 now = g_get_monotonic_time ();
 
   if (!G_IS_INET_SOCKET_ADDRESS (from))
-    return FALSE;
+    return NULL;
   key = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (from)));
-  b = g_hash_table_lookup (rx->buckets, key);
+  b = g_hash_table_lookup (ep->buckets, key);
   if (b == NULL)
     {
-      if (g_hash_table_size (rx->buckets) >= RX_MAX_SOURCES)
-        g_hash_table_remove_all (rx->buckets); /* forget everyone rather than grow without bound */
+      if (g_hash_table_size (ep->buckets) >= RX_MAX_SOURCES)
+        {
+          /* forget the untrusted first; trust is what keeps the real sender heard */
+          GHashTableIter it;
+          gpointer v;
+          g_hash_table_iter_init (&it, ep->buckets);
+          while (g_hash_table_iter_next (&it, NULL, &v))
+            if (!((Bucket *) v)->trusted)
+              g_hash_table_iter_remove (&it);
+          if (g_hash_table_size (ep->buckets) >= RX_MAX_SOURCES)
+            g_hash_table_remove_all (ep->buckets);
+        }
       b = g_new0 (Bucket, 1);
-      b->tokens = rx->rate_per_s;
-      b->last_us = now;
-      g_hash_table_insert (rx->buckets, g_steal_pointer (&key), b);
+      b->tokens = ep->rx->rate_per_s;
+      b->last_us = g_get_monotonic_time ();
+      g_hash_table_insert (ep->buckets, g_steal_pointer (&key), b);
     }
-  b->tokens = MIN ((double) rx->rate_per_s, b->tokens + (now - b->last_us) * rx->rate_per_s / 1e6);
-  b->last_us = now;
-  if (b->tokens < 1.0)
-    return FALSE;
-  b->tokens -= 1.0;
-  return TRUE;
+  return b;
 }
 
 static gboolean
@@ -99,6 +144,101 @@ seen_recently (MbmsMikeyReceiver *rx, const guint8 *data, gsize len)
   return FALSE;
 }
 
+/* Steps 2-5 of the file's comment for one datagram of ep. */
+static void
+judge (Endpoint *ep, const guint8 *data, gsize len, GSocketAddress *from)
+{
+  MbmsMikeyReceiver *rx = ep->rx;
+  MbmsMikeyCounters *c = &ep->counters;
+  g_autoptr(GBytes) datagram = g_bytes_new (data, len);
+  g_autoptr(MikeyMessage) msg = mikey_message_parse (datagram, NULL);
+  gint64 now = g_get_monotonic_time ();
+  Bucket *b;
+  Bucket *charge;
+
+  if (msg == NULL || !msg->has_key_ids)
+    {
+      c->malformed++;
+      return;
+    }
+  if (seen_recently (rx, data, len))
+    {
+      c->duplicates++;
+      return;
+    }
+  b = bucket_of (ep, from);
+  if (b == NULL)
+    {
+      c->malformed++;
+      return;
+    }
+  refill (b, rx->rate_per_s, rx->rate_per_s, now);
+  refill (&ep->trusted_budget, (double) rx->rate_per_s * TRUSTED_FACTOR, (double) rx->rate_per_s * TRUSTED_FACTOR, now);
+  if (b->tokens >= 1.0)
+    charge = b;
+  else if (b->trusted && ep->trusted_budget.tokens >= 1.0)
+    charge = &ep->trusted_budget;
+  else
+    {
+      c->rate_limited++;
+      return;
+    }
+  switch (rx->func (datagram, from, ep->destination, rx->user_data))
+    {
+    case MBMS_MIKEY_ACCEPTED:
+      c->accepted++;
+      b->trusted = TRUE;
+      return; /* authenticated traffic costs no budget */
+    case MBMS_MIKEY_IGNORED:
+      return;
+    case MBMS_MIKEY_MALFORMED:
+      c->malformed++;
+      break;
+    case MBMS_MIKEY_NOT_AUTHENTICATED:
+      c->not_authenticated++;
+      break;
+    case MBMS_MIKEY_REPLAY:
+      c->replay++;
+      break;
+    case MBMS_MIKEY_UNKNOWN_KEY:
+      c->unknown_key++;
+      break;
+    }
+  charge->tokens -= 1.0;
+}
+
+/* The endpoint a datagram on the push socket belongs to: a group joined there, or the push. */
+static Endpoint *
+endpoint_by_destination (MbmsMikeyReceiver *rx, struct msghdr *mh)
+{
+  g_autoptr(GInetAddress) to = NULL;
+  GHashTableIter it;
+  gpointer v;
+
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR (mh); cm != NULL; cm = CMSG_NXTHDR (mh, cm))
+    {
+      if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO)
+        {
+          struct in_pktinfo pi;
+          memcpy (&pi, CMSG_DATA (cm), sizeof pi);
+          to = g_inet_address_new_from_bytes ((const guint8 *) &pi.ipi_addr, G_SOCKET_FAMILY_IPV4);
+        }
+      else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO)
+        {
+          struct in6_pktinfo pi;
+          memcpy (&pi, CMSG_DATA (cm), sizeof pi);
+          to = g_inet_address_new_from_bytes ((const guint8 *) &pi.ipi6_addr, G_SOCKET_FAMILY_IPV6);
+        }
+    }
+  if (to == NULL || !g_inet_address_get_is_multicast (to))
+    return rx->push;
+  g_hash_table_iter_init (&it, rx->destinations);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (((Endpoint *) v)->socket == NULL && g_inet_address_equal (((Endpoint *) v)->address, to))
+      return v;
+  return rx->push; /* a group we left a moment ago */
+}
+
 static gboolean
 on_readable (GSocket *socket, GIOCondition cond, gpointer user_data)
 {
@@ -106,79 +246,112 @@ on_readable (GSocket *socket, GIOCondition cond, gpointer user_data)
   MbmsMikeyReceiver *rx = ep->rx;
   guint8 buf[RX_MAX_DATAGRAM + 1];
 
-  /* drain what is there; each datagram is judged on its own */
-  for (guint round = 0; round < 64; round++)
+  for (guint round = 0; round < RX_DRAIN; round++)
     {
+      struct sockaddr_storage from_native;
+      union { struct cmsghdr align; char buf[CMSG_SPACE (sizeof (struct in6_pktinfo)) * 2]; } control;
+      struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+      struct msghdr mh = { .msg_name = &from_native, .msg_namelen = sizeof from_native, .msg_iov = &iov,
+                           .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf };
       g_autoptr(GSocketAddress) from = NULL;
-      g_autoptr(GBytes) datagram = NULL;
-      gssize n = g_socket_receive_from (socket, &from, (char *) buf, sizeof buf, NULL, NULL);
+      Endpoint *to;
+      gssize n = recvmsg (g_socket_get_fd (socket), &mh, MSG_DONTWAIT);
 
       if (n < 0)
         break;
-      rx->counters.received++;
-      if (n > RX_MAX_DATAGRAM)
+      to = ep == rx->push && rx->push_is_any ? endpoint_by_destination (rx, &mh) : ep;
+      to->counters.received++;
+      if (n > RX_MAX_DATAGRAM || (mh.msg_flags & MSG_TRUNC))
         {
-          rx->counters.oversized++;
+          to->counters.oversized++;
           continue;
         }
-      if (!allowed (rx, from))
+      from = g_socket_address_new_from_native (&from_native, mh.msg_namelen);
+      if (from == NULL)
         {
-          rx->counters.rate_limited++;
+          to->counters.malformed++;
           continue;
         }
-      if (seen_recently (rx, buf, (gsize) n))
-        {
-          rx->counters.duplicates++;
-          continue;
-        }
-      datagram = g_bytes_new (buf, (gsize) n);
-      rx->func (datagram, from, ep->destination, rx->user_data);
+      judge (to, buf, (gsize) n, from);
     }
   return G_SOURCE_CONTINUE;
 }
 
-static Endpoint *
-endpoint_new (MbmsMikeyReceiver *rx, const char *address, gboolean is_destination, GError **error)
-{
-  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
-  g_autoptr(GSocketAddress) bind_to = NULL;
-  Endpoint *ep;
-  GSocket *socket;
+static const struct {
+  const char *key;
+  gsize       offset;
+} drop_reasons[] = {
+  { "mikey-oversized", G_STRUCT_OFFSET (MbmsMikeyCounters, oversized) },
+  { "mikey-malformed", G_STRUCT_OFFSET (MbmsMikeyCounters, malformed) },
+  { "mikey-duplicate", G_STRUCT_OFFSET (MbmsMikeyCounters, duplicates) },
+  { "mikey-rate-limited", G_STRUCT_OFFSET (MbmsMikeyCounters, rate_limited) },
+  { "mikey-not-authenticated", G_STRUCT_OFFSET (MbmsMikeyCounters, not_authenticated) },
+  { "mikey-replay", G_STRUCT_OFFSET (MbmsMikeyCounters, replay) },
+  { "mikey-unknown-key", G_STRUCT_OFFSET (MbmsMikeyCounters, unknown_key) },
+};
 
-  if (inet == NULL)
+#define COUNTER(c, i) G_STRUCT_MEMBER (guint64, (c), drop_reasons[i].offset)
+
+void
+mbms_mikey_counters_add_drops (const MbmsMikeyCounters *counters, GVariantBuilder *builder)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (drop_reasons); i++)
+    g_variant_builder_add (builder, "{st}", drop_reasons[i].key, COUNTER (counters, i));
+}
+
+/* One line per reason that dropped something since the last summary. */
+static void
+log_drops (Endpoint *ep)
+{
+  MbmsMikeyReceiver *rx = ep->rx;
+
+  for (guint i = 0; i < G_N_ELEMENTS (drop_reasons); i++)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "\"%s\" is not an IP address", address);
-      return NULL;
+      guint64 now = COUNTER (&ep->counters, i), before = COUNTER (&ep->logged, i);
+      if (now != before)
+        g_message ("MIKEY on %s:%u (%s): %" G_GUINT64_FORMAT " datagrams dropped as %s in the last %u s "
+                   "(%" G_GUINT64_FORMAT " in all)", ep->destination ? ep->destination : rx->listen, rx->port,
+                   ep->destination ? "MTK messages" : "MSK push", now - before, drop_reasons[i].key + 6,
+                   LOG_INTERVAL_S, now);
     }
-  socket = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, error);
-  if (socket == NULL)
-    return NULL;
-  bind_to = g_inet_socket_address_new (inet, rx->port);
-  /* the push socket and the session sockets share the MIKEY port (reuse allows it) */
-  if (!g_socket_bind (socket, bind_to, TRUE, error))
-    {
-      g_prefix_error (error, "MIKEY %s:%u: ", address, rx->port);
-      g_object_unref (socket);
-      return NULL;
-    }
-  ep = g_new0 (Endpoint, 1);
+  ep->logged = ep->counters;
+}
+
+static gboolean
+on_log_timer (gpointer data)
+{
+  MbmsMikeyReceiver *rx = data;
+  GHashTableIter it;
+  gpointer v;
+
+  log_drops (rx->push);
+  g_hash_table_iter_init (&it, rx->destinations);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    log_drops (v);
+  return G_SOURCE_CONTINUE;
+}
+
+static Endpoint *
+endpoint_alloc (MbmsMikeyReceiver *rx, GInetAddress *inet, const char *destination)
+{
+  Endpoint *ep = g_new0 (Endpoint, 1);
+
   ep->rx = rx;
+  ep->address = g_object_ref (inet);
+  ep->destination = g_strdup (destination);
+  ep->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  ep->trusted_budget.tokens = (double) rx->rate_per_s * TRUSTED_FACTOR;
+  ep->trusted_budget.last_us = g_get_monotonic_time ();
+  return ep;
+}
+
+static void
+endpoint_listen (Endpoint *ep, GSocket *socket)
+{
   ep->socket = socket;
-  ep->destination = is_destination ? g_strdup (address) : NULL;
-  if (g_inet_address_get_is_multicast (inet) && !srtp_bridge_join_multicast_group (socket, inet, rx->iface, error))
-    {
-      g_prefix_error (error, "joining %s: ", address);
-      ep->source = g_socket_create_source (socket, G_IO_IN, NULL);
-      endpoint_free (ep);
-      return NULL;
-    }
-  if (g_inet_address_get_is_multicast (inet))
-    ep->group = g_object_ref (inet);
-  g_socket_set_blocking (socket, FALSE);
   ep->source = g_socket_create_source (socket, G_IO_IN, NULL);
   g_source_set_callback (ep->source, (GSourceFunc) (void (*) (void)) on_readable, ep, NULL);
   g_source_attach (ep->source, NULL);
-  return ep;
 }
 
 MbmsMikeyReceiver *
@@ -186,23 +359,48 @@ mbms_mikey_receiver_new (const char *listen_address, guint16 port, const char *m
                          MbmsMikeyFunc func, gpointer user_data, GError **error)
 {
   g_autoptr(MbmsMikeyReceiver) rx = g_new0 (MbmsMikeyReceiver, 1);
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (listen_address);
+  GSocket *socket;
 
   rx->port = port;
+  rx->listen = g_strdup (listen_address);
   rx->iface = g_strdup (multicast_interface);
   rx->rate_per_s = MAX (rate_per_s, 1u);
   rx->func = func;
   rx->user_data = user_data;
   rx->destinations = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) endpoint_free);
-  rx->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  rx->push = endpoint_new (rx, listen_address, FALSE, error);
-  if (rx->push == NULL)
-    return NULL;
+  if (inet == NULL || g_inet_address_get_is_multicast (inet))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "[mikey] listen = \"%s\" is not a unicast IP address",
+                   listen_address);
+      return NULL;
+    }
+  socket = srtp_bridge_udp_socket_new (inet, port, NULL, error);
+  if (socket == NULL)
+    {
+      g_prefix_error (error, "MIKEY push socket ([mikey] listen %s, port %u): ", listen_address, port);
+      return NULL;
+    }
+  rx->push = endpoint_alloc (rx, inet, NULL);
+  endpoint_listen (rx->push, socket);
+  rx->push_is_any = g_inet_address_get_is_any (inet);
+  if (rx->push_is_any)
+    {
+      /* groups joined here are told apart by the datagram's destination */
+      int fd = g_socket_get_fd (socket);
+      if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV4)
+        (void) setsockopt (fd, IPPROTO_IP, IP_PKTINFO, &(int) { 1 }, sizeof (int));
+      else
+        (void) setsockopt (fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &(int) { 1 }, sizeof (int));
+      (void) setsockopt (fd, IPPROTO_IP, IP_MULTICAST_ALL, &(int) { 0 }, sizeof (int));
+    }
   if (port == 0)
     {
       /* an ephemeral port (tests): every session socket must use the same one */
-      g_autoptr(GSocketAddress) local = g_socket_get_local_address (rx->push->socket, NULL);
+      g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, NULL);
       rx->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
     }
+  rx->log_timer = g_timeout_add_seconds (LOG_INTERVAL_S, on_log_timer, rx);
   return g_steal_pointer (&rx);
 }
 
@@ -211,9 +409,10 @@ mbms_mikey_receiver_free (MbmsMikeyReceiver *rx)
 {
   if (rx == NULL)
     return;
-  g_hash_table_unref (rx->destinations);
-  g_hash_table_unref (rx->buckets);
-  endpoint_free (rx->push);
+  g_clear_handle_id (&rx->log_timer, g_source_remove);
+  g_clear_pointer (&rx->destinations, g_hash_table_unref);
+  g_clear_pointer (&rx->push, endpoint_free);
+  g_free (rx->listen);
   g_free (rx->iface);
   g_free (rx);
 }
@@ -221,15 +420,56 @@ mbms_mikey_receiver_free (MbmsMikeyReceiver *rx)
 gboolean
 mbms_mikey_receiver_add_destination (MbmsMikeyReceiver *rx, const char *address, GError **error)
 {
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
+  const char *text = address; /* the sessions' spelling, which MTK messages are matched with */
   Endpoint *ep;
+  GSocket *socket = NULL;
 
-  if (g_hash_table_contains (rx->destinations, address))
+  if (inet == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "\"%s\" is not an IP address", address);
+      return FALSE;
+    }
+  if (g_hash_table_contains (rx->destinations, text))
     return TRUE;
-  ep = endpoint_new (rx, address, TRUE, error);
-  if (ep == NULL)
-    return FALSE;
+  if (g_inet_address_get_family (inet) == g_inet_address_get_family (rx->push->address)
+      && (g_inet_address_equal (inet, rx->push->address)
+          || (rx->push_is_any && !g_inet_address_get_is_multicast (inet))))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+                   "MTK destination %s:%u would share the MIKEY port with the push socket ([mikey] listen %s:%u)",
+                   text, rx->port, rx->listen, rx->port);
+      return FALSE;
+    }
+  if (rx->push_is_any && g_inet_address_get_family (inet) == g_inet_address_get_family (rx->push->address))
+    {
+      /* the wildcard push socket covers the group's port: join there, exclusive as it is */
+      if (!srtp_bridge_join_multicast_group (rx->push->socket, inet, rx->iface, error))
+        {
+          g_prefix_error (error, "joining %s on the MIKEY push socket: ", text);
+          return FALSE;
+        }
+    }
+  else
+    {
+      socket = srtp_bridge_udp_socket_new (inet, rx->port, rx->iface, error);
+      if (socket == NULL)
+        {
+          g_prefix_error (error, "MTK messages on %s:%u: ", text, rx->port);
+          return FALSE;
+        }
+    }
+  ep = endpoint_alloc (rx, inet, text);
+  if (socket != NULL)
+    endpoint_listen (ep, socket);
   g_hash_table_insert (rx->destinations, ep->destination, ep);
   return TRUE;
+}
+
+gboolean
+mbms_mikey_receiver_has_destination (MbmsMikeyReceiver *rx, const char *address)
+{
+  return g_hash_table_contains (rx->destinations, address);
 }
 
 void
@@ -251,8 +491,16 @@ mbms_mikey_receiver_get_port (MbmsMikeyReceiver *rx)
   return rx->port;
 }
 
-MbmsMikeyCounters
-mbms_mikey_receiver_get_counters (MbmsMikeyReceiver *rx)
+const char *
+mbms_mikey_receiver_get_listen_address (MbmsMikeyReceiver *rx)
 {
-  return rx->counters;
+  return rx->listen;
+}
+
+MbmsMikeyCounters
+mbms_mikey_receiver_get_counters (MbmsMikeyReceiver *rx, const char *destination)
+{
+  Endpoint *ep = destination == NULL ? rx->push : g_hash_table_lookup (rx->destinations, destination);
+
+  return ep != NULL ? ep->counters : (MbmsMikeyCounters) { 0 };
 }

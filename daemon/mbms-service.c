@@ -8,15 +8,19 @@
 #include "mbms-session.h"
 #include "mbms-downloads.h"
 
+#include <gio/gunixfdlist.h>
 #include <glib/gstdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #define COUNTERS_EVERY_S 1 /* session counters on D-Bus while streaming */
 
 typedef struct {
   MbmsService *self;
-  char        *name;  /* unique bus name of a caller that started streaming */
+  char        *name;     /* unique bus name of a caller that started streaming */
   guint        watch;
+  gboolean     loopback; /* StartStreaming: wants the forward port of the playback SDP */
+  GArray      *players;  /* StartStreamingToSockets: the guint player IDs (one per session), or NULL */
 } Hold;
 
 struct _MbmsService {
@@ -117,10 +121,23 @@ mbms_service_class_init (MbmsServiceClass *klass)
 }
 
 static void
+hold_drop_players (Hold *h)
+{
+  if (h->players == NULL)
+    return;
+  /* IDs are unique over sessions, and the sessions may have changed with the description */
+  for (guint i = 0; i < h->players->len; i++)
+    for (guint j = 0; j < h->self->sessions->len; j++)
+      mbms_session_remove_player (g_ptr_array_index (h->self->sessions, j), g_array_index (h->players, guint, i));
+  g_clear_pointer (&h->players, g_array_unref);
+}
+
+static void
 hold_free (Hold *h)
 {
   if (h->watch != 0)
     g_bus_unwatch_name (h->watch);
+  hold_drop_players (h);
   g_free (h->name);
   g_free (h);
 }
@@ -176,6 +193,8 @@ static gboolean on_deregister (MbmsDBusService *iface, GDBusMethodInvocation *in
 static gboolean on_request_keys (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data);
 static gboolean on_start_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data);
 static gboolean on_stop_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data);
+static gboolean on_start_streaming_to_sockets (MbmsDBusService *iface, GDBusMethodInvocation *inv, GUnixFDList *fds,
+                                               GVariant *options, gpointer data);
 
 #define UICC_KM_REASON "uicc-key-management-required"
 
@@ -247,6 +266,8 @@ mbms_service_new (const MbmsContext *ctx, MbmsUserService *desc, const char *pat
   g_signal_connect (self->iface, "handle-start-streaming", G_CALLBACK (on_start_streaming), self);
   g_signal_connect (self->iface, "handle-stop-streaming", G_CALLBACK (on_stop_streaming), self);
   self->downloads = mbms_downloads_new (ctx, desc, self->iface);
+  g_signal_connect (self->iface, "handle-start-streaming-to-sockets", G_CALLBACK (on_start_streaming_to_sockets),
+                    self);
   g_dbus_object_manager_server_export (ctx->objects, G_DBUS_OBJECT_SKELETON (self->object));
   for (guint i = 0; i < self->sessions->len; i++)
     g_dbus_object_manager_server_export (ctx->objects, mbms_session_get_object (g_ptr_array_index (self->sessions, i)));
@@ -688,6 +709,13 @@ set_stream_state (MbmsService *self, const char *state, const char *reason)
   mbms_dbus_service_emit_stream_state_changed (self->iface, state, reason);
 }
 
+void
+mbms_service_update_counters (MbmsService *self)
+{
+  for (guint i = 0; i < self->sessions->len; i++)
+    mbms_session_update_counters (g_ptr_array_index (self->sessions, i));
+}
+
 static gboolean
 update_counters (gpointer data)
 {
@@ -802,6 +830,26 @@ start_streaming (MbmsService *self, GError **error)
   return TRUE;
 }
 
+/* The loopback forward port is served while some hold asked for it (StartStreaming), and only
+ * then: a caller with sockets of its own leaves nothing there for other local processes. */
+static void
+sync_loopback (MbmsService *self)
+{
+  gboolean wanted = FALSE;
+  GHashTableIter it;
+  gpointer v;
+
+  g_hash_table_iter_init (&it, self->holds);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    wanted |= ((Hold *) v)->loopback;
+  for (guint i = 0; i < self->sessions->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!mbms_session_set_loopback (g_ptr_array_index (self->sessions, i), wanted, &error))
+        g_warning ("service %s: %s", self->desc->service_id, error->message);
+    }
+}
+
 static void
 release_hold (MbmsService *self, const char *name, const char *reason)
 {
@@ -809,6 +857,8 @@ release_hold (MbmsService *self, const char *name, const char *reason)
     return;
   if (g_hash_table_size (self->holds) == 0)
     stop_streaming (self, reason);
+  else
+    sync_loopback (self);
 }
 
 static void
@@ -895,40 +945,138 @@ on_request_keys (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer da
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static void
-start_streaming_authorized (GDBusMethodInvocation *inv, gpointer data)
+/* The caller's hold, made when it has none: streaming lasts while its callers are on the bus. */
+static Hold *
+hold_for (MbmsService *self, GDBusMethodInvocation *inv)
 {
-  MbmsService *self = data;
-  g_autoptr(GError) error = NULL;
   const char *sender = g_dbus_method_invocation_get_sender (inv);
   Hold *h;
 
   if (sender == NULL)
     sender = "";
+  h = g_hash_table_lookup (self->holds, sender);
+  if (h != NULL)
+    return h;
+  h = g_new0 (Hold, 1);
+  h->self = self;
+  h->name = g_strdup (sender);
+  g_hash_table_insert (self->holds, h->name, h);
+  if (*sender != '\0')
+    h->watch = g_bus_watch_name_on_connection (g_dbus_method_invocation_get_connection (inv), sender,
+                                               G_BUS_NAME_WATCHER_FLAGS_NONE, NULL, on_holder_vanished, h, NULL);
+  return h;
+}
+
+static gboolean
+begin_stream (MbmsService *self, GDBusMethodInvocation *inv)
+{
+  g_autoptr(GError) error = NULL;
+
   if (g_hash_table_size (self->holds) == 0 && !start_streaming (self, &error))
     {
       g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_FAILED,
                                              "Cannot stream %s: %s", self->desc->service_id, error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+start_streaming_authorized (GDBusMethodInvocation *inv, gpointer data)
+{
+  MbmsService *self = data;
+
+  if (!begin_stream (self, inv))
+    return;
+  hold_for (self, inv)->loopback = TRUE;
+  sync_loopback (self);
+  mbms_dbus_service_complete_start_streaming (self->iface, inv, mbms_dbus_service_get_playback_uri (self->iface));
+}
+
+/* Per session a pair of connected sockets that only this caller holds (issue 13 item 2). */
+static void
+start_streaming_to_sockets_authorized (GDBusMethodInvocation *inv, gpointer data)
+{
+  MbmsService *self = data;
+  g_autoptr(GVariant) options = NULL;
+  g_autoptr(GUnixFDList) fds = g_unix_fd_list_new ();
+  g_autoptr(GArray) players = g_array_new (FALSE, TRUE, sizeof (guint));
+  GVariantBuilder sockets;
+  gboolean started_here;
+  Hold *h;
+
+  g_variant_get (g_dbus_method_invocation_get_parameters (inv), "(@a{sv})", &options);
+  if (g_variant_n_children (options) > 0)
+    {
+      const char *key;
+      g_variant_get_child (options, 0, "{&sv}", &key, NULL);
+      g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_SUPPORTED,
+                                             "Unknown option \"%s\"", key);
       return;
     }
-  if (!g_hash_table_contains (self->holds, sender))
+  if (!self->desc->protected || self->sessions->len == 0)
     {
-      h = g_new0 (Hold, 1);
-      h->self = self;
-      h->name = g_strdup (sender);
-      g_hash_table_insert (self->holds, h->name, h);
-      /* streaming lasts while its callers are on the bus */
-      if (*sender != '\0')
-        h->watch = g_bus_watch_name_on_connection (g_dbus_method_invocation_get_connection (inv), sender,
-                                                   G_BUS_NAME_WATCHER_FLAGS_NONE, NULL, on_holder_vanished, h, NULL);
+      g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_SUPPORTED,
+                                             "%s has no protected session to decrypt: a player joins its groups "
+                                             "itself (StartStreaming gives its SDP)", self->desc->service_id);
+      return;
     }
-  mbms_dbus_service_complete_start_streaming (self->iface, inv, mbms_dbus_service_get_playback_uri (self->iface));
+  started_here = g_hash_table_size (self->holds) == 0;
+  if (!begin_stream (self, inv))
+    return;
+  g_variant_builder_init (&sockets, G_VARIANT_TYPE ("a(ohh)"));
+  for (guint i = 0; i < self->sessions->len; i++)
+    {
+      MbmsSession *session = g_ptr_array_index (self->sessions, i);
+      g_autoptr(GError) error = NULL;
+      int rtp = -1, rtcp = -1;
+      guint id = mbms_session_add_player (session, &rtp, &rtcp, &error);
+      gint rtp_h = -1, rtcp_h = -1;
+
+      if (id != 0)
+        {
+          g_array_append_val (players, id);
+          rtp_h = g_unix_fd_list_append (fds, rtp, &error);
+          if (rtp_h >= 0)
+            rtcp_h = g_unix_fd_list_append (fds, rtcp, &error);
+          close (rtp); /* the list holds duplicates */
+          close (rtcp);
+        }
+      if (rtcp_h < 0)
+        {
+          for (guint j = 0; j < players->len; j++)
+            mbms_session_remove_player (g_ptr_array_index (self->sessions, j), g_array_index (players, guint, j));
+          g_variant_builder_clear (&sockets);
+          if (started_here && g_hash_table_size (self->holds) == 0)
+            stop_streaming (self, "player-sockets-failed");
+          g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_FAILED,
+                                                 "Cannot stream %s to sockets: %s", self->desc->service_id,
+                                                 error ? error->message : "unknown error");
+          return;
+        }
+      g_variant_builder_add (&sockets, "(ohh)",
+                             g_dbus_object_get_object_path (G_DBUS_OBJECT (mbms_session_get_object (session))),
+                             rtp_h, rtcp_h);
+    }
+  h = hold_for (self, inv);
+  hold_drop_players (h); /* a second call replaces the caller's sockets */
+  h->players = g_steal_pointer (&players);
+  sync_loopback (self);
+  mbms_dbus_service_complete_start_streaming_to_sockets (self->iface, inv, fds, g_variant_builder_end (&sockets));
 }
 
 static gboolean
 on_start_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer data)
 {
   authorize (data, inv, start_streaming_authorized);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+on_start_streaming_to_sockets (MbmsDBusService *iface, GDBusMethodInvocation *inv, GUnixFDList *fds,
+                               GVariant *options, gpointer data)
+{
+  authorize (data, inv, start_streaming_to_sockets_authorized);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -1076,7 +1224,10 @@ mbms_service_update (MbmsService *self, MbmsUserService *desc, guint *next_sessi
   mbms_dbus_service_set_names (self->iface, (const char *const *) desc->names);
   mbms_dbus_service_set_protected (self->iface, desc->protected);
   if (update_sessions (self, next_session) && g_hash_table_size (self->holds) > 0)
-    restart_streaming (self);
+    {
+      sync_loopback (self); /* new sessions serve the loopback port too while it is wanted */
+      restart_streaming (self);
+    }
   update_key_groups (self);
   if (mbms_service_needs_uicc_key_management (self))
     {

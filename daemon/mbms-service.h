@@ -71,6 +71,8 @@ guint    mbms_service_mtk_refused (MbmsService *self, const char *destination, c
  * resets the MSK message counter, 6.4.3), at most once per [mikey] reregister-interval.
  * Returns whether it did. */
 gboolean mbms_service_recover (MbmsService *self, gboolean new_bootstrap);
+/* The sessions' counters and drops into their D-Bus properties (the owner calls it each second). */
+void     mbms_service_update_counters (MbmsService *self);
 /* Forgets the MTKs of every session (a different card). */
 void     mbms_service_clear_keys (MbmsService *self);
 

@@ -28,7 +28,12 @@ struct _MbmsSession {
   guint64                 seen_decrypted, seen_arrived; /* the counters at the last look */
   gint64                  failing_since_us;             /* 0: decrypting or quiet */
   SrtpBridgePolicy        policies[MAX_KEPT_MTKS];
+  SrtpBridgeCounters      logged;        /* SRTP drops at the last summary line */
+  guint64                 logged_full;
+  gint64                  logged_at_us;
 };
+
+#define LOG_INTERVAL_S 10 /* at most one summary line per reason this often */
 
 static void
 mki_of (const MgvMtk *mtk, guint8 mki[SRTP_BRIDGE_MKI_LEN])
@@ -90,6 +95,7 @@ mbms_session_new (const MbmsContext *ctx, const char *service_path, const MbmsRt
   mbms_dbus_session_set_forward_port (self->iface, forward_port);
   g_signal_connect (self->iface, "handle-get-keys", G_CALLBACK (on_get_keys), self);
   mbms_dbus_object_skeleton_set_session (self->object, self->iface);
+  mbms_session_update_counters (self);
   return self;
 }
 
@@ -180,15 +186,49 @@ mbms_session_start (MbmsSession *self, GError **error)
 {
   if (self->forwarder != NULL)
     return TRUE;
+  /* no player yet: the holds say where the packets go */
   self->forwarder = srtp_bridge_forwarder_new (self->receiver, self->address, self->port, self->rtcp_port,
-                                               self->ctx->config->multicast_interface,
-                                               self->ctx->config->forward_address,
-                                               self->forward_port, error);
+                                               self->ctx->config->multicast_interface, NULL, 0, error);
   if (self->forwarder == NULL)
     return FALSE;
-  g_message ("streaming %s:%u to %s:%u", self->address, self->port,
-             self->ctx->config->forward_address, self->forward_port);
+  g_message ("streaming %s:%u", self->address, self->port);
   return TRUE;
+}
+
+gboolean
+mbms_session_set_loopback (MbmsSession *self, gboolean on, GError **error)
+{
+  if (self->forwarder == NULL)
+    return TRUE;
+  if (!srtp_bridge_forwarder_set_loopback (self->forwarder, on ? self->ctx->config->forward_address : NULL,
+                                           self->forward_port, error))
+    return FALSE;
+  g_debug ("%s:%u %s %s:%u", self->address, self->port, on ? "forwarded to" : "no longer forwarded to",
+           self->ctx->config->forward_address, self->forward_port);
+  return TRUE;
+}
+
+guint
+mbms_session_add_player (MbmsSession *self, int *rtp_fd, int *rtcp_fd, GError **error)
+{
+  guint id;
+
+  if (self->forwarder == NULL)
+    {
+      g_set_error (error, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_FAILED, "%s:%u is not streaming", self->address, self->port);
+      return 0;
+    }
+  id = srtp_bridge_forwarder_add_player (self->forwarder, rtp_fd, rtcp_fd, error);
+  if (id != 0)
+    g_message ("streaming %s:%u to a player's own sockets", self->address, self->port);
+  return id;
+}
+
+void
+mbms_session_remove_player (MbmsSession *self, guint id)
+{
+  if (self->forwarder != NULL)
+    srtp_bridge_forwarder_remove_player (self->forwarder, id);
 }
 
 void
@@ -201,16 +241,64 @@ mbms_session_stop (MbmsSession *self)
   g_message ("stopped streaming %s:%u", self->address, self->port);
 }
 
+static const struct {
+  const char *key;
+  gsize       offset;
+} srtp_drops[] = {
+  { "srtp-malformed", G_STRUCT_OFFSET (SrtpBridgeCounters, malformed) },
+  { "srtp-authentication-failure", G_STRUCT_OFFSET (SrtpBridgeCounters, auth_fail) },
+  { "srtp-replay", G_STRUCT_OFFSET (SrtpBridgeCounters, replay) },
+  { "srtp-unknown-mki", G_STRUCT_OFFSET (SrtpBridgeCounters, unknown_mki) },
+  { "srtp-no-roc", G_STRUCT_OFFSET (SrtpBridgeCounters, no_roc) },
+};
+
+/* One line per reason that dropped packets since the last summary, at most every LOG_INTERVAL_S. */
+static void
+log_drops (MbmsSession *self, const SrtpBridgeCounters *c, guint64 full)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - self->logged_at_us < LOG_INTERVAL_S * G_USEC_PER_SEC)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (srtp_drops); i++)
+    {
+      guint64 n = G_STRUCT_MEMBER (guint64, c, srtp_drops[i].offset);
+      guint64 before = G_STRUCT_MEMBER (guint64, &self->logged, srtp_drops[i].offset);
+      if (n != before)
+        g_message ("SRTP on %s:%u: %" G_GUINT64_FORMAT " packets dropped as %s since the last summary "
+                   "(%" G_GUINT64_FORMAT " in all)", self->address, self->port, n - before, srtp_drops[i].key + 5, n);
+    }
+  if (full != self->logged_full)
+    g_message ("SRTP on %s:%u: %" G_GUINT64_FORMAT " decrypted packets dropped because a player's socket was full",
+               self->address, self->port, full - self->logged_full);
+  self->logged = *c;
+  self->logged_full = full;
+  self->logged_at_us = now;
+}
+
 void
 mbms_session_update_counters (MbmsSession *self)
 {
   const SrtpBridgeCounters *c = srtp_bridge_receiver_get_counters (self->receiver);
+  MbmsMikeyCounters mikey = { 0 };
+  GVariantBuilder b;
+  guint64 full = self->forwarder ? srtp_bridge_forwarder_get_dropped (self->forwarder) : 0;
 
+  full = MAX (full, self->logged_full); /* a new forwarder counts from 0 again */
   /* the skeleton only signals values that changed */
   mbms_dbus_session_set_packets_decrypted (self->iface, c->rtp_ok + c->rtcp_ok);
   mbms_dbus_session_set_authentication_failures (self->iface, c->auth_fail);
   mbms_dbus_session_set_replays (self->iface, c->replay);
   mbms_dbus_session_set_unknown_mki (self->iface, c->unknown_mki);
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{st}"));
+  if (self->ctx->mikey != NULL)
+    mikey = mbms_mikey_receiver_get_counters (self->ctx->mikey, self->address);
+  mbms_mikey_counters_add_drops (&mikey, &b);
+  for (guint i = 0; i < G_N_ELEMENTS (srtp_drops); i++)
+    g_variant_builder_add (&b, "{st}", srtp_drops[i].key, G_STRUCT_MEMBER (guint64, c, srtp_drops[i].offset));
+  g_variant_builder_add (&b, "{st}", "srtp-player-full", full);
+  mbms_dbus_session_set_drop_counters (self->iface, g_variant_builder_end (&b));
+  log_drops (self, c, full);
 }
 
 gboolean

@@ -33,10 +33,17 @@ gboolean             mbms_session_mtk_received (MbmsSession *session, const char
 /* Every key forgotten (a different card). */
 void                 mbms_session_clear_keys (MbmsSession *session);
 
-/* Joins the group and forwards decrypted packets to the configured forward address. */
+/* Joins the group (binds the unicast address) and decrypts; the packets go to the players
+ * added below and, while set, to the configured forward address (loopback). */
 gboolean             mbms_session_start (MbmsSession *session, GError **error);
+gboolean             mbms_session_set_loopback (MbmsSession *session, gboolean on, GError **error);
+/* A player's own connected sockets (its ends in *rtp_fd, *rtcp_fd, owned by the caller);
+ * returns its ID, 0 on error. Only while started. */
+guint                mbms_session_add_player (MbmsSession *session, int *rtp_fd, int *rtcp_fd, GError **error);
+void                 mbms_session_remove_player (MbmsSession *session, guint id);
 void                 mbms_session_stop (MbmsSession *session);
-/* Copies the receiver's counters into the D-Bus properties. */
+/* Copies the receiver's counters and the drops of its sockets into the D-Bus properties, and
+ * logs the drops at a bounded rate. */
 void                 mbms_session_update_counters (MbmsSession *session);
 /* An MTK message for destination and the key group refused by MGV-F (replay: counter or MTK
  * ID not newer, TS 33.246 6.4.3, 6.5.4; else failed verification): TRUE when it was this

@@ -98,24 +98,44 @@ void              srtp_bridge_receiver_expire (SrtpBridgeReceiver *receiver, gin
 const SrtpBridgeCounters *srtp_bridge_receiver_get_counters (SrtpBridgeReceiver *receiver);
 
 /* Decrypt-and-forward for one session: SRTP on (group or unicast address, port) and SRTCP on
- * rtcp_port (0 = port + 1, the SDP's a=rtcp otherwise), plain RTP/RTCP to (forward address,
- * forward port) and forward port + 1. A multicast group is joined on multicast_interface (the
- * MBMS bearer's network interface; NULL = the one the kernel's routes choose). Batched socket
- * I/O on the caller's thread-default main context. */
+ * rtcp_port (0 = port + 1, the SDP's a=rtcp otherwise), plain RTP/RTCP to every player: the
+ * loopback sink (forward address, forward port and forward port + 1; NULL = none) and the
+ * players that asked for their own sockets. A multicast group is joined on multicast_interface
+ * (the MBMS bearer's network interface; NULL = the one the kernel's routes choose). Batched
+ * socket I/O on the caller's thread-default main context. */
 typedef struct _SrtpBridgeForwarder SrtpBridgeForwarder;
 
 /* Joins group on socket at interface (NULL = the routes' choice), taking only this socket's
- * own membership (IP_MULTICAST_ALL off). An interface that is not there is an error
- * (G_IO_ERROR_NOT_FOUND). Shared by the bridge's media sockets and mbmsd's MTK sockets. */
+ * own membership (IP_MULTICAST_ALL / IPV6_MULTICAST_ALL off). An interface that is not there
+ * is an error (G_IO_ERROR_NOT_FOUND). */
 gboolean srtp_bridge_join_multicast_group (GSocket *socket, GInetAddress *group, const char *iface,
                                            GError **error);
+/* A non-blocking UDP socket bound to (address, port) that no other local process can share
+ * the traffic of: a unicast address exclusively (no SO_REUSEADDR, no SO_REUSEPORT; anyone
+ * holding it already gives G_IO_ERROR_ADDRESS_IN_USE), a multicast group bound to the group
+ * itself with SO_REUSEADDR alone (every local listener gets its own copy) and joined on
+ * multicast_interface. Shared by the bridge's media sockets and mbmsd's MIKEY sockets. */
+GSocket *srtp_bridge_udp_socket_new (GInetAddress *address, guint16 port, const char *multicast_interface,
+                                     GError **error);
 
 SrtpBridgeForwarder *srtp_bridge_forwarder_new (SrtpBridgeReceiver *receiver, const char *address, guint16 port,
                                                 guint16 rtcp_port, const char *multicast_interface,
                                                 const char *forward_address, guint16 forward_port,
                                                 GError **error);
-/* Plain packets sent to the player so far (RTP and RTCP), and those dropped because the
- * player's socket was full (the bridge never blocks on a slow player). */
+/* Starts (forward_address set) or stops (NULL) the loopback sink. */
+gboolean             srtp_bridge_forwarder_set_loopback (SrtpBridgeForwarder *forwarder, const char *forward_address,
+                                                         guint16 forward_port, GError **error);
+/* A player of its own: two connected AF_UNIX datagram sockets, one plain RTP packet (RTCP
+ * packet) per datagram; *rtp_fd and *rtcp_fd are the player's ends (the caller owns them).
+ * Returns the player's ID (never 0, unique over all forwarders), 0 on error. A player that
+ * closes its RTP end is forgotten; one that closes its RTCP end gets RTP only. */
+guint                srtp_bridge_forwarder_add_player (SrtpBridgeForwarder *forwarder, int *rtp_fd, int *rtcp_fd,
+                                                       GError **error);
+void                 srtp_bridge_forwarder_remove_player (SrtpBridgeForwarder *forwarder, guint id);
+/* Players with their own sockets still there. */
+guint                srtp_bridge_forwarder_get_players (SrtpBridgeForwarder *forwarder);
+/* Plain packets sent to the players so far (RTP and RTCP, one per sink), and those dropped
+ * because a player's socket was full (the bridge never blocks on a slow player). */
 guint64              srtp_bridge_forwarder_get_forwarded (SrtpBridgeForwarder *forwarder);
 guint64              srtp_bridge_forwarder_get_dropped (SrtpBridgeForwarder *forwarder);
 void                 srtp_bridge_forwarder_free (SrtpBridgeForwarder *forwarder);

@@ -3,6 +3,8 @@
  * there. Every stream here is built by libsrtp2 itself; RCC forms follow RFC 4771 3. */
 #include <srtp2/crypto_types.h>
 #include <srtp2/srtp.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -782,8 +784,10 @@ bound (const char *address, guint16 port)
   return s;
 }
 
+/* player: the decrypted packets go to a pair of sockets of the player's own, not to the
+ * loopback port (which then must stay silent). */
 static void
-run_forwarder (const char *group, const char *iface)
+run_forwarder_to (const char *group, const char *iface, gboolean player)
 {
   g_autoptr(SrtpBridgeReceiver) r = srtp_bridge_receiver_new (NULL, NULL);
   g_autoptr(GError) error = NULL;
@@ -798,12 +802,29 @@ run_forwarder (const char *group, const char *iface)
   SrtpBridgePolicy policy;
   Sender s;
   guint got = 0;
+  g_autoptr(GSocket) player_rtp = NULL, player_rtcp = NULL;
+  GSocket *rtp_in, *rtcp_in;
 
   srtp_bridge_policy_init_default (&policy);
   sender_init (&s, 2, 10, 10, SSRC);
   add_key (r, &s, 0, &policy);
-  f = srtp_bridge_forwarder_new (r, group, in_port, 0, iface, "127.0.0.1", out_port, &error);
+  f = srtp_bridge_forwarder_new (r, group, in_port, 0, iface, player ? NULL : "127.0.0.1", out_port, &error);
   g_assert_no_error (error);
+  if (player)
+    {
+      int rtp_fd = -1, rtcp_fd = -1;
+      g_assert_cmpuint (srtp_bridge_forwarder_add_player (f, &rtp_fd, &rtcp_fd, &error), !=, 0);
+      g_assert_no_error (error);
+      player_rtp = g_socket_new_from_fd (rtp_fd, &error);
+      g_assert_no_error (error);
+      player_rtcp = g_socket_new_from_fd (rtcp_fd, &error);
+      g_assert_no_error (error);
+      g_socket_set_timeout (player_rtp, 5);
+      g_socket_set_timeout (player_rtcp, 5);
+      g_assert_cmpuint (srtp_bridge_forwarder_get_players (f), ==, 1);
+    }
+  rtp_in = player ? player_rtp : rtp_sink;
+  rtcp_in = player ? player_rtcp : rtcp_sink;
   if (g_inet_address_get_is_multicast (dst))
     test_multicast_sender (g_socket_get_fd (tx), iface); /* out of iface, whatever the routes say */
   /* 100 packets, the MTK changing half way (announced first), one tampered, one SRTCP */
@@ -834,7 +855,7 @@ run_forwarder (const char *group, const char *iface)
   for (;;)
     {
       guint8 buf[2048], want[2048];
-      gssize n = g_socket_receive (rtp_sink, (char *) buf, sizeof buf, NULL, NULL);
+      gssize n = g_socket_receive (rtp_in, (char *) buf, sizeof buf, NULL, NULL);
       gsize wl;
       guint16 seq;
       if (n <= 0)
@@ -854,13 +875,128 @@ run_forwarder (const char *group, const char *iface)
   g_assert_cmpuint (got, ==, 99);
   {
     guint8 buf[128];
-    gssize n = g_socket_receive (rtcp_sink, (char *) buf, sizeof buf, NULL, NULL);
+    gssize n = g_socket_receive (rtcp_in, (char *) buf, sizeof buf, NULL, NULL);
     g_assert_cmpint (n, ==, 28);
     g_assert_cmpuint (buf[1], ==, 200);
   }
   g_assert_cmpuint (srtp_bridge_receiver_get_counters (r)->auth_fail, ==, 1);
   g_assert_cmpuint (srtp_bridge_forwarder_get_forwarded (f), ==, 100);
+  if (player)
+    {
+      guint8 buf[2048];
+      /* nothing reached the loopback port */
+      g_socket_set_blocking (rtp_sink, FALSE);
+      g_socket_set_blocking (rtcp_sink, FALSE);
+      g_assert_cmpint (g_socket_receive (rtp_sink, (char *) buf, sizeof buf, NULL, NULL), <, 0);
+      g_assert_cmpint (g_socket_receive (rtcp_sink, (char *) buf, sizeof buf, NULL, NULL), <, 0);
+      /* the player closes its ends: the next packet finds it gone, and it is forgotten */
+      g_clear_object (&player_rtp);
+      g_clear_object (&player_rtcp);
+      {
+        gsize len = plain_rtp (buf, 100, SSRC, 1000);
+        len = sender_protect (&s, 1, buf, len, -1);
+        g_assert_cmpint (g_socket_send_to (tx, to_rtp, (char *) buf, len, NULL, NULL), ==, (gssize) len);
+      }
+      for (guint spins = 0; spins < 2000 && srtp_bridge_forwarder_get_players (f) > 0; spins++)
+        {
+          g_main_context_iteration (NULL, FALSE);
+          g_usleep (1000);
+        }
+      g_assert_cmpuint (srtp_bridge_forwarder_get_players (f), ==, 0);
+    }
   sender_clear (&s);
+}
+
+static void run_forwarder (const char *group, const char *iface) { run_forwarder_to (group, iface, FALSE); }
+static void test_forwarder_to_player_sockets (void) { run_forwarder_to ("127.0.0.1", NULL, TRUE); }
+
+/* Issue 13 item 2: the session's unicast SRTP address is ours alone. A local process that
+ * binds it (with SO_REUSEADDR and SO_REUSEPORT, as GLib's allow_reuse does) gets EADDRINUSE;
+ * one that holds it first makes streaming fail with a clear error instead of splitting the
+ * packets. */
+static void
+test_forwarder_unicast_exclusive (void)
+{
+  g_autoptr(SrtpBridgeReceiver) r = srtp_bridge_receiver_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  guint16 port = free_port_pair ();
+  g_autoptr(SrtpBridgeForwarder) f = srtp_bridge_forwarder_new (r, "127.0.0.1", port, 0, NULL, NULL, 0, &error);
+  g_autoptr(GSocket) thief = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, 0, NULL);
+  g_autoptr(GSocketAddress) at = g_inet_socket_address_new_from_string ("127.0.0.1", port);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("0.0.0.0", port + 1);
+  g_autoptr(SrtpBridgeForwarder) late = NULL;
+
+  g_assert_no_error (error);
+  g_assert_false (g_socket_bind (thief, at, TRUE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+  g_clear_error (&error);
+  g_assert_false (g_socket_bind (thief, any, TRUE, &error)); /* the wildcard on the SRTCP port */
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+  g_clear_error (&error);
+  g_clear_pointer (&f, srtp_bridge_forwarder_free);
+  g_assert_true (g_socket_bind (thief, at, TRUE, &error)); /* now first */
+  late = srtp_bridge_forwarder_new (r, "127.0.0.1", port, 0, NULL, NULL, 0, &error);
+  g_assert_null (late);
+  g_assert_error (error, SRTP_BRIDGE_ERROR, SRTP_BRIDGE_ERROR_SOCKET);
+  g_assert_nonnull (strstr (error->message, "Address already in use"));
+}
+
+/* A multicast session's media socket next to another listener of the same group (SO_REUSEADDR,
+ * as a player that decrypts itself binds it): both get every packet; SO_REUSEPORT, which
+ * would split the flow, is refused. The kernel behaviour the bridge relies on, shown. */
+static void
+test_forwarder_multicast_copies_not_split (void)
+{
+  g_autoptr(SrtpBridgeReceiver) r = srtp_bridge_receiver_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  const char *group = "239.255.42.85";
+  guint16 port = free_port_pair ();
+  g_autoptr(SrtpBridgeForwarder) f = srtp_bridge_forwarder_new (r, group, port, 0, "lo", NULL, 0, &error);
+  g_autoptr(GSocket) tx = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, 0, NULL);
+  g_autoptr(GSocket) other = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, 0, NULL);
+  g_autoptr(GSocket) splitter = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, 0, NULL);
+  g_autoptr(GInetAddress) g = g_inet_address_new_from_string (group);
+  g_autoptr(GSocketAddress) at = g_inet_socket_address_new (g, port);
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons (port) };
+  guint copies = 0;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (f);
+  memcpy (&sa.sin_addr, g_inet_address_to_bytes (g), 4);
+  g_assert_true (setsockopt (g_socket_get_fd (splitter), SOL_SOCKET, SO_REUSEPORT, &(int) { 1 }, sizeof (int)) == 0);
+  g_assert_true (bind (g_socket_get_fd (splitter), (struct sockaddr *) &sa, sizeof sa) != 0 && errno == EADDRINUSE);
+  g_assert_true (setsockopt (g_socket_get_fd (other), SOL_SOCKET, SO_REUSEADDR, &(int) { 1 }, sizeof (int)) == 0);
+  g_assert_true (bind (g_socket_get_fd (other), (struct sockaddr *) &sa, sizeof sa) == 0);
+  g_assert_true (g_socket_join_multicast_group (other, g, FALSE, "lo", &error));
+  g_socket_set_option (other, SOL_SOCKET, SO_RCVBUF, 1024 * 1024, NULL);
+  test_multicast_sender (g_socket_get_fd (tx), "lo");
+  for (guint i = 0; i < 100; i++)
+    {
+      guint8 junk[64] = { 0x80, 0, (guint8) (i >> 8), (guint8) i };
+      g_assert_cmpint (g_socket_send_to (tx, at, (char *) junk, sizeof junk, NULL, NULL), ==, sizeof junk);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+  for (guint spins = 0; spins < 500 && srtp_bridge_receiver_get_counters (r)->unknown_mki
+                                         + srtp_bridge_receiver_get_counters (r)->malformed
+                                         + srtp_bridge_receiver_get_counters (r)->held < 100; spins++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_socket_set_blocking (other, FALSE);
+  for (;;)
+    {
+      char buf[128];
+      if (g_socket_receive (other, buf, sizeof buf, NULL, NULL) <= 0)
+        break;
+      copies++;
+    }
+  {
+    const SrtpBridgeCounters *c = srtp_bridge_receiver_get_counters (r);
+    g_assert_cmpuint (c->unknown_mki + c->malformed + c->held, ==, 100); /* the bridge saw every packet */
+  }
+  g_assert_cmpuint (copies, ==, 100);
 }
 
 static void test_forwarder_unicast (void) { run_forwarder ("127.0.0.1", NULL); }
@@ -924,6 +1060,9 @@ main (int argc, char **argv)
   g_test_add_func ("/srtp-bridge/replay-refused-across-mtk-changes", test_replay_across_mtk_changes);
   g_test_add_func ("/srtp-bridge/unknown-mki-held-until-the-key", test_unknown_mki_held);
   g_test_add_func ("/srtp-bridge/rfc4771/rccm1-late-join-across-wrap", test_rccm1);
+  g_test_add_func ("/srtp-bridge/forwarder/to-player-sockets", test_forwarder_to_player_sockets);
+  g_test_add_func ("/srtp-bridge/forwarder/unicast-exclusive", test_forwarder_unicast_exclusive);
+  g_test_add_func ("/srtp-bridge/forwarder/multicast-copies-not-split", test_forwarder_multicast_copies_not_split);
   g_test_add_func ("/srtp-bridge/rfc4771/rccm2-late-join-across-wrap", test_rccm2);
   g_test_add_func ("/srtp-bridge/rfc4771/rccm2-r1", test_rccm2_every_packet);
   g_test_add_func ("/srtp-bridge/rfc4771/rccm3-late-join-across-wrap", test_rccm3);

