@@ -153,6 +153,17 @@ gba_uicc_mbms_command (GbaUicc *self, GbaUiccMbmsMode mode, GBytes *data, GCance
   return klass->mbms_command (self, mode, data, cancellable, error);
 }
 
+gboolean
+gba_uicc_gba_store_btid (GbaUicc *self, const guint8 rand[16], const char *btid, const char *lifetime,
+                         GCancellable *cancellable, GError **error)
+{
+  GbaUiccClass *klass = GBA_UICC_GET_CLASS (self);
+
+  if (klass->gba_store_btid == NULL)
+    return not_supported (self, "EF_GBABP", error);
+  return klass->gba_store_btid (self, rand, btid, lifetime, cancellable, error);
+}
+
 static gboolean
 check_imsi (const char *imsi, guint mnc_len, GError **error)
 {
