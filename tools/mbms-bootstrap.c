@@ -1,4 +1,4 @@
-/* mbms-bootstrap: run GBA_ME bootstrapping once with a software USIM and show what the UE
+/* mbms-bootstrap: run GBA_ME bootstrapping once with a software USIM or a card and show what the UE
  * now holds: B-TID, key lifetime and the IDs of the MBMS keys for one BM-SC. Key bytes are
  * never printed. The daemon does this on its own; this tool is for the lab and for field
  * debugging of Ub. */
@@ -46,8 +46,14 @@ main (int argc, char **argv)
   g_autofree char *bmsc = NULL;
   g_autofree char *state_dir = NULL;
   int timeout = 10;
+  g_autofree char *pcsc_reader = NULL;
+  g_autofree char *at_tty = NULL;
+  gboolean pcsc = FALSE;
   GOptionEntry entries[] = {
     { "usim", 'u', 0, G_OPTION_ARG_FILENAME, &usim_path, "Software USIM key file ([usim] group)", "FILE" },
+    { "pcsc", 0, 0, G_OPTION_ARG_NONE, &pcsc, "The card in a PC/SC reader", NULL },
+    { "reader", 0, 0, G_OPTION_ARG_STRING, &pcsc_reader, "PC/SC reader name (default: the first with a card)", "NAME" },
+    { "at", 0, 0, G_OPTION_ARG_FILENAME, &at_tty, "The card behind a modem's AT port", "TTY" },
     { "bsf", 'b', 0, G_OPTION_ARG_STRING, &bsf, "BSF URI (default: derived from the IMSI)", "URI" },
     { "bmsc", 'n', 0, G_OPTION_ARG_STRING, &bmsc, "BM-SC FQDN to derive MUK and MRK for", "FQDN" },
     { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &state_dir, "Where the USIM keeps its SQN", "DIR" },
@@ -70,15 +76,31 @@ main (int argc, char **argv)
       g_printerr ("mbms-bootstrap: %s\n", error->message);
       return 2;
     }
-  if (usim_path == NULL || bmsc == NULL)
+  if ((usim_path != NULL) + pcsc + (at_tty != NULL) != 1 || bmsc == NULL)
     {
-      g_printerr ("mbms-bootstrap: --usim and --bmsc are required\n");
+      g_printerr ("mbms-bootstrap: one of --usim, --pcsc and --at, and --bmsc are required\n");
       return 2;
     }
   if (state_dir != NULL)
     sqn_path = g_build_filename (state_dir, "usim.sqn", NULL);
-  if (!g_key_file_load_from_file (kf, usim_path, G_KEY_FILE_NONE, &error)
-      || (uicc = gba_uicc_soft_new_from_key_file (kf, "usim", sqn_path, &error)) == NULL)
+  if (pcsc || at_tty != NULL)
+    {
+      g_autoptr(GbaCardTransport) transport = pcsc ? gba_card_transport_pcsc_new (pcsc_reader, &error)
+                                                   : gba_card_transport_at_new (at_tty, 10000);
+      if (transport == NULL)
+        {
+          g_printerr ("mbms-bootstrap: %s\n", error->message);
+          return 1;
+        }
+      uicc = gba_uicc_card_new (transport);
+      if (!gba_uicc_card_open (GBA_UICC_CARD (uicc), NULL, &error))
+        {
+          g_printerr ("mbms-bootstrap: card: %s\n", error->message);
+          return 1;
+        }
+    }
+  else if (!g_key_file_load_from_file (kf, usim_path, G_KEY_FILE_NONE, &error)
+           || (uicc = gba_uicc_soft_new_from_key_file (kf, "usim", sqn_path, &error)) == NULL)
     {
       g_printerr ("mbms-bootstrap: %s: %s\n", usim_path, error->message);
       return 1;
