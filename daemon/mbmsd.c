@@ -47,6 +47,20 @@ on_stopped (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* EX_TEMPFAIL: systemd (Restart=on-failure) starts mbmsd again, which binds MGV-S to the new card */
+#define EXIT_CARD_CHANGED 75
+
+static gboolean on_terminate (gpointer data);
+
+static void
+on_card_changed (MbmsManager *manager, gpointer data)
+{
+  Daemon *d = data;
+
+  d->status = EXIT_CARD_CHANGED;
+  on_terminate (d);
+}
+
 static gboolean
 on_terminate (gpointer data)
 {
@@ -136,6 +150,7 @@ main (int argc, char **argv)
       return 1;
     }
   d.loop = g_main_loop_new (NULL, FALSE);
+  g_signal_connect (d.manager, "card-changed", G_CALLBACK (on_card_changed), &d);
   g_unix_signal_add (SIGTERM, on_terminate, &d);
   g_unix_signal_add (SIGINT, on_terminate, &d);
   g_unix_signal_add (SIGHUP, on_hangup, &d);
