@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""mbmsd with a real card path: the peer's virtual USIM (tests/virtual-usim, written from
+TS 31.102 / TS 102 221, not from mbmsd) in vsmartcard's vpcd reader behind a private pcscd of
+this test's own, and the same lab network and D-Bus checks as test-daemon.py. GBA_ME through
+PC/SC from the USD to "receiving" (T=0 and T=1), a PIN-locked card (reported, never
+unlocked, taken up once the user disabled the PIN), removal and insertion of the same card,
+and another card (mbmsd exits 75 and a restart wipes the old card's keys)."""
+import importlib.util, json, os, shutil, socket, subprocess, sys, time, unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location("test_daemon", os.path.join(HERE, "test-daemon.py"))
+td = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(td)
+
+WITH_PCSCD = os.path.join(td.SRC, "tests", "virtual-usim", "with-pcscd")
+DEBIAN_PYTHON = "/usr/bin/python3"
+ROOT, SERVICE = td.ROOT, td.SERVICE
+
+
+def have_pcsc():
+    return (os.path.exists("/usr/sbin/pcscd") and os.path.exists("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
+            and shutil.which("unshare") is not None)
+
+
+@unittest.skipUnless(have_pcsc(), "pcscd, vsmartcard-vpcd or unshare missing")
+class PcscCard(td.Daemon):
+    protocol = "t1"
+    card_options = ()
+
+    def setUp(self):
+        super().setUp()
+        self.envfile = os.path.join(self.dir, "pcsc.env")
+        opts = ["--config", self.usim, "--protocol", self.protocol, *self.card_options]
+        if "pin_locked" in self._testMethodName:
+            opts += ["--pin-state", "enabled"]
+        self.card_log = open(os.path.join(self.dir, "card.log"), "w")
+        # the card's world lives while this cat does: closing its stdin ends it
+        self.pcsc = subprocess.Popen([DEBIAN_PYTHON, WITH_PCSCD, *opts, "--", "/bin/sh", "-c",
+                                      f"env > {self.envfile}.tmp && mv {self.envfile}.tmp {self.envfile} && exec cat"],
+                                     stdin=subprocess.PIPE, stdout=self.card_log, stderr=self.card_log)
+        td.wait_for(lambda: os.path.exists(self.envfile) or self.pcsc.poll() is not None, timeout=30,
+                    what="the private pcscd and the card")
+        self.assertIsNone(self.pcsc.poll(), self.card_text())
+        with open(self.envfile) as f:
+            cardenv = dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
+        self.control_path = cardenv["VUSIM_CONTROL"]
+        self.env["PCSCLITE_CSOCK_NAME"] = cardenv["PCSCLITE_CSOCK_NAME"]
+        with open(os.path.join(self.dir, "mbmsd.conf")) as f:
+            conf = f.read().replace(f"[uicc]\nsoft-usim={self.usim}\n",
+                                    f"[uicc]\nbackend=pcsc\npcsc-reader={cardenv['VUSIM_READER']}\npoll-interval=100\n")
+        self.write("mbmsd.conf", conf)
+
+    def tearDown(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+                p.wait(timeout=10)
+        self.pcsc.stdin.close()
+        try:
+            self.pcsc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.pcsc.kill()
+        self.card_log.close()
+        super().tearDown()
+
+    def card_text(self):
+        self.card_log.flush()
+        with open(os.path.join(self.dir, "card.log")) as f:
+            return f.read()
+
+    def daemon_log(self):
+        with open(os.path.join(self.dir, "mbmsd.log")) as f:
+            return f.read()
+
+    def control(self, line):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(10)
+            s.connect(self.control_path)
+            f = s.makefile("rw", encoding="utf-8", newline="\n")
+            f.write(line + "\n")
+            f.flush()
+            return json.loads(f.readline())
+
+    def manager(self, name):
+        return self.prop(ROOT, "Manager", name)
+
+    def card_state(self):
+        return self.manager("CardState").replace("(<'", "").replace("'>,)", "")
+
+    def register_until_receiving(self):
+        td.wait_for(lambda: self.state() == "discovered", what="the service")
+        self.gdbus("call", "--object-path", f"{ROOT}/Service/0", "--method", f"{td.NAME}.Service.Register")
+        td.wait_for(lambda: self.state() == "receiving", timeout=30, what="keys and MTKs through the card")
+
+    def test_gba_me_through_pcsc_to_receiving(self):
+        self.start()
+        self.register_until_receiving()
+        self.assertEqual(self.card_state(), "ready")
+        self.assertIn("pcsc", self.manager("CardBackend"))
+        self.assertIn("…0001", self.manager("CardIccid"))  # ICCID 8988211000000000001, hidden
+        self.assertIn("gba-u", self.manager("CardServices"))  # the peer's default EF_UST: n°68
+        self.assertIn("@bsf.lab.mbmsd.test", self.manager("BootstrapTransactionId"))
+        status = json.loads(self.mbmsctl("--json", "status"))
+        self.assertEqual(status["card"], {"backend": "pcsc", "state": "ready", "iccid": "…0001",
+                                          "usim-services": ["gba-u"]})
+        text = self.mbmsctl("status")
+        self.assertIn("card      pcsc, ready, ICCID …0001", text)
+        self.assertNotIn("8988211000000000001", text + self.daemon_log())
+        # the card answered the AUTHENTICATE: its SQN moved
+        self.assertGreater(self.control("state")["sqn_ms"], 0)
+
+    def test_pin_locked_card_is_reported_and_never_unlocked(self):
+        self.start()
+        td.wait_for(lambda: self.card_state() == "card-locked", what="card-locked")
+        self.assertEqual(self.manager("Services"), "(<@ao []>,)")
+        time.sleep(1.5)  # mbmsd looks again now and then: never with a PIN
+        state = self.control("state")
+        self.assertTrue(state["pin_enabled"], state)
+        self.assertEqual(state["pin_tries"], 3, state)  # VERIFY without data only: no try spent
+        self.assertIn("card-locked", self.daemon_log())
+        # the user disables the PIN elsewhere: mbmsd takes the card up and the services come
+        self.control("pin disabled")
+        td.wait_for(lambda: self.card_state() == "ready", timeout=20, what="the unlocked card taken up")
+        self.register_until_receiving()
+
+    def test_removed_and_inserted_again(self):
+        self.start()
+        self.register_until_receiving()
+        self.control("remove")
+        td.wait_for(lambda: self.card_state() == "absent", what="the removal noticed")
+        self.control("insert")
+        td.wait_for(lambda: self.control("state")["apdus"] > 0, what="the card selected and read again")
+        td.wait_for(lambda: self.card_state() == "ready", timeout=20, what="the same card back")
+        self.assertEqual(self.procs[-1].poll(), None)
+        self.assertEqual(self.state(), "receiving")
+        self.assertEqual(self.control("state")["channels"], [0, 1])  # the USIM on its logical channel again
+
+    def test_another_card_restarts_and_wipes(self):
+        daemon = self.start()
+        self.register_until_receiving()
+        other = os.path.join(self.dir, "other-usim.conf")
+        with open(self.usim) as f, open(other, "w") as g:
+            g.write(f.read().replace("imsi=001010123456789", "imsi=001010987654321")
+                    .replace("iccid=8988211000000000001", "iccid=8988211000000000002"))
+        self.control("remove")
+        td.wait_for(lambda: self.card_state() == "absent", what="the removal noticed")
+        self.control(f"insert {other}")
+        self.assertEqual(daemon.wait(timeout=20), 75, self.daemon_log())
+        self.start()
+        td.wait_for(lambda: self.card_state() == "ready", what="the new card")
+        self.assertIn("…0002", self.manager("CardIccid"))
+        self.assertIn("every stored MBMS key and registration was deleted", self.daemon_log())
+
+
+class PcscCardT0(PcscCard):
+    """The same over T=0: 61xx and GET RESPONSE for every answer with data."""
+    protocol = "t0"
+
+
+def load_tests(loader, tests, pattern):
+    """Only this file's tests: the inherited ones of test-daemon.py run there."""
+    names = sorted(n for n in PcscCard.__dict__ if n.startswith("test_"))
+    suite = unittest.TestSuite()
+    for cls in (PcscCard, PcscCardT0):
+        suite.addTests(cls(n) for n in names)
+    return suite
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
