@@ -662,6 +662,8 @@ card_gba_bootstrap (GbaUicc *uicc, const guint8 rand[16], const guint8 autn[16],
   Challenge c;
   GbaAkaResult *r;
 
+  if (!gba_uicc_card_open (GBA_UICC_CARD (uicc), cancellable, error))
+    return NULL;
   if (!(gba_uicc_get_capabilities (uicc) & GBA_UICC_CAP_GBA_U))
     {
       g_set_error (error, GBA_ERROR, GBA_ERROR_UICC, "the card does not offer GBA (USIM service n°68)");
@@ -698,6 +700,8 @@ card_mbms_command (GbaUicc *uicc, GbaUiccMbmsMode mode, GBytes *data, GCancellab
       g_set_error (error, GBA_ERROR, GBA_ERROR_INVALID_ARGUMENT, "MBMS mode %d unknown", mode);
       return NULL;
     }
+  if (!gba_uicc_card_open (GBA_UICC_CARD (uicc), cancellable, error))
+    return NULL;
   if (!(gba_uicc_get_capabilities (uicc) & GBA_UICC_CAP_MBMS))
     {
       g_set_error (error, GBA_ERROR, GBA_ERROR_UICC, "the card does not offer MBMS security (USIM service n°69)");
