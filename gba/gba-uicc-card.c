@@ -753,7 +753,7 @@ static GbaUiccCaps
 card_get_capabilities (GbaUicc *uicc)
 {
   GbaUiccCard *self = GBA_UICC_CARD (uicc);
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&self->lock);
 
   return self->caps;
 }
@@ -781,7 +781,7 @@ gba_uicc_card_watch_presence (GbaUiccCard *self, guint poll_ms)
 gboolean
 gba_uicc_card_is_present (GbaUiccCard *self)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&self->lock);
 
   return self->present;
 }
