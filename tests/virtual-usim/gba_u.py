@@ -36,11 +36,15 @@ def mac_from_mac_star(mac_star: bytes, ik: bytes) -> bytes:
 
 
 class NafKey:
+    serials = 0
+
     def __init__(self, naf_id, ks_int_naf, btid, generation):
         self.naf_id = naf_id
         self.ks_int_naf = ks_int_naf
         self.btid = btid
         self.generation = generation   # which bootstrapping it came from
+        NafKey.serials += 1
+        self.serial = NafKey.serials   # which NAF derivation made it
 
 
 class GbaU:

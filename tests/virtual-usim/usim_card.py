@@ -12,7 +12,7 @@ from apdu import (ApduError, Command, parse_ber_length, sw_bytes, tlv, SW_OK, SW
                   SW_CLA_NOT_SUPPORTED, SW_INS_NOT_SUPPORTED, SW_WRONG_P1P2, SW_INCORRECT_P1P2,
                   SW_WRONG_DATA, SW_FILE_NOT_FOUND, SW_RECORD_NOT_FOUND, SW_SECURITY_STATUS,
                   SW_PIN_BLOCKED, SW_CONDITIONS_OF_USE, SW_NO_EF_SELECTED, SW_CHANNEL_NOT_SUPPORTED,
-                  SW_AUTH_MAC, SW_RESPONSE_DATA_AVAILABLE, SW_MORE_DATA, SW_FUNCTION_NOT_SUPPORTED)
+                  SW_AUTH_MAC, SW_RESPONSE_DATA_AVAILABLE, SW_MORE_DATA)
 from gba_u import GbaU
 from mbms_context import MbmsContext
 
@@ -338,7 +338,7 @@ class Card:
 
     def _verify(self, ch, cmd):
         if cmd.p1 != 0x00 or cmd.p2 != 0x01:
-            raise ApduError(SW_REF_NOT_FOUND_OR(cmd))
+            raise ApduError(_wrong_key_reference(cmd))
         if self.pin_tries == 0:
             raise ApduError(SW_PIN_BLOCKED)
         if cmd.case == 1:                     # status only
@@ -347,9 +347,7 @@ class Card:
             return b"", 0x63C0 | self.pin_tries
         if len(cmd.data) != 8:
             raise ApduError(SW_WRONG_LENGTH)
-        if not self.pin_enabled:
-            # 11.1.9: verifying a disabled PIN is allowed; the comparison still counts
-            pass
+        # a disabled PIN may still be verified; a wrong one still counts
         if cmd.data == self._pin_block(self.profile.pin):
             self.pin_tries = self.profile.pin_tries
             self.pin_verified = True
@@ -362,7 +360,7 @@ class Card:
 
     def _unblock(self, ch, cmd):
         if cmd.p1 != 0x00 or cmd.p2 != 0x01:
-            raise ApduError(SW_REF_NOT_FOUND_OR(cmd))
+            raise ApduError(_wrong_key_reference(cmd))
         if self.puk_tries == 0:
             raise ApduError(SW_PIN_BLOCKED)
         if cmd.case == 1:
@@ -548,6 +546,6 @@ class _OddResponse:
         self.data, self.channel, self.offset = data, channel, 0
 
 
-def SW_REF_NOT_FOUND_OR(cmd):
-    # ETSI TS 102 221 10.2.1.5.3: key reference not found -> 6A88; wrong P1 -> 6B00
+def _wrong_key_reference(cmd):
+    """Only PIN1 (key reference 01) exists: another reference is 6A88, another P1 6B00."""
     return 0x6A88 if cmd.p1 == 0 else SW_WRONG_P1P2

@@ -35,7 +35,7 @@ class Profile:
         self.sqn = int.from_bytes(_hex(s, "sqn", 6, "000000000000"), "big")
         self.ind_bits = s.getint("ind-bits", 5)
         self.aid = _hex(s, "aid", None, DEFAULT_AID)
-        self.services = sorted({int(x) for x in s.get("services", "68").replace(";", ",").split(",") if x.strip()})
+        self.services = sorted({int(x) for x in s.get("services", "").replace(";", ",").split(",") if x.strip()})
         # PIN1 (key reference 01): state disabled | enabled | blocked
         self.pin = s.get("pin", "1234")
         self.pin_state = s.get("pin-state", "disabled")

@@ -128,7 +128,8 @@ class Link:
 
 
 def serve_control(path, link):
-    """Line commands on a Unix socket: remove | insert [CONFIG] | set SWITCH VALUE | state."""
+    """Line commands on a Unix socket: remove | insert [CONFIG] | set SWITCH VALUE | pin STATE |
+    state | naf-key NAF_ID KEY BTID (a test hook)."""
     try:
         os.unlink(path)
     except FileNotFoundError:
@@ -174,6 +175,15 @@ def command(link, words):
         return {"ok": True}
     if verb == "state":
         return state_of(link)
+    if verb == "naf-key":
+        # test hook: a Ks_int_NAF as a GBA_U NAF derivation would leave it (NAF_ID hex, key hex, B-TID)
+        import gba_u
+        card = link.card
+        if card.gba is None:
+            raise ValueError("no GBA on this card")
+        naf_id = bytes.fromhex(words[1])
+        card.gba.naf[naf_id] = gba_u.NafKey(naf_id, bytes.fromhex(words[2]), words[3].encode(), card.gba.generation)
+        return {"ok": True}
     raise ValueError(f"unknown command {verb}")
 
 
