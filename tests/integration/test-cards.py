@@ -13,6 +13,7 @@ td = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(td)
 
 WITH_PCSCD = os.path.join(td.SRC, "tests", "virtual-usim", "with-pcscd")
+WITH_MODEM = os.path.join(td.SRC, "tests", "pty-modem", "with-modem")
 DEBIAN_PYTHON = "/usr/bin/python3"
 ROOT, SERVICE = td.ROOT, td.SERVICE
 
@@ -25,17 +26,23 @@ def have_pcsc():
 @unittest.skipUnless(have_pcsc(), "pcscd, vsmartcard-vpcd or unshare missing")
 class PcscCard(td.Daemon):
     protocol = "t1"
-    card_options = ()
+    backend = "pcsc"
+    modem_options = ()
+
+    def peer_command(self, card_opts):
+        if self.backend == "pcsc":
+            return [DEBIAN_PYTHON, WITH_PCSCD, *card_opts]
+        return [DEBIAN_PYTHON, WITH_MODEM, *self.modem_options, *[f"--card={o}" for o in card_opts]]
 
     def setUp(self):
         super().setUp()
         self.envfile = os.path.join(self.dir, "pcsc.env")
-        opts = ["--config", self.usim, "--protocol", self.protocol, *self.card_options]
+        opts = ["--config", self.usim, "--protocol", self.protocol]
         if "pin_locked" in self._testMethodName:
             opts += ["--pin-state", "enabled"]
         self.card_log = open(os.path.join(self.dir, "card.log"), "w")
         # the card's world lives while this cat does: closing its stdin ends it
-        self.pcsc = subprocess.Popen([DEBIAN_PYTHON, WITH_PCSCD, *opts, "--", "/bin/sh", "-c",
+        self.pcsc = subprocess.Popen([*self.peer_command(opts), "--", "/bin/sh", "-c",
                                       f"env > {self.envfile}.tmp && mv {self.envfile}.tmp {self.envfile} && exec cat"],
                                      stdin=subprocess.PIPE, stdout=self.card_log, stderr=self.card_log)
         td.wait_for(lambda: os.path.exists(self.envfile) or self.pcsc.poll() is not None, timeout=30,
@@ -44,10 +51,13 @@ class PcscCard(td.Daemon):
         with open(self.envfile) as f:
             cardenv = dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
         self.control_path = cardenv["VUSIM_CONTROL"]
-        self.env["PCSCLITE_CSOCK_NAME"] = cardenv["PCSCLITE_CSOCK_NAME"]
+        if self.backend == "pcsc":
+            self.env["PCSCLITE_CSOCK_NAME"] = cardenv["PCSCLITE_CSOCK_NAME"]
+            uicc = f"backend=pcsc\npcsc-reader={cardenv['VUSIM_READER']}\n"
+        else:
+            uicc = f"backend=at\nat-device={cardenv['MODEM_TTY']}\nat-timeout=5000\n"
         with open(os.path.join(self.dir, "mbmsd.conf")) as f:
-            conf = f.read().replace(f"[uicc]\nsoft-usim={self.usim}\n",
-                                    f"[uicc]\nbackend=pcsc\npcsc-reader={cardenv['VUSIM_READER']}\npoll-interval=100\n")
+            conf = f.read().replace(f"[uicc]\nsoft-usim={self.usim}\n", f"[uicc]\n{uicc}poll-interval=100\n")
         self.write("mbmsd.conf", conf)
 
     def tearDown(self):
@@ -92,19 +102,19 @@ class PcscCard(td.Daemon):
         self.gdbus("call", "--object-path", f"{ROOT}/Service/0", "--method", f"{td.NAME}.Service.Register")
         td.wait_for(lambda: self.state() == "receiving", timeout=30, what="keys and MTKs through the card")
 
-    def test_gba_me_through_pcsc_to_receiving(self):
+    def test_gba_me_through_the_card_to_receiving(self):
         self.start()
         self.register_until_receiving()
         self.assertEqual(self.card_state(), "ready")
-        self.assertIn("pcsc", self.manager("CardBackend"))
+        self.assertIn(self.backend, self.manager("CardBackend"))
         self.assertIn("…0001", self.manager("CardIccid"))  # ICCID 8988211000000000001, hidden
-        self.assertIn("gba-u", self.manager("CardServices"))  # the peer's default EF_UST: n°68
+        self.assertEqual(self.manager("CardServices"), "(<@as []>,)")  # a plain USIM: no n°68, n°69
         self.assertIn("@bsf.lab.mbmsd.test", self.manager("BootstrapTransactionId"))
         status = json.loads(self.mbmsctl("--json", "status"))
-        self.assertEqual(status["card"], {"backend": "pcsc", "state": "ready", "iccid": "…0001",
-                                          "usim-services": ["gba-u"]})
+        self.assertEqual(status["card"], {"backend": self.backend, "state": "ready", "iccid": "…0001",
+                                          "usim-services": []})
         text = self.mbmsctl("status")
-        self.assertIn("card      pcsc, ready, ICCID …0001", text)
+        self.assertIn(f"card      {self.backend}, ready, ICCID …0001, USIM services used: none", text)
         self.assertNotIn("8988211000000000001", text + self.daemon_log())
         # the card answered the AUTHENTICATE: its SQN moved
         self.assertGreater(self.control("state")["sqn_ms"], 0)
@@ -133,7 +143,7 @@ class PcscCard(td.Daemon):
         td.wait_for(lambda: self.card_state() == "ready", timeout=20, what="the same card back")
         self.assertEqual(self.procs[-1].poll(), None)
         self.assertEqual(self.state(), "receiving")
-        self.assertEqual(self.control("state")["channels"], [0, 1])  # the USIM on its logical channel again
+        self.assertEqual(len(self.control("state")["channels"]), 2)  # the USIM on a logical channel again
 
     def test_another_card_restarts_and_wipes(self):
         daemon = self.start()
@@ -157,11 +167,25 @@ class PcscCardT0(PcscCard):
     protocol = "t0"
 
 
+class AtModem(PcscCard):
+    """The same card behind the pty modem: +CCHO (bare session id) and +CGLA."""
+    backend = "at"
+
+
+class AtModemQuirky(PcscCard):
+    """A modem as many are: "+CCHO: n", AUTHENTICATE refused over +CSIM, session ids that are
+    not channel numbers, a URC before every answer, the card's T=0 answers passed on raw."""
+    backend = "at"
+    protocol = "t0"
+    modem_options = ("--ccho-prefix", "--refuse-csim-auth", "--session-base", "1465853795",
+                     "--urc-before-answer", "+CREG: 1", "--raw-t0")
+
+
 def load_tests(loader, tests, pattern):
     """Only this file's tests: the inherited ones of test-daemon.py run there."""
     names = sorted(n for n in PcscCard.__dict__ if n.startswith("test_"))
     suite = unittest.TestSuite()
-    for cls in (PcscCard, PcscCardT0):
+    for cls in (PcscCard, PcscCardT0, AtModem, AtModemQuirky):
         suite.addTests(cls(n) for n in names)
     return suite
 
