@@ -50,8 +50,9 @@ gba_uicc_authenticate (GbaUicc *self, const guint8 rand[16], const guint8 autn[1
 }
 
 typedef struct {
-  guint8 rand[GBA_AKA_RAND_LEN];
-  guint8 autn[GBA_AKA_AUTN_LEN];
+  guint8   rand[GBA_AKA_RAND_LEN];
+  guint8   autn[GBA_AKA_AUTN_LEN];
+  gboolean gba_context; /* TS 31.102 7.1.2.3 instead of 7.1.2.1 */
 } AuthData;
 
 static void
@@ -66,7 +67,9 @@ authenticate_thread (GTask *task, gpointer source, gpointer task_data, GCancella
 {
   AuthData *data = task_data;
   GError *error = NULL;
-  GbaAkaResult *result = gba_uicc_authenticate (source, data->rand, data->autn, cancellable, &error);
+  GbaAkaResult *result = data->gba_context
+                           ? gba_uicc_gba_bootstrap (source, data->rand, data->autn, cancellable, &error)
+                           : gba_uicc_authenticate (source, data->rand, data->autn, cancellable, &error);
 
   if (result == NULL)
     g_task_return_error (task, error);
@@ -74,9 +77,9 @@ authenticate_thread (GTask *task, gpointer source, gpointer task_data, GCancella
     g_task_return_pointer (task, result, (GDestroyNotify) gba_aka_result_free);
 }
 
-void
-gba_uicc_authenticate_async (GbaUicc *self, const guint8 rand[16], const guint8 autn[16], GCancellable *cancellable,
-                             GAsyncReadyCallback callback, gpointer user_data)
+static void
+run_authenticate (GbaUicc *self, const guint8 rand[16], const guint8 autn[16], gboolean gba_context,
+                  GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = NULL;
   AuthData *data;
@@ -87,8 +90,23 @@ gba_uicc_authenticate_async (GbaUicc *self, const guint8 rand[16], const guint8 
   data = g_new0 (AuthData, 1);
   memcpy (data->rand, rand, GBA_AKA_RAND_LEN);
   memcpy (data->autn, autn, GBA_AKA_AUTN_LEN);
+  data->gba_context = gba_context;
   g_task_set_task_data (task, data, (GDestroyNotify) auth_data_free);
   g_task_run_in_thread (task, authenticate_thread);
+}
+
+void
+gba_uicc_authenticate_async (GbaUicc *self, const guint8 rand[16], const guint8 autn[16], GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  run_authenticate (self, rand, autn, FALSE, cancellable, callback, user_data);
+}
+
+void
+gba_uicc_gba_bootstrap_async (GbaUicc *self, const guint8 rand[16], const guint8 autn[16], GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  run_authenticate (self, rand, autn, TRUE, cancellable, callback, user_data);
 }
 
 GbaAkaResult *

@@ -245,6 +245,10 @@ GbaUiccCaps      gba_uicc_get_capabilities (GbaUicc *self);
  * Blocking: callers on the main loop run them with g_task_run_in_thread. */
 GbaAkaResult *gba_uicc_gba_bootstrap (GbaUicc *self, const guint8 rand[16], const guint8 autn[16],
                                       GCancellable *cancellable, GError **error);
+/* The same in a worker thread; finish with gba_uicc_authenticate_finish. */
+void          gba_uicc_gba_bootstrap_async (GbaUicc *self, const guint8 rand[16], const guint8 autn[16],
+                                            GCancellable *cancellable, GAsyncReadyCallback callback,
+                                            gpointer user_data);
 GbaSecret    *gba_uicc_gba_naf_derive (GbaUicc *self, GBytes *naf_id, const char *impi,
                                        GCancellable *cancellable, GError **error);
 GBytes       *gba_uicc_mbms_command (GbaUicc *self, GbaUiccMbmsMode mode, GBytes *data,
@@ -446,13 +450,15 @@ typedef struct {
   guint8     rand[GBA_AKA_RAND_LEN];
   GbaRun     run;
   GbaSecret *ks; /* CK || IK for GBA_ME; NULL for GBA_U (the card keeps it) */
+  GbaUicc   *uicc; /* GBA_U: the card that holds Ks; NULL for GBA_ME */
 } GbaContext;
 
 void        gba_context_free (GbaContext *context);
 gboolean    gba_context_is_valid_at (const GbaContext *context, GDateTime *now);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbaContext, gba_context_free)
 
-/* MUK and MRK for one BM-SC from a GBA_ME context (TS 33.246 6.1). */
+/* MUK and MRK for one BM-SC (TS 33.246 6.1). GBA_U: Ks_ext_NAF comes from the card (NAF
+ * derivation mode, TS 31.102 7.1.1.5), which blocks on card I/O: call it off the main loop. */
 GbaMbmsKeys *gba_context_derive_mbms_keys (const GbaContext *context, const char *bmsc_fqdn,
                                            GError **error);
 
@@ -465,6 +471,8 @@ GbaBootstrapper *gba_bootstrapper_new (GbaUicc *uicc, const char *bsf_uri, guint
 /* The clock that turns the BSF's lifetime into local time; NULL = the system clock. */
 typedef GDateTime *(*GbaClockFunc) (gpointer user_data);
 void             gba_bootstrapper_set_clock (GbaBootstrapper *self, GbaClockFunc clock, gpointer user_data);
+/* Run GBA_U (TS 33.220 5.3.2) when the card offers it (USIM service n°68); off by default. */
+void             gba_bootstrapper_set_gba_u (GbaBootstrapper *self, gboolean allowed);
 void             gba_bootstrapper_run_async (GbaBootstrapper *self, GCancellable *cancellable,
                                              GAsyncReadyCallback callback, gpointer user_data);
 GbaContext      *gba_bootstrapper_run_finish (GbaBootstrapper *self, GAsyncResult *result,

@@ -28,14 +28,22 @@ print_result (const GbaContext *ctx, const char *bsf, const char *bmsc, const Gb
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *lifetime = g_date_time_format_iso8601 (ctx->lifetime);
 
-  g_print ("Bootstrapped with %s as %s (GBA_ME)\n", bsf, ctx->impi);
+  g_print ("Bootstrapped with %s as %s (%s)\n", bsf, ctx->impi, ctx->run == GBA_RUN_U ? "GBA_U" : "GBA_ME");
   g_print ("  B-TID          %s\n", ctx->btid);
   g_print ("  key lifetime   %s (%" G_GINT64_FORMAT " s left)\n", lifetime,
            g_date_time_difference (ctx->lifetime, now) / G_TIME_SPAN_SECOND);
-  g_print ("  Ks             CK || IK, %zu octets, in memory only\n", gba_secret_get_size (ctx->ks));
+  if (ctx->run == GBA_RUN_U)
+    g_print ("  Ks             on the card (B-TID and lifetime written into EF_GBABP)\n");
+  else
+    g_print ("  Ks             CK || IK, %zu octets, in memory only\n", gba_secret_get_size (ctx->ks));
   g_print ("MBMS keys for BM-SC %s (NAF_Id = FQDN || 01 00 00 00 01)\n", bmsc);
-  g_print ("  MUK            Ks_NAF; MUK ID: IDi=%s IDr=%s\n", keys->muk_idi, keys->muk_idr);
-  g_print ("  MRK            KDF(Ks_NAF, \"mbms-mrk\"); Digest password for B-TID %s\n", keys->muk_idr);
+  if (keys->muk_on_uicc)
+    g_print ("  MUK            Ks_int_NAF, on the card; MUK ID: IDi=%s IDr=%s\n", keys->muk_idi, keys->muk_idr);
+  else
+    g_print ("  MUK            %s; MUK ID: IDi=%s IDr=%s\n", ctx->run == GBA_RUN_U ? "Ks_ext_NAF" : "Ks_NAF",
+             keys->muk_idi, keys->muk_idr);
+  g_print ("  MRK            KDF(%s, \"mbms-mrk\"); Digest password for B-TID %s\n",
+           ctx->run == GBA_RUN_U ? "Ks_ext_NAF" : "Ks_NAF", keys->muk_idr);
 }
 
 int
@@ -49,11 +57,13 @@ main (int argc, char **argv)
   g_autofree char *pcsc_reader = NULL;
   g_autofree char *at_tty = NULL;
   gboolean pcsc = FALSE;
+  gboolean gba_u = FALSE;
   GOptionEntry entries[] = {
     { "usim", 'u', 0, G_OPTION_ARG_FILENAME, &usim_path, "Software USIM key file ([usim] group)", "FILE" },
     { "pcsc", 0, 0, G_OPTION_ARG_NONE, &pcsc, "The card in a PC/SC reader", NULL },
     { "reader", 0, 0, G_OPTION_ARG_STRING, &pcsc_reader, "PC/SC reader name (default: the first with a card)", "NAME" },
     { "at", 0, 0, G_OPTION_ARG_FILENAME, &at_tty, "The card behind a modem's AT port", "TTY" },
+    { "gba-u", 0, 0, G_OPTION_ARG_NONE, &gba_u, "GBA_U when the card offers it (USIM service n°68)", NULL },
     { "bsf", 'b', 0, G_OPTION_ARG_STRING, &bsf, "BSF URI (default: derived from the IMSI)", "URI" },
     { "bmsc", 'n', 0, G_OPTION_ARG_STRING, &bmsc, "BM-SC FQDN to derive MUK and MRK for", "FQDN" },
     { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &state_dir, "Where the USIM keeps its SQN", "DIR" },
@@ -119,6 +129,7 @@ main (int argc, char **argv)
 
   run.loop = g_main_loop_new (NULL, FALSE);
   bootstrapper = gba_bootstrapper_new (uicc, bsf, (guint) timeout);
+  gba_bootstrapper_set_gba_u (bootstrapper, gba_u);
   gba_bootstrapper_run_async (bootstrapper, NULL, on_bootstrapped, &run);
   g_main_loop_run (run.loop);
   g_main_loop_unref (run.loop);

@@ -4,8 +4,9 @@ TS 31.102 / TS 102 221, not from mbmsd) in vsmartcard's vpcd reader behind a pri
 this test's own, and the same lab network and D-Bus checks as test-daemon.py. GBA_ME through
 PC/SC from the USD to "receiving" (T=0 and T=1), a PIN-locked card (reported, never
 unlocked, taken up once the user disabled the PIN), removal and insertion of the same card,
-and another card (mbmsd exits 75 and a restart wipes the old card's keys)."""
-import importlib.util, json, os, shutil, socket, subprocess, sys, time, unittest
+and another card (mbmsd exits 75 and a restart wipes the old card's keys); the same through the
+pty modem (two variants); GBA_U bootstrapping through both with mbms-bootstrap."""
+import importlib.util, json, os, re, shutil, socket, subprocess, sys, tempfile, time, unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("test_daemon", os.path.join(HERE, "test-daemon.py"))
@@ -181,12 +182,66 @@ class AtModemQuirky(PcscCard):
                      "--urc-before-answer", "+CREG: 1", "--raw-t0")
 
 
+BOOTSTRAP = os.path.join(td.BUILD, "tools", "mbms-bootstrap")
+LABNET = os.path.join(td.BUILD, "tools", "lab", "mbms-labnet")
+
+
+@unittest.skipUnless(have_pcsc(), "pcscd, vsmartcard-vpcd or unshare missing")
+class GbaUThroughTheCard(unittest.TestCase):
+    """GBA_U (TS 33.220 5.3.2) with a card offering n°68 and n°69 against the lab BSF that runs
+    GBA_U for the subscriber: the card answers in the GBA context, keeps Ks, gets the B-TID
+    in EF_GBABP, derives Ks_ext_NAF and keeps Ks_int_NAF (the MUK, TS 33.246 6.1)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        d = self.tmp.name
+        with open(os.path.join(td.SRC, "data", "lab", "labnet.conf")) as f:
+            lab = f.read().replace("#gba-u=false", "gba-u=true").replace("#uicc-mbms=false", "uicc-mbms=true")
+        with open(os.path.join(td.SRC, "data", "lab", "soft-usim.conf")) as f:
+            usim = f.read() + "services=68,69\n"
+        for name, text in (("lab.conf", lab), ("usim.conf", usim)):
+            with open(os.path.join(d, name), "w") as f:
+                f.write(text)
+        self.lab = subprocess.Popen([LABNET, "--config", os.path.join(d, "lab.conf")], stdout=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL, text=True)
+        self.bsf = self.lab.stdout.readline().split()[1]
+        self.usim = os.path.join(d, "usim.conf")
+
+    def tearDown(self):
+        self.lab.terminate()
+        self.lab.wait(timeout=10)
+        self.lab.stdout.close()
+        self.tmp.cleanup()
+
+    def run_through(self, peer, card_arg):
+        state = ("/usr/bin/python3 -c 'import socket,os; s=socket.socket(socket.AF_UNIX); "
+                 "s.connect(os.environ[\"VUSIM_CONTROL\"]); f=s.makefile(\"rw\"); f.write(\"state\\n\"); "
+                 "f.flush(); print(\"STATE \" + f.readline())'")
+        cmd = f"{BOOTSTRAP} {card_arg} --gba-u --bsf {self.bsf} --bmsc 127.0.0.1 && {state}"
+        r = subprocess.run([*peer, "--", "/bin/sh", "-c", cmd], capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("(GBA_U)", r.stdout)
+        btid = re.search(r"B-TID\s+(\S+)", r.stdout).group(1)
+        self.assertIn("MUK            Ks_int_NAF, on the card", r.stdout)
+        card = json.loads(r.stdout.split("STATE ", 1)[1])
+        self.assertEqual(card["gba"]["btid"], btid)  # written into EF_GBABP by mbms-bootstrap
+        self.assertEqual(card["gba"]["naf_ids"], [b"127.0.0.1\x01\x00\x00\x00\x01".hex()])
+
+    def test_gba_u_through_pcsc(self):
+        self.run_through([DEBIAN_PYTHON, WITH_PCSCD, "--config", self.usim, "--protocol", "t0"], "--pcsc")
+
+    def test_gba_u_through_the_modem(self):
+        self.run_through([DEBIAN_PYTHON, WITH_MODEM, f"--card=--config={self.usim}", "--ccho-prefix"],
+                         "--at \"$MODEM_TTY\"")
+
+
 def load_tests(loader, tests, pattern):
     """Only this file's tests: the inherited ones of test-daemon.py run there."""
     names = sorted(n for n in PcscCard.__dict__ if n.startswith("test_"))
     suite = unittest.TestSuite()
     for cls in (PcscCard, PcscCardT0, AtModem, AtModemQuirky):
         suite.addTests(cls(n) for n in names)
+    suite.addTests(loader.loadTestsFromTestCase(GbaUThroughTheCard))
     return suite
 
 if __name__ == "__main__":
