@@ -535,6 +535,8 @@ card_opened (GObject *source, GAsyncResult *res, gpointer data)
       }
   }
   show_card (self, "ready");
+  for (guint i = 0; i < self->services->len; i++)
+    mbms_service_set_card_absent (g_ptr_array_index (self->services, i), FALSE);
 }
 
 static void
@@ -569,6 +571,8 @@ on_card_presence (GbaUiccCard *card, gboolean present, gpointer data)
   if (!present)
     {
       show_card (self, "absent");
+      for (guint i = 0; i < self->services->len; i++)
+        mbms_service_set_card_absent (g_ptr_array_index (self->services, i), TRUE);
       return;
     }
   open_card_async (self);

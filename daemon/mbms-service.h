@@ -61,5 +61,8 @@ void     mbms_service_msk_updated (MbmsService *self, const guint8 domain[3], gu
 void     mbms_service_mtk_received (MbmsService *self, const char *destination, const MgvMtk *mtk);
 /* Forgets the MTKs of every session (a different card). */
 void     mbms_service_clear_keys (MbmsService *self);
+/* The card left (TRUE) or came back: while it is out the service shows "unavailable" with
+ * the reason "card-absent" and refuses Register; its own state goes on underneath. */
+void     mbms_service_set_card_absent (MbmsService *self, gboolean absent);
 
 G_END_DECLS

@@ -139,6 +139,12 @@ class PcscCard(td.Daemon):
         self.register_until_receiving()
         self.control("remove")
         td.wait_for(lambda: self.card_state() == "absent", what="the removal noticed")
+        td.wait_for(lambda: self.state() == "unavailable", what="the service unavailable")
+        self.assertIn("card-absent", self.prop(f"{ROOT}/Service/0", "Service", "StateReason"))
+        r = self.gdbus("call", "--object-path", f"{ROOT}/Service/0", "--method", f"{td.NAME}.Service.Register",
+                       check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("no card", r.stderr)
         self.control("insert")
         td.wait_for(lambda: self.control("state")["apdus"] > 0, what="the card selected and read again")
         td.wait_for(lambda: self.card_state() == "ready", timeout=20, what="the same card back")
