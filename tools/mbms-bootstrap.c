@@ -1,10 +1,11 @@
-/* mbms-bootstrap: run GBA_ME bootstrapping once with a software USIM or a card and show what the UE
- * now holds: B-TID, key lifetime and the IDs of the MBMS keys for one BM-SC. Key bytes are
+/* mbms-bootstrap: run GBA bootstrapping once with a software USIM or a card and show what the UE
+ * now holds: B-TID, key lifetime and, with --bmsc, the IDs of the MBMS keys for that BM-SC. Key bytes are
  * never printed. The daemon does this on its own; this tool is for the lab and for field
  * debugging of Ub. */
 #include "config.h"
 #include "gba.h"
 
+#include <locale.h>
 #include <stdlib.h>
 
 typedef struct {
@@ -36,6 +37,8 @@ print_result (const GbaContext *ctx, const char *bsf, const char *bmsc, const Gb
     g_print ("  Ks             on the card (B-TID and lifetime written into EF_GBABP)\n");
   else
     g_print ("  Ks             CK || IK, %zu octets, in memory only\n", gba_secret_get_size (ctx->ks));
+  if (bmsc == NULL)
+    return;
   g_print ("MBMS keys for BM-SC %s (NAF_Id = FQDN || 01 00 00 00 01)\n", bmsc);
   if (keys->muk_on_uicc)
     g_print ("  MUK            Ks_int_NAF, on the card; MUK ID: IDi=%s IDr=%s\n", keys->muk_idi, keys->muk_idr);
@@ -65,7 +68,7 @@ main (int argc, char **argv)
     { "at", 0, 0, G_OPTION_ARG_FILENAME, &at_tty, "The card behind a modem's AT port", "TTY" },
     { "gba-u", 0, 0, G_OPTION_ARG_NONE, &gba_u, "GBA_U when the card offers it (USIM service n°68)", NULL },
     { "bsf", 'b', 0, G_OPTION_ARG_STRING, &bsf, "BSF URI (default: derived from the IMSI)", "URI" },
-    { "bmsc", 'n', 0, G_OPTION_ARG_STRING, &bmsc, "BM-SC FQDN to derive MUK and MRK for", "FQDN" },
+    { "bmsc", 'n', 0, G_OPTION_ARG_STRING, &bmsc, "Also derive MUK and MRK for this BM-SC FQDN", "FQDN" },
     { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &state_dir, "Where the USIM keeps its SQN", "DIR" },
     { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout, "Seconds per HTTP exchange (default 10)", "S" },
     G_OPTION_ENTRY_NULL
@@ -79,6 +82,7 @@ main (int argc, char **argv)
   g_autofree char *sqn_path = NULL;
   Run run = { 0 };
 
+  setlocale (LC_ALL, ""); /* GLib's messages in the user's charset, not '?' for its quotes */
   g_log_writer_default_set_use_stderr (TRUE); /* stdout carries results */
   g_option_context_add_main_entries (opts, entries, NULL);
   if (!g_option_context_parse (opts, &argc, &argv, &error))
@@ -86,9 +90,9 @@ main (int argc, char **argv)
       g_printerr ("mbms-bootstrap: %s\n", error->message);
       return 2;
     }
-  if ((usim_path != NULL) + pcsc + (at_tty != NULL) != 1 || bmsc == NULL)
+  if ((usim_path != NULL) + pcsc + (at_tty != NULL) != 1)
     {
-      g_printerr ("mbms-bootstrap: one of --usim, --pcsc and --at, and --bmsc are required\n");
+      g_printerr ("mbms-bootstrap: one of --usim, --pcsc and --at is required (see mbms-bootstrap --help)\n");
       return 2;
     }
   if (state_dir != NULL)
@@ -139,8 +143,7 @@ main (int argc, char **argv)
       g_error_free (run.error);
       return 1;
     }
-  keys = gba_context_derive_mbms_keys (run.context, bmsc, &error);
-  if (keys == NULL)
+  if (bmsc != NULL && (keys = gba_context_derive_mbms_keys (run.context, bmsc, &error)) == NULL)
     {
       g_printerr ("mbms-bootstrap: %s\n", error->message);
       gba_context_free (run.context);
