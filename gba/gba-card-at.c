@@ -43,6 +43,9 @@ typedef struct {
 static void
 at_reply_clear (AtReply *r)
 {
+  /* the lines of +CGLA/+CSIM answers carry RES, CK, IK in hex */
+  for (guint i = 0; r->info != NULL && i < r->info->len; i++)
+    gba_wipe (r->info->pdata[i], strlen (r->info->pdata[i]));
   g_clear_pointer (&r->info, g_ptr_array_unref);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AtReply, at_reply_clear)

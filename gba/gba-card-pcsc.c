@@ -208,7 +208,12 @@ pcsc_transmit (GbaCardTransport *transport, guint channel, GBytes *apdu, GCancel
         self->in_transaction = FALSE;
       return pcsc_fail (error, "SCardTransmit", rv), NULL;
     }
-  return g_bytes_new (resp, rlen);
+  {
+    GBytes *answer = g_bytes_new (resp, rlen);
+    gba_wipe (resp, rlen);
+    gba_wipe (buf, len);
+    return answer;
+  }
 }
 
 static gboolean

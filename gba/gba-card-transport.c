@@ -8,6 +8,13 @@ G_DEFINE_ABSTRACT_TYPE (GbaCardTransport, gba_card_transport, G_TYPE_OBJECT)
 
 #define MAX_GET_RESPONSE_ROUNDS 256 /* 64 KiB of 256-byte answers */
 
+void
+gba_card_bytes_wipe (GBytes *bytes)
+{
+  if (bytes != NULL)
+    gba_wipe ((void *) g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
 const char *
 gba_card_transport_get_backend (GbaCardTransport *self)
 {
@@ -71,6 +78,7 @@ gba_card_exchange (GbaCardTransport *self, guint channel, GBytes *apdu, GCancell
           return NULL;
         }
       get = gba_apdu_build (0x00, GBA_APDU_INS_GET_RESPONSE, 0, 0, NULL, 0, sw & 0xFF);
+      gba_card_bytes_wipe (resp);
       g_clear_pointer (&resp, g_bytes_unref);
       resp = transmit (self, channel, get, cancellable, error);
       if (resp == NULL)
@@ -81,6 +89,7 @@ gba_card_exchange (GbaCardTransport *self, guint channel, GBytes *apdu, GCancell
   if (joined != NULL)
     {
       guint8 swb[2] = { (guint8) (sw >> 8), (guint8) sw };
+      gba_card_bytes_wipe (resp);
       g_byte_array_append (joined, swb, 2);
       return g_byte_array_free_to_bytes (g_steal_pointer (&joined));
     }

@@ -15,4 +15,8 @@ G_BEGIN_DECLS
 GBytes *gba_card_exchange (GbaCardTransport *transport, guint channel, GBytes *apdu, GCancellable *cancellable,
                            GError **error);
 
+/* Wipes the octets of a GBytes this code made itself (nobody else holds them): card answers
+ * carry RES, CK, IK, Ks_ext_NAF and MTKs. */
+void gba_card_bytes_wipe (GBytes *bytes);
+
 G_END_DECLS

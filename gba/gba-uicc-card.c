@@ -168,10 +168,14 @@ command (GbaUiccCard *self, guint channel, guint8 ins, guint8 p1, guint8 p2, con
   g_autoptr(GBytes) resp = gba_card_exchange (self->transport, channel, apdu, cancellable, error);
   gsize dlen;
 
+  GBytes *out;
+
   if (resp == NULL)
     return NULL;
   gba_apdu_split (g_bytes_get_data (resp, NULL), g_bytes_get_size (resp), &dlen, sw);
-  return g_bytes_new_from_bytes (resp, 0, dlen);
+  out = g_bytes_new (g_bytes_get_data (resp, NULL), dlen);
+  gba_card_bytes_wipe (resp);
+  return out;
 }
 
 static gboolean
@@ -459,6 +463,7 @@ authenticate_even (GbaUiccCard *self, guint8 p2, GBytes *data, gboolean res_only
     }
   result = res_only ? gba_apdu_parse_gba_bootstrap (g_bytes_get_data (r, NULL), g_bytes_get_size (r), error)
                     : gba_apdu_parse_auth_3g (g_bytes_get_data (r, NULL), g_bytes_get_size (r), error);
+  gba_card_bytes_wipe (r); /* RES, CK, IK */
   return result;
 }
 
@@ -511,7 +516,11 @@ op_naf_derive (GbaUiccCard *self, gpointer data, GCancellable *cancellable, GErr
       gba_apdu_set_sw_error (error, "AUTHENTICATE (GBA NAF derivation)", sw);
       return NULL;
     }
-  return gba_apdu_parse_naf_derive (g_bytes_get_data (r, NULL), g_bytes_get_size (r), error);
+  {
+    GbaSecret *key = gba_apdu_parse_naf_derive (g_bytes_get_data (r, NULL), g_bytes_get_size (r), error);
+    gba_card_bytes_wipe (r); /* Ks_ext_NAF */
+    return key;
+  }
 }
 
 typedef struct {
@@ -571,6 +580,7 @@ op_mbms (GbaUiccCard *self, gpointer data, GCancellable *cancellable, GError **e
           return NULL;
         }
       g_byte_array_append (resp, g_bytes_get_data (r, NULL), (guint) g_bytes_get_size (r));
+      gba_card_bytes_wipe (r);
       if (resp->len > GBA_CARD_MAX_RESPONSE)
         {
           g_set_error (error, GBA_ERROR, GBA_ERROR_UICC, "AUTHENTICATE (MBMS): response longer than %d bytes",
@@ -580,7 +590,12 @@ op_mbms (GbaUiccCard *self, gpointer data, GCancellable *cancellable, GError **e
       if (sw == GBA_SW_OK)
         break;
     }
-  return gba_apdu_parse_mbms_response (resp->data, resp->len, error);
+  {
+    /* the MTK and salt (MTK generation mode) are key material: the caller wipes its copy */
+    GBytes *answer = gba_apdu_parse_mbms_response (resp->data, resp->len, error);
+    gba_wipe (resp->data, resp->len);
+    return answer;
+  }
 }
 
 typedef struct {
