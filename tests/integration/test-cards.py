@@ -241,14 +241,17 @@ class GbaUThroughTheCard(unittest.TestCase):
                          "--at \"$MODEM_TTY\"")
 
 
-def load_tests(loader, tests, pattern):
-    """Only this file's tests: the inherited ones of test-daemon.py run there."""
-    names = sorted(n for n in PcscCard.__dict__ if n.startswith("test_"))
-    suite = unittest.TestSuite()
-    for cls in (PcscCard, PcscCardT0, AtModem, AtModemQuirky):
-        suite.addTests(cls(n) for n in names)
-    suite.addTests(loader.loadTestsFromTestCase(GbaUThroughTheCard))
-    return suite
+CLASSES = {c.__name__: c for c in (PcscCard, PcscCardT0, AtModem, AtModemQuirky, GbaUThroughTheCard)}
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    # arguments name classes; each runs only the tests of this file (not those inherited)
+    chosen = [CLASSES[a] for a in sys.argv[1:]] or list(CLASSES.values())
+    names = sorted(n for n in PcscCard.__dict__ if n.startswith("test_"))
+    suite = unittest.TestSuite()
+    for cls in chosen:
+        if cls is GbaUThroughTheCard:
+            suite.addTests(unittest.defaultTestLoader.loadTestsFromTestCase(cls))
+        else:
+            suite.addTests(cls(n) for n in names)
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    sys.exit(0 if result.wasSuccessful() else 1)
