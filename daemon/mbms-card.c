@@ -1,8 +1,21 @@
 /* The card of the configuration: soft (key file), pcsc or at, and its face on D-Bus. */
 #include "config.h"
 #include "mbms-card.h"
+#include "mbms-fileio.h"
 
 #include <string.h>
+
+#define MBMS_KEY_FILE_MAX_LEN (64 * 1024) /* the software USIM's key file */
+
+static gboolean
+load_key_file (GKeyFile *kf, const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  gsize len = 0;
+
+  text = mbms_fileio_read (path, MBMS_KEY_FILE_MAX_LEN, MBMS_FILEIO_FOLLOW_LINKS, &len, error);
+  return text != NULL && g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE, error);
+}
 
 GbaUicc *
 mbms_card_new (const MbmsConfig *config, GError **error)
@@ -15,7 +28,7 @@ mbms_card_new (const MbmsConfig *config, GError **error)
       g_autoptr(GKeyFile) usim = g_key_file_new ();
       g_autofree char *sqn = g_build_filename (config->state_dir, "usim.sqn", NULL);
 
-      if (!g_key_file_load_from_file (usim, config->usim_file, G_KEY_FILE_NONE, error)
+      if (!load_key_file (usim, config->usim_file, error)
           || (uicc = gba_uicc_soft_new_from_key_file (usim, "usim", sqn, error)) == NULL)
         {
           g_prefix_error (error, "software USIM %s: ", config->usim_file);

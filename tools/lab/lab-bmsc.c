@@ -395,6 +395,32 @@ lab_bmsc_start_mtk_stream (LabBmsc *b, const guint8 domain[3], guint16 key_group
   g_ptr_array_add (b->streams, st);
 }
 
+void
+lab_bmsc_restart (LabBmsc *b)
+{
+  g_hash_table_remove_all (b->ues);
+  g_hash_table_remove_all (b->nonces);
+  g_ptr_array_set_size (b->pending, 0);
+  for (guint i = 0; i < b->groups->len; i++)
+    {
+      Group *g = g_ptr_array_index (b->groups, i);
+      g_autoptr(GbaSecret) rand = gba_secret_new_random (16);
+
+      g->msk_id = (guint32) g->key_group << 16 | 1;
+      gba_secret_unref (g->msk);
+      g->msk = gba_secret_new_random (16);
+      g_bytes_unref (g->rand);
+      g->rand = g_bytes_new (gba_secret_get_data (rand, NULL), 16);
+    }
+  for (guint i = 0; i < b->streams->len; i++)
+    {
+      MtkStream *st = g_ptr_array_index (b->streams, i);
+      st->mtk_id = 0;
+      st->ts = 0;
+    }
+  g_message ("lab BM-SC: restarted: registrations and MSKs gone, MTK IDs and counters from 1 again");
+}
+
 GbaSecret *
 lab_bmsc_current_mtk (LabBmsc *b, const guint8 domain[3], guint16 key_group, guint16 *mtk_id, GbaSecret **salt)
 {
