@@ -1,4 +1,4 @@
-/* AES-ICM (RFC 3711 4.1.1; AES-256 as RFC 6188 adds it) and HMAC-SHA1 (RFC 3711 4.2.1) with
+/* AES-ICM (RFC 3711 4.1.1; AES-192 and AES-256 as RFC 6188 adds them) and HMAC-SHA1 (RFC 3711 4.2.1) with
  * OpenSSL 3 EVP, in libsrtp2's cipher and auth type tables (srtp2/cipher.h, srtp2/auth.h).
  *
  * Cost model: the EVP_CIPHER and EVP_MAC are fetched once per process; a context is made once
@@ -14,6 +14,7 @@
 
 #define AES_BLOCK_LEN    16
 #define AES_128_KEY_LEN  16
+#define AES_192_KEY_LEN  24
 #define AES_256_KEY_LEN  32
 #define SRTP_SALT_LEN    14      /* RFC 3711 4.1.1: n_s = 112 bits */
 #define ICM_BLOCKS_PER_IV 0x10000 /* RFC 3711 4.1.1: the 16-bit block counter of one IV */
@@ -23,16 +24,17 @@
 
 /* ---------------------------------------------------------------- fetched once */
 
-static EVP_CIPHER *aes_128_ctr, *aes_256_ctr;
+static EVP_CIPHER *aes_128_ctr, *aes_192_ctr, *aes_256_ctr;
 static EVP_MAC    *hmac_mac;
 
 static gpointer
 fetch_algorithms (gpointer data)
 {
   aes_128_ctr = EVP_CIPHER_fetch (NULL, "AES-128-CTR", NULL);
+  aes_192_ctr = EVP_CIPHER_fetch (NULL, "AES-192-CTR", NULL);
   aes_256_ctr = EVP_CIPHER_fetch (NULL, "AES-256-CTR", NULL);
   hmac_mac = EVP_MAC_fetch (NULL, OSSL_MAC_NAME_HMAC, NULL);
-  return GINT_TO_POINTER (aes_128_ctr != NULL && aes_256_ctr != NULL && hmac_mac != NULL);
+  return GINT_TO_POINTER (aes_128_ctr != NULL && aes_192_ctr != NULL && aes_256_ctr != NULL && hmac_mac != NULL);
 }
 
 static gboolean
@@ -59,7 +61,7 @@ icm_alloc (srtp_cipher_pointer_t *cp, int key_len, const srtp_cipher_type_t *typ
   srtp_cipher_t *c;
   IcmState *s;
 
-  /* libsrtp2 hands the key and the salt together: 30 or 46 octets */
+  /* libsrtp2 hands the key and the salt together: 30, 38 or 46 octets */
   if (key_len != key_size + SRTP_SALT_LEN)
     return srtp_err_status_bad_param;
   if (!algorithms_fetched ())
@@ -85,6 +87,12 @@ static srtp_err_status_t
 icm_alloc_128 (srtp_cipher_pointer_t *cp, int key_len, int tag_len)
 {
   return icm_alloc (cp, key_len, &srtp_bridge_ossl_aes_icm_128, AES_128_KEY_LEN);
+}
+
+static srtp_err_status_t
+icm_alloc_192 (srtp_cipher_pointer_t *cp, int key_len, int tag_len)
+{
+  return icm_alloc (cp, key_len, &srtp_bridge_ossl_aes_icm_192, AES_192_KEY_LEN);
 }
 
 static srtp_err_status_t
@@ -117,7 +125,8 @@ static srtp_err_status_t
 icm_init (void *state, const uint8_t *key)
 {
   IcmState *s = state;
-  const EVP_CIPHER *evp = s->key_size == AES_256_KEY_LEN ? aes_256_ctr : aes_128_ctr;
+  const EVP_CIPHER *evp = s->key_size == AES_256_KEY_LEN ? aes_256_ctr
+                          : s->key_size == AES_192_KEY_LEN ? aes_192_ctr : aes_128_ctr;
 
   memset (s->offset, 0, sizeof s->offset);
   memcpy (s->offset, key + s->key_size, SRTP_SALT_LEN);
@@ -190,6 +199,30 @@ static const srtp_cipher_test_case_t icm_128_case_0 = {
   sizeof icm_128_keystream_0, icm_128_keystream_0, 0, NULL, 0, &icm_128_case_feff,
 };
 
+/* NIST SP 800-38A F.5.3 (CTR-AES192.Encrypt): its initial counter block f0f1..feff is
+ * RFC 3711's IV with the salt f0..fd and the block index feff, so four blocks of it are ICM. */
+static const uint8_t icm_192_key[] = {
+  0x8e, 0x73, 0xb0, 0xf7, 0xda, 0x0e, 0x64, 0x52, 0xc8, 0x10, 0xf3, 0x2b, 0x80, 0x90, 0x79, 0xe5,
+  0x62, 0xf8, 0xea, 0xd2, 0x52, 0x2c, 0x6b, 0x7b,
+  0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd,
+};
+static const uint8_t icm_192_plaintext[] = {
+  0x6b, 0xc1, 0xbe, 0xe2, 0x2e, 0x40, 0x9f, 0x96, 0xe9, 0x3d, 0x7e, 0x11, 0x73, 0x93, 0x17, 0x2a,
+  0xae, 0x2d, 0x8a, 0x57, 0x1e, 0x03, 0xac, 0x9c, 0x9e, 0xb7, 0x6f, 0xac, 0x45, 0xaf, 0x8e, 0x51,
+  0x30, 0xc8, 0x1c, 0x46, 0xa3, 0x5c, 0xe4, 0x11, 0xe5, 0xfb, 0xc1, 0x19, 0x1a, 0x0a, 0x52, 0xef,
+  0xf6, 0x9f, 0x24, 0x45, 0xdf, 0x4f, 0x9b, 0x17, 0xad, 0x2b, 0x41, 0x7b, 0xe6, 0x6c, 0x37, 0x10,
+};
+static const uint8_t icm_192_ciphertext[] = {
+  0x1a, 0xbc, 0x93, 0x24, 0x17, 0x52, 0x1c, 0xa2, 0x4f, 0x2b, 0x04, 0x59, 0xfe, 0x7e, 0x6e, 0x0b,
+  0x09, 0x03, 0x39, 0xec, 0x0a, 0xa6, 0xfa, 0xef, 0xd5, 0xcc, 0xc2, 0xc6, 0xf4, 0xce, 0x8e, 0x94,
+  0x1e, 0x36, 0xb2, 0x6b, 0xd1, 0xeb, 0xc6, 0x70, 0xd1, 0xbd, 0x1d, 0x66, 0x56, 0x20, 0xab, 0xf7,
+  0x4f, 0x78, 0xa7, 0xf6, 0xd2, 0x98, 0x09, 0x58, 0x5a, 0x97, 0xda, 0xec, 0x58, 0xc6, 0xb0, 0x50,
+};
+static const srtp_cipher_test_case_t icm_192_case_feff = {
+  sizeof icm_192_key, icm_192_key, icm_iv_feff, sizeof icm_192_plaintext, icm_192_plaintext,
+  sizeof icm_192_ciphertext, icm_192_ciphertext, 0, NULL, 0, NULL,
+};
+
 /* RFC 6188 7.1: AES-256-CM keystream, the three blocks printed. */
 static const uint8_t icm_256_key[] = {
   0x57, 0xf8, 0x2f, 0xe3, 0x61, 0x3f, 0xd1, 0x70, 0xa8, 0x5e, 0xc9, 0x3c, 0x40, 0xb1, 0xf0, 0x92,
@@ -210,6 +243,12 @@ const srtp_cipher_type_t srtp_bridge_ossl_aes_icm_128 = {
   .alloc = icm_alloc_128, .dealloc = icm_dealloc, .init = icm_init, .encrypt = icm_encrypt,
   .decrypt = icm_encrypt, .set_iv = icm_set_iv, .description = "AES-128 counter mode (OpenSSL EVP, mbmsd)",
   .test_data = &icm_128_case_0, .id = SRTP_AES_ICM_128,
+};
+
+const srtp_cipher_type_t srtp_bridge_ossl_aes_icm_192 = {
+  .alloc = icm_alloc_192, .dealloc = icm_dealloc, .init = icm_init, .encrypt = icm_encrypt,
+  .decrypt = icm_encrypt, .set_iv = icm_set_iv, .description = "AES-192 counter mode (OpenSSL EVP, mbmsd)",
+  .test_data = &icm_192_case_feff, .id = SRTP_AES_ICM_192,
 };
 
 const srtp_cipher_type_t srtp_bridge_ossl_aes_icm_256 = {
@@ -381,7 +420,10 @@ srtp_bridge_crypto_ossl_register (void)
 {
   static const struct { const srtp_cipher_type_t *type; const char *name; } ciphers[] = {
     { &srtp_bridge_ossl_aes_icm_128, "AES-ICM-128" },
+    { &srtp_bridge_ossl_aes_icm_192, "AES-ICM-192" },
     { &srtp_bridge_ossl_aes_icm_256, "AES-ICM-256" },
+    { &srtp_bridge_ossl_aes_gcm_128, "AES-GCM-128" },
+    { &srtp_bridge_ossl_aes_gcm_256, "AES-GCM-256" },
   };
   srtp_err_status_t st;
 
@@ -408,6 +450,6 @@ srtp_bridge_crypto_ossl_register (void)
       g_warning ("libsrtp2 refused the OpenSSL HMAC-SHA1 (status %d); it keeps its own", st);
       return FALSE;
     }
-  g_debug ("libsrtp2 uses OpenSSL %s for AES-ICM-128/256 and HMAC-SHA1", OpenSSL_version (OPENSSL_VERSION_STRING));
+  g_debug ("libsrtp2 uses OpenSSL %s for AES-ICM-128/192/256, AES-GCM-128/256 and HMAC-SHA1", OpenSSL_version (OPENSSL_VERSION_STRING));
   return TRUE;
 }

@@ -10,13 +10,17 @@
 
 G_BEGIN_DECLS
 
-/* The types, each with its own known-answer vectors as test_data (RFC 3711 B.2, RFC 6188 7.1,
- * RFC 2202 3). */
+/* The types, each with its own known-answer vectors as test_data (RFC 3711 B.2, SP 800-38A
+ * F.5.3, RFC 6188 7.1, the GCM specification's test cases 4 and 16, RFC 2202 3). GCM
+ * (srtp-crypto-ossl-gcm.c) is there for libsrtp2's crypto kernel, not for MBMS. */
 extern const srtp_cipher_type_t srtp_bridge_ossl_aes_icm_128;
+extern const srtp_cipher_type_t srtp_bridge_ossl_aes_icm_192;
 extern const srtp_cipher_type_t srtp_bridge_ossl_aes_icm_256;
+extern const srtp_cipher_type_t srtp_bridge_ossl_aes_gcm_128;
+extern const srtp_cipher_type_t srtp_bridge_ossl_aes_gcm_256;
 extern const srtp_auth_type_t   srtp_bridge_ossl_hmac_sha1;
 
-/* Puts the three types into libsrtp2's crypto kernel; libsrtp2 runs their self-tests and the
+/* Puts the six types into libsrtp2's crypto kernel; libsrtp2 runs their self-tests and the
  * replaced types' vectors first. Call after srtp_init and before the first srtp_create: a
  * session made earlier keeps the types it was made with. FALSE (and a warning) when OpenSSL
  * or libsrtp2 refuses; libsrtp2's own types then stay in use. */

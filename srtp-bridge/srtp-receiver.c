@@ -30,7 +30,12 @@
 #define SRTCP_INDEX_LEN 4
 #define MAX_MASTER_LEN  (32 + 14)
 
-typedef enum { LAYOUT_FULL, LAYOUT_RCC, LAYOUT_NONE, N_LAYOUTS } Layout;
+/* One libsrtp2 session per trailer layout, since libsrtp2 fixes the tag length per context.
+ * LAYOUT_SRTCP only when SRTCP's tag length differs from SRTP's: libsrtp2 2.5.0's
+ * srtp_unprotect_rtcp_mki looks for the MKI before a tag of the SRTP length (srtp_get_session_keys
+ * reads rtp_auth; fixed in libsrtp 2.7.0), so SRTCP gets a session whose SRTP tag is as long as
+ * its own. */
+typedef enum { LAYOUT_FULL, LAYOUT_RCC, LAYOUT_NONE, LAYOUT_SRTCP, N_LAYOUTS } Layout;
 
 typedef struct {
   guint8 mki[SRTP_BRIDGE_MKI_LEN];
@@ -185,19 +190,6 @@ is_rcc (const SrtpBridgePolicy *p)
   return p->auth == SRTP_BRIDGE_AUTH_RCCM1 || p->auth == SRTP_BRIDGE_AUTH_RCCM2 || p->auth == SRTP_BRIDGE_AUTH_RCCM3;
 }
 
-static gboolean
-layout_used (const SrtpBridgePolicy *p, Layout layout)
-{
-  switch (layout)
-    {
-    case LAYOUT_FULL: return TRUE; /* also carries SRTCP, which RFC 4771 never touches */
-    case LAYOUT_RCC: return is_rcc (p);
-    case LAYOUT_NONE: return p->auth == SRTP_BRIDGE_AUTH_RCCM1 || p->auth == SRTP_BRIDGE_AUTH_RCCM3;
-    case N_LAYOUTS: break;
-    }
-  return FALSE;
-}
-
 /* Octets of tag a packet of this layout carries after the MKI (RCC: before the ROC is taken). */
 static guint
 layout_tag_len (const SrtpBridgePolicy *p, Layout layout)
@@ -206,10 +198,25 @@ layout_tag_len (const SrtpBridgePolicy *p, Layout layout)
     {
     case LAYOUT_FULL: return p->auth == SRTP_BRIDGE_AUTH_NULL ? 0 : p->tag_len;
     case LAYOUT_RCC: return p->tag_len;
+    case LAYOUT_SRTCP: return p->srtcp_tag_len; /* its SRTP half is never used */
     case LAYOUT_NONE:
     case N_LAYOUTS: break;
     }
   return 0;
+}
+
+static gboolean
+layout_used (const SrtpBridgePolicy *p, Layout layout)
+{
+  switch (layout)
+    {
+    case LAYOUT_FULL: return TRUE; /* also carries SRTCP (RFC 4771 never touches it) of the same tag length */
+    case LAYOUT_RCC: return is_rcc (p);
+    case LAYOUT_NONE: return p->auth == SRTP_BRIDGE_AUTH_RCCM1 || p->auth == SRTP_BRIDGE_AUTH_RCCM3;
+    case LAYOUT_SRTCP: return layout_tag_len (p, LAYOUT_FULL) != p->srtcp_tag_len;
+    case N_LAYOUTS: break;
+    }
+  return FALSE;
 }
 
 static void
@@ -633,7 +640,8 @@ unprotect_rtcp (SrtpBridgeReceiver *r, guint8 *packet, gsize *len, gboolean from
       return SRTP_BRIDGE_REPLAY;
     }
   n = (int) *len;
-  st = srtp_unprotect_rtcp_mki (r->sessions[LAYOUT_FULL], packet, &n, 1);
+  st = srtp_unprotect_rtcp_mki (r->sessions[layout_used (&r->policy, LAYOUT_SRTCP) ? LAYOUT_SRTCP : LAYOUT_FULL],
+                                packet, &n, 1);
   if (st != srtp_err_status_ok)
     return verdict_of (r, st);
   *len = (gsize) n;

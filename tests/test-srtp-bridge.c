@@ -414,6 +414,61 @@ test_srtcp (void)
   sender_clear (&s);
 }
 
+/* SRTP and SRTCP tags of different lengths (SP 18 and 19, or RFC 4771's SRTP tag with the ROC
+ * beside SRTCP's plain one): the MKI of SRTCP sits before the SRTCP tag. libsrtp2 2.5.0's
+ * srtp_unprotect_rtcp_mki looks for it before the SRTP tag (fixed upstream in 2.7.0); the
+ * receiver must find it all the same, both ways round. */
+static void
+test_srtcp_tag_lengths_differ (void)
+{
+  static const guint lengths[][2] = { { 4, 10 }, { 10, 4 } };
+
+  for (guint i = 0; i < G_N_ELEMENTS (lengths); i++)
+    {
+      g_autoptr(SrtpBridgeReceiver) r = srtp_bridge_receiver_new (NULL, NULL);
+      guint rtp_tag = lengths[i][0], rtcp_tag = lengths[i][1];
+      SrtpBridgePolicy policy;
+      guint8 sr[28] = { 0x80, 200, 0, 6, (guint8) (SSRC >> 24), (guint8) (SSRC >> 16), (guint8) (SSRC >> 8),
+                        (guint8) SSRC, 9, 8, 7, 6, 5, 4, 3, 2, 0, 0, 0x20, 0, 0, 0, 0, 17, 0, 0, 0x40, 0 };
+      guint8 buf[1500], plain[1500];
+      Sender s;
+      gsize len;
+      int n;
+
+      srtp_bridge_policy_init_default (&policy);
+      policy.tag_len = (guint8) rtp_tag;
+      policy.srtcp_tag_len = (guint8) rtcp_tag;
+      sender_init (&s, 2, rtp_tag, rtcp_tag, SSRC);
+      add_key (r, &s, 0, &policy);
+      add_key (r, &s, 1, &policy);
+      for (guint k = 0; k < 2; k++)
+        {
+          n = 28;
+          memcpy (buf, sr, 28);
+          g_assert_cmpint (srtp_protect_rtcp_mki (s.session, buf, &n, 1, k), ==, srtp_err_status_ok);
+          g_assert_cmpint (n, ==, 28 + 4 + MKI_LEN + (int) rtcp_tag);
+          len = (gsize) n;
+          g_assert_cmpint (srtp_bridge_receiver_unprotect_rtcp (r, buf, &len), ==, SRTP_BRIDGE_OK);
+          g_assert_cmpmem (buf, len, sr, 28);
+
+          len = plain_rtp (plain, (guint16) (100 + k), SSRC, 200);
+          memcpy (buf, plain, len);
+          len = sender_protect (&s, k, buf, len, -1);
+          g_assert_cmpuint (len, ==, 12 + 200 + MKI_LEN + rtp_tag);
+          g_assert_cmpint (srtp_bridge_receiver_unprotect_rtp (r, buf, &len), ==, SRTP_BRIDGE_OK);
+          g_assert_cmpmem (buf, len, plain, 12 + 200);
+        }
+      /* a changed octet under the SRTCP tag still fails */
+      n = 28;
+      memcpy (buf, sr, 28);
+      g_assert_cmpint (srtp_protect_rtcp_mki (s.session, buf, &n, 1, 1), ==, srtp_err_status_ok);
+      buf[9] ^= 0x01;
+      len = (gsize) n;
+      g_assert_cmpint (srtp_bridge_receiver_unprotect_rtcp (r, buf, &len), ==, SRTP_BRIDGE_AUTH_FAIL);
+      g_assert_cmpuint (srtp_bridge_receiver_get_counters (r)->rtcp_ok, ==, 2);
+      sender_clear (&s);
+    }
+}
 
 /* The receiver's own replay list: every distance inside the window, slides across its words,
  * too-old indices, and the RFC 3711 3.3.1 index guess around a SEQ wrap. */
@@ -864,6 +919,7 @@ main (int argc, char **argv)
   g_test_add_func ("/srtp-bridge/two-mtks-around-a-change", test_two_keys_around_change);
   g_test_add_func ("/srtp-bridge/tampered-and-replayed", test_tamper_and_replay);
   g_test_add_func ("/srtp-bridge/srtcp", test_srtcp);
+  g_test_add_func ("/srtp-bridge/srtcp/tag-lengths-differ", test_srtcp_tag_lengths_differ);
   g_test_add_func ("/srtp-bridge/replay-window", test_replay_window);
   g_test_add_func ("/srtp-bridge/replay-refused-across-mtk-changes", test_replay_across_mtk_changes);
   g_test_add_func ("/srtp-bridge/unknown-mki-held-until-the-key", test_unknown_mki_held);

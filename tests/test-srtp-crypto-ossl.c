@@ -1,4 +1,4 @@
-/* The OpenSSL AES-ICM and HMAC-SHA1 types of srtp-bridge (srtp-crypto-ossl.c) against the RFC
+/* The OpenSSL AES-ICM, AES-GCM and HMAC-SHA1 types of srtp-bridge (srtp-crypto-ossl*.c) against the RFC
  * vectors (RFC 3711 B.2 and B.3 from ../shared/vectors/srtp-rfc3711.txt, RFC 2202 from
  * tests/data/hmac-sha1-rfc2202.txt), libsrtp2's own self-tests and vectors, and libsrtp2 with
  * its own (Debian: NSS) types as the oracle: sessions made in main() before the replacement
@@ -22,13 +22,14 @@ const srtp_auth_type_t   *srtp_crypto_kernel_get_auth_type (srtp_auth_type_id_t 
 #define MKI_LEN SRTP_BRIDGE_MKI_LEN
 
 /* libsrtp2's own types and sessions, taken in main() before anything replaced them */
-static const srtp_cipher_type_t *libsrtp_icm_128, *libsrtp_icm_256;
+static const srtp_cipher_type_t *libsrtp_icm_128, *libsrtp_icm_192, *libsrtp_icm_256, *libsrtp_gcm_128, *libsrtp_gcm_256;
 static const srtp_auth_type_t   *libsrtp_hmac;
 
 typedef struct {
   const char *name;
-  guint       key_len; /* master key octets, 16 or 32 */
-  guint       tag_len; /* 10 or 4 */
+  guint       key_len; /* master key octets, 16, 24 or 32 */
+  guint       tag_len; /* 10 or 4; GCM: its 16-octet tag, not an HMAC */
+  gboolean    gcm;     /* RFC 7714 AEAD (not in the TS 33.246 profile; libsrtp2's kernel loads it) */
   srtp_t      ref_tx, ref_rx;
   guint8      master[32 + 14];
 } Config;
@@ -36,8 +37,11 @@ typedef struct {
 static Config configs[] = {
   { .name = "aes-cm-128-hmac-sha1-80", .key_len = 16, .tag_len = 10 },
   { .name = "aes-cm-128-hmac-sha1-32", .key_len = 16, .tag_len = 4 },
+  { .name = "aes-cm-192-hmac-sha1-80", .key_len = 24, .tag_len = 10 },
   { .name = "aes-cm-256-hmac-sha1-80", .key_len = 32, .tag_len = 10 },
   { .name = "aes-cm-256-hmac-sha1-32", .key_len = 32, .tag_len = 4 },
+  { .name = "aes-gcm-128-16", .key_len = 16, .tag_len = 16, .gcm = TRUE },
+  { .name = "aes-gcm-256-16", .key_len = 32, .tag_len = 16, .gcm = TRUE },
 };
 static const guint8 mki[MKI_LEN] = { 0, 1, 0, 2, 0, 7 };
 
@@ -234,8 +238,65 @@ static void
 test_self_tests (void)
 {
   g_assert_cmpint (srtp_cipher_type_self_test (&srtp_bridge_ossl_aes_icm_128), ==, srtp_err_status_ok);
+  g_assert_cmpint (srtp_cipher_type_self_test (&srtp_bridge_ossl_aes_icm_192), ==, srtp_err_status_ok);
   g_assert_cmpint (srtp_cipher_type_self_test (&srtp_bridge_ossl_aes_icm_256), ==, srtp_err_status_ok);
+  g_assert_cmpint (srtp_cipher_type_self_test (&srtp_bridge_ossl_aes_gcm_128), ==, srtp_err_status_ok);
+  g_assert_cmpint (srtp_cipher_type_self_test (&srtp_bridge_ossl_aes_gcm_256), ==, srtp_err_status_ok);
   g_assert_cmpint (srtp_auth_type_self_test (&srtp_bridge_ossl_hmac_sha1), ==, srtp_err_status_ok);
+}
+
+/* The known answers are checked, not only run: one octet of each expected output wrong fails. */
+static void
+test_known_answers_bite (void)
+{
+  const srtp_cipher_type_t *types[] = { &srtp_bridge_ossl_aes_icm_192, &srtp_bridge_ossl_aes_gcm_128,
+                                        &srtp_bridge_ossl_aes_gcm_256 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      srtp_cipher_test_case_t wrong = *types[i]->test_data;
+      g_autofree guint8 *out = g_memdup2 (wrong.ciphertext, wrong.ciphertext_length_octets);
+
+      out[wrong.ciphertext_length_octets - 1] ^= 0x01; /* GCM: the tag's last octet */
+      wrong.ciphertext = out;
+      wrong.next_test_case = NULL;
+      g_assert_cmpint (srtp_cipher_type_test (types[i], &wrong), ==, srtp_err_status_algo_fail);
+    }
+}
+
+/* RFC 7714 / GCM: a wrong tag, or a changed AAD octet, is auth_fail and no plaintext. */
+static void
+test_gcm_rejects_forgeries (void)
+{
+  const srtp_cipher_test_case_t *t = srtp_bridge_ossl_aes_gcm_128.test_data;
+  guint8 buf[128], aad[64];
+  srtp_cipher_t *c = NULL;
+  unsigned int len;
+
+  g_assert_cmpint (srtp_cipher_type_alloc (&srtp_bridge_ossl_aes_gcm_128, &c, 28, 16), ==, srtp_err_status_ok);
+  g_assert_cmpint (srtp_cipher_type_alloc (&srtp_bridge_ossl_aes_gcm_128, &c, 28, 12), ==, srtp_err_status_bad_param);
+  g_assert_cmpint (srtp_cipher_init (c, t->key), ==, srtp_err_status_ok);
+  for (guint round = 0; round < 3; round++)
+    {
+      memcpy (buf, t->ciphertext, t->ciphertext_length_octets);
+      memcpy (aad, t->aad, (gsize) t->aad_length_octets);
+      if (round == 1)
+        buf[t->ciphertext_length_octets - 3] ^= 0x80;
+      if (round == 2)
+        aad[4] ^= 0x01;
+      g_assert_cmpint (srtp_cipher_set_iv (c, t->idx, srtp_direction_decrypt), ==, srtp_err_status_ok);
+      g_assert_cmpint (srtp_cipher_set_aad (c, aad, (uint32_t) t->aad_length_octets), ==, srtp_err_status_ok);
+      len = t->ciphertext_length_octets;
+      g_assert_cmpint (srtp_cipher_decrypt (c, buf, &len), ==, round == 0 ? srtp_err_status_ok : srtp_err_status_auth_fail);
+      if (round == 0)
+        g_assert_cmpmem (buf, len, t->plaintext, t->plaintext_length_octets);
+      else
+        g_assert_cmpuint (len, ==, t->ciphertext_length_octets);
+    }
+  len = 15; /* shorter than the tag */
+  g_assert_cmpint (srtp_cipher_set_iv (c, t->idx, srtp_direction_decrypt), ==, srtp_err_status_ok);
+  g_assert_cmpint (srtp_cipher_decrypt (c, buf, &len), ==, srtp_err_status_bad_param);
+  g_assert_cmpint (srtp_cipher_dealloc (c), ==, srtp_err_status_ok);
 }
 
 static void
@@ -244,14 +305,26 @@ test_libsrtp2_vectors (void)
   g_assert_nonnull (libsrtp_icm_128->test_data);
   g_assert_cmpint (srtp_cipher_type_test (&srtp_bridge_ossl_aes_icm_128, libsrtp_icm_128->test_data), ==,
                    srtp_err_status_ok);
+  g_assert_cmpint (srtp_cipher_type_test (&srtp_bridge_ossl_aes_icm_192, libsrtp_icm_192->test_data), ==,
+                   srtp_err_status_ok);
   g_assert_cmpint (srtp_cipher_type_test (&srtp_bridge_ossl_aes_icm_256, libsrtp_icm_256->test_data), ==,
+                   srtp_err_status_ok);
+  g_assert_cmpint (srtp_cipher_type_test (&srtp_bridge_ossl_aes_gcm_128, libsrtp_gcm_128->test_data), ==,
+                   srtp_err_status_ok);
+  g_assert_cmpint (srtp_cipher_type_test (&srtp_bridge_ossl_aes_gcm_256, libsrtp_gcm_256->test_data), ==,
                    srtp_err_status_ok);
   g_assert_cmpint (srtp_auth_type_test (&srtp_bridge_ossl_hmac_sha1, libsrtp_hmac->test_data), ==,
                    srtp_err_status_ok);
   /* and the other way round: libsrtp2's types pass our vectors */
   g_assert_cmpint (srtp_cipher_type_test (libsrtp_icm_128, srtp_bridge_ossl_aes_icm_128.test_data), ==,
                    srtp_err_status_ok);
+  g_assert_cmpint (srtp_cipher_type_test (libsrtp_icm_192, srtp_bridge_ossl_aes_icm_192.test_data), ==,
+                   srtp_err_status_ok);
   g_assert_cmpint (srtp_cipher_type_test (libsrtp_icm_256, srtp_bridge_ossl_aes_icm_256.test_data), ==,
+                   srtp_err_status_ok);
+  g_assert_cmpint (srtp_cipher_type_test (libsrtp_gcm_128, srtp_bridge_ossl_aes_gcm_128.test_data), ==,
+                   srtp_err_status_ok);
+  g_assert_cmpint (srtp_cipher_type_test (libsrtp_gcm_256, srtp_bridge_ossl_aes_gcm_256.test_data), ==,
                    srtp_err_status_ok);
   g_assert_cmpint (srtp_auth_type_test (libsrtp_hmac, srtp_bridge_ossl_hmac_sha1.test_data), ==,
                    srtp_err_status_ok);
@@ -263,20 +336,21 @@ static void
 set_policy (srtp_policy_t *p, srtp_master_key_t *k, srtp_master_key_t **kp, Config *c, gboolean outbound)
 {
   memset (p, 0, sizeof *p);
-  if (c->key_len == 32)
-    {
-      srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80 (&p->rtp);
-      srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80 (&p->rtcp);
-    }
+  if (c->gcm && c->key_len == 32)
+    srtp_crypto_policy_set_aes_gcm_256_16_auth (&p->rtp);
+  else if (c->gcm)
+    srtp_crypto_policy_set_aes_gcm_128_16_auth (&p->rtp);
+  else if (c->key_len == 32)
+    srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80 (&p->rtp);
+  else if (c->key_len == 24)
+    srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80 (&p->rtp);
   else
-    {
-      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (&p->rtp);
-      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (&p->rtcp);
-    }
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (&p->rtp);
   /* the same tag length for SRTCP: libsrtp2 2.5.0's srtp_unprotect_rtcp_mki finds the MKI
    * with the SRTP tag length (srtp_get_session_keys), so a shorter SRTP tag hides it */
-  p->rtp.auth_tag_len = (int) c->tag_len;
-  p->rtcp.auth_tag_len = (int) c->tag_len;
+  if (!c->gcm)
+    p->rtp.auth_tag_len = (int) c->tag_len;
+  p->rtcp = p->rtp;
   *k = (srtp_master_key_t) { c->master, (unsigned char *) mki, MKI_LEN };
   *kp = k;
   p->keys = kp;
@@ -314,7 +388,10 @@ test_receiver_registers (void)
 {
   ensure_registered ();
   g_assert_true (srtp_crypto_kernel_get_cipher_type (SRTP_AES_ICM_128) == &srtp_bridge_ossl_aes_icm_128);
+  g_assert_true (srtp_crypto_kernel_get_cipher_type (SRTP_AES_ICM_192) == &srtp_bridge_ossl_aes_icm_192);
   g_assert_true (srtp_crypto_kernel_get_cipher_type (SRTP_AES_ICM_256) == &srtp_bridge_ossl_aes_icm_256);
+  g_assert_true (srtp_crypto_kernel_get_cipher_type (SRTP_AES_GCM_128) == &srtp_bridge_ossl_aes_gcm_128);
+  g_assert_true (srtp_crypto_kernel_get_cipher_type (SRTP_AES_GCM_256) == &srtp_bridge_ossl_aes_gcm_256);
   g_assert_true (srtp_crypto_kernel_get_auth_type (SRTP_HMAC_SHA1) == &srtp_bridge_ossl_hmac_sha1);
   /* registering again changes nothing */
   g_assert_true (srtp_bridge_crypto_ossl_register ());
@@ -404,10 +481,16 @@ main (int argc, char **argv)
   test_init (&argc, &argv);
   g_assert_cmpint (srtp_init (), ==, srtp_err_status_ok);
   libsrtp_icm_128 = srtp_crypto_kernel_get_cipher_type (SRTP_AES_ICM_128);
+  libsrtp_icm_192 = srtp_crypto_kernel_get_cipher_type (SRTP_AES_ICM_192);
   libsrtp_icm_256 = srtp_crypto_kernel_get_cipher_type (SRTP_AES_ICM_256);
+  libsrtp_gcm_128 = srtp_crypto_kernel_get_cipher_type (SRTP_AES_GCM_128);
+  libsrtp_gcm_256 = srtp_crypto_kernel_get_cipher_type (SRTP_AES_GCM_256);
   libsrtp_hmac = srtp_crypto_kernel_get_auth_type (SRTP_HMAC_SHA1);
   g_assert_nonnull (libsrtp_icm_128);
+  g_assert_nonnull (libsrtp_icm_192);
   g_assert_nonnull (libsrtp_icm_256);
+  g_assert_nonnull (libsrtp_gcm_128);
+  g_assert_nonnull (libsrtp_gcm_256);
   g_assert_nonnull (libsrtp_hmac);
   g_assert_true (libsrtp_icm_128 != &srtp_bridge_ossl_aes_icm_128);
   /* the oracle: sessions on libsrtp2's own types, made before any replacement */
@@ -426,6 +509,8 @@ main (int argc, char **argv)
   g_test_add_func ("/srtp-bridge/ossl/hmac-sha1/restarted-per-packet", test_hmac_restart);
   g_test_add_func ("/srtp-bridge/ossl/libsrtp2-self-tests", test_self_tests);
   g_test_add_func ("/srtp-bridge/ossl/libsrtp2-vectors-both-ways", test_libsrtp2_vectors);
+  g_test_add_func ("/srtp-bridge/ossl/known-answers-bite", test_known_answers_bite);
+  g_test_add_func ("/srtp-bridge/ossl/aes-gcm/forgeries-rejected", test_gcm_rejects_forgeries);
   g_test_add_func ("/srtp-bridge/ossl/registered-by-the-receiver", test_receiver_registers);
   for (guint i = 0; i < G_N_ELEMENTS (configs); i++)
     {
