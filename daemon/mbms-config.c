@@ -24,6 +24,8 @@ mbms_config_free (MbmsConfig *c)
   g_free (c->state_dir);
   g_free (c->usd_dir);
   g_free (c->uicc_backend);
+  g_free (c->pcsc_reader);
+  g_free (c->at_device);
   g_free (c->usim_file);
   g_free (c->bsf_uri);
   g_free (c->mikey_address);
@@ -148,10 +150,25 @@ config_from_key_file (GKeyFile *kf, GError **error)
   if (!get_uint (kf, "bridge", "stall-timeout", 1, 3600, 10, &v, error))
     return NULL;
   c->stall_timeout_s = (guint) v;
-  if (g_strcmp0 (c->uicc_backend, "soft") != 0)
+  c->pcsc_reader = get_string (kf, "uicc", "pcsc-reader", NULL);
+  c->at_device = get_string (kf, "uicc", "at-device", NULL);
+  if (!get_uint (kf, "uicc", "at-timeout", 100, 120000, 10000, &v, error))
+    return NULL;
+  c->at_timeout_ms = (guint) v;
+  if (!get_uint (kf, "uicc", "poll-interval", 50, 60000, 500, &v, error))
+    return NULL;
+  c->card_poll_ms = (guint) v;
+  if (g_strcmp0 (c->uicc_backend, "soft") != 0 && g_strcmp0 (c->uicc_backend, "pcsc") != 0
+      && g_strcmp0 (c->uicc_backend, "at") != 0)
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                   "[uicc] backend = \"%s\": this build has the software USIM only (\"soft\")", c->uicc_backend);
+                   "[uicc] backend = \"%s\": not one of soft, pcsc, at", c->uicc_backend);
+      return NULL;
+    }
+  if (g_strcmp0 (c->uicc_backend, "at") == 0 && (c->at_device == NULL || c->at_device[0] == '\0'))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[uicc] backend = at needs at-device (the modem's AT TTY)");
       return NULL;
     }
   c->multicast_interface = get_string (kf, "mbmsd", "multicast-interface", NULL);

@@ -7,8 +7,12 @@
 typedef struct {
   char    *state_dir;        /* [mbmsd] state-directory: MGV-S, registrations, USIM SQN */
   char    *usd_dir;          /* [mbmsd] service-descriptions: USD bundles (*.usd.xml) */
-  char    *uicc_backend;     /* [uicc] backend: "soft" (pcsc and at come later) */
+  char    *uicc_backend;     /* [uicc] backend: "soft", "pcsc" or "at" */
   char    *usim_file;        /* [uicc] soft-usim: the software USIM's key file */
+  char    *pcsc_reader;      /* [uicc] pcsc-reader: NULL = the first reader with a card */
+  char    *at_device;        /* [uicc] at-device: the modem's AT TTY (backend at) */
+  guint    at_timeout_ms;    /* [uicc] at-timeout: longest wait for one AT command */
+  guint    card_poll_ms;     /* [uicc] poll-interval: removal/insertion checks, milliseconds */
   char    *bsf_uri;          /* [gba] bsf: NULL = derived from the IMSI (TS 23.003 16.2) */
   guint    http_timeout_s;   /* [gba] timeout */
   guint16  mikey_port;       /* [mikey] port: 2269 (TS 33.246 6.4.1) */

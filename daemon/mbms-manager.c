@@ -9,6 +9,7 @@
 #include "mbms-manager.h"
 #include "mbms-address-watch.h"
 #include "mbms-authorizer.h"
+#include "mbms-card.h"
 #include "mbms-context.h"
 #include "mbms-dbus-error.h"
 #include "mbms-lifetime.h"
@@ -22,7 +23,6 @@
 
 #define ADDRESS_SETTLE_MS 1000 /* addresses come and go in bursts (DHCP, SLAAC): wait for calm */
 #define MAX_ADDED_BUNDLES 256  /* bundles added over D-Bus, each read again on every Rescan */
-#define MBMS_KEY_FILE_MAX_LEN (64 * 1024) /* the software USIM's key file */
 #define MBMS_PATH_ARG_MAX 4096 /* PATH_MAX: longer paths no open(2) takes */
 #define MBMS_QUOTE_MAX 64      /* what an error reply quotes of a caller's argument */
 
@@ -56,7 +56,13 @@ struct _MbmsManager {
   GSourceFunc               shutdown_done;
   gpointer                  shutdown_data;
   guint                     shutdown_timer;
+  char                     *card_id;      /* ICCID/IMSI of the attached card; NULL before */
+  gboolean                  card_opening;
+  guint                     card_retry;
 };
+
+enum { SIGNAL_CARD_CHANGED, N_MANAGER_SIGNALS };
+static guint manager_signals[N_MANAGER_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (MbmsManager, mbms_manager, G_TYPE_OBJECT)
 
@@ -66,6 +72,9 @@ mbms_manager_dispose (GObject *object)
   MbmsManager *self = MBMS_MANAGER (object);
 
   g_clear_handle_id (&self->counters_timer, g_source_remove);
+  g_clear_handle_id (&self->card_retry, g_source_remove);
+  if (self->uicc != NULL)
+    g_signal_handlers_disconnect_by_data (self->uicc, self);
   g_clear_pointer (&self->addresses, mbms_address_watch_free);
   if (self->rebootstrap_quiet != 0)
     mbms_clock_cancel (self->context.clock, self->rebootstrap_quiet);
@@ -86,6 +95,7 @@ mbms_manager_finalize (GObject *object)
 {
   MbmsManager *self = MBMS_MANAGER (object);
 
+  g_free (self->card_id);
   mgv_store_free (self->store);
   mbms_registrations_free (self->registrations);
   mbms_authorizer_free (self->authorizer);
@@ -103,6 +113,9 @@ mbms_manager_class_init (MbmsManagerClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = mbms_manager_dispose;
   G_OBJECT_CLASS (klass)->finalize = mbms_manager_finalize;
+  /* another card came: MGV-S is bound to the old one, the daemon restarts (mbmsd.c) */
+  manager_signals[SIGNAL_CARD_CHANGED] = g_signal_new ("card-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                       0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -370,9 +383,12 @@ static gboolean
 update_counters (gpointer data)
 {
   MbmsManager *self = data;
-  MbmsMikeyCounters c = mbms_mikey_receiver_get_counters (self->receiver, NULL);
+  MbmsMikeyCounters c;
   GVariantBuilder b;
 
+  if (self->receiver == NULL) /* no card yet: no sockets */
+    return G_SOURCE_CONTINUE;
+  c = mbms_mikey_receiver_get_counters (self->receiver, NULL);
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a{st}"));
   mbms_mikey_counters_add_drops (&c, &b);
   mbms_dbus_manager_set_drop_counters (self->iface, g_variant_builder_end (&b));
@@ -713,8 +729,11 @@ add_bundle (MbmsManager *self, const char *path, GError **error)
 gboolean
 mbms_manager_rescan (MbmsManager *self, GError **error)
 {
-  g_autoptr(GPtrArray) none = read_sources (self, NULL, NULL, error);
+  g_autoptr(GPtrArray) none = NULL;
 
+  if (self->card_id == NULL)
+    return TRUE; /* the services come with the card */
+  none = read_sources (self, NULL, NULL, error);
   return none != NULL;
 }
 
@@ -727,6 +746,13 @@ add_description_authorized (GDBusMethodInvocation *inv, gpointer data)
   const char *path;
 
   g_variant_get (g_dbus_method_invocation_get_parameters (inv), "(&s)", &path);
+  if (self->card_id == NULL)
+    {
+      g_dbus_method_invocation_return_error (inv, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_FAILED,
+                                             "no usable card (%s): services come when it is ready",
+                                             mbms_dbus_manager_get_card_state (self->iface));
+      return;
+    }
   paths = add_bundle (self, path, &error);
   if (paths == NULL)
     {
@@ -814,16 +840,6 @@ open_state_dir (const char *path, GError **error)
   return TRUE;
 }
 
-static gboolean
-load_key_file (GKeyFile *kf, const char *path, GError **error)
-{
-  g_autofree char *text = NULL;
-  gsize len = 0;
-
-  text = mbms_fileio_read (path, MBMS_KEY_FILE_MAX_LEN, MBMS_FILEIO_FOLLOW_LINKS, &len, error);
-  return text != NULL && g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE, error);
-}
-
 /* A damaged MGV-S is set aside and mbmsd starts empty: the keys come again from the BM-SC
  * as the kept registrations are restored (docs/interpretations.md). */
 static MgvStore *
@@ -850,41 +866,47 @@ open_store (const char *path, const char *card, gboolean *wiped, GError **error)
   return mgv_store_open (path, card, wiped, error);
 }
 
-MbmsManager *
-mbms_manager_new (MbmsConfig *config, GError **error)
+static void start_services (MbmsManager *self);
+
+static void
+show_card (MbmsManager *self, const char *state)
 {
-  g_autoptr(MbmsManager) self = g_object_new (MBMS_TYPE_MANAGER, NULL);
-  g_autoptr(GKeyFile) usim = g_key_file_new ();
   g_autoptr(GbaUiccIdentity) id = NULL;
-  g_autofree char *sqn = NULL;
+  g_auto(GStrv) services = NULL;
+  g_autofree char *iccid = NULL;
+
+  if (g_strcmp0 (state, "ready") == 0 && (id = gba_uicc_read_identity (self->uicc, NULL, NULL)) != NULL)
+    iccid = mbms_card_masked_iccid (id->iccid);
+  services = mbms_card_services (gba_uicc_get_capabilities (self->uicc));
+  mbms_dbus_manager_set_card_state (self->iface, state);
+  mbms_dbus_manager_set_card_iccid (self->iface, iccid != NULL ? iccid : "");
+  mbms_dbus_manager_set_card_services (self->iface, (const char *const *) services);
+}
+
+/* What needs the card's identity: GBA, MGV-S and the registrations bound to the card,
+ * MIKEY reception. Blocking on a real card (its thread reads the USIM). */
+static gboolean
+attach_card (MbmsManager *self, GError **error)
+{
+  MbmsConfig *config = self->config;
+  g_autoptr(GbaUiccIdentity) id = NULL;
   g_autofree char *card = NULL;
   g_autofree char *store_path = NULL;
   g_autofree char *reg_path = NULL;
   g_autofree char *bsf = NULL;
   gboolean wiped = FALSE, reg_wiped = FALSE;
-  static const char *actions[] = { "add-service-description", "rescan", "register", "deregister", "request-keys", NULL };
 
-  self->config = config;
-  self->authorizer = mbms_authorizer_new (config->control_group, config->key_group);
-  self->msk_requests = mbms_msk_requests_new (mbms_clock_get_system (), config->msk_request_interval_s);
-  self->lifetime = mbms_lifetime_new (mbms_clock_get_system (), on_lifetime_over, self);
-  if (!open_state_dir (config->state_dir, error))
-    return NULL;
-  sqn = g_build_filename (config->state_dir, "usim.sqn", NULL);
-  if (!load_key_file (usim, config->usim_file, error)
-      || (self->uicc = gba_uicc_soft_new_from_key_file (usim, "usim", sqn, error)) == NULL
-      || (card = card_identity (self->uicc, error)) == NULL)
-    {
-      g_prefix_error (error, "software USIM %s: ", config->usim_file);
-      return NULL;
-    }
-  id = gba_uicc_read_identity (self->uicc, NULL, NULL);
+  if ((card = card_identity (self->uicc, error)) == NULL)
+    return FALSE;
+  id = gba_uicc_read_identity (self->uicc, NULL, error);
+  if (id == NULL)
+    return FALSE;
   bsf = config->bsf_uri ? g_strdup (config->bsf_uri) : NULL;
   if (bsf == NULL)
     {
       g_autofree char *host = gba_bsf_host_from_imsi (id->imsi, id->mnc_len, error);
       if (host == NULL)
-        return NULL;
+        return FALSE;
       bsf = g_strdup_printf ("http://%s/", host);
     }
   self->bootstrapper = gba_bootstrapper_new (self->uicc, bsf, config->http_timeout_s);
@@ -894,17 +916,135 @@ mbms_manager_new (MbmsConfig *config, GError **error)
   store_path = g_build_filename (config->state_dir, "keys.mgv", NULL);
   self->store = open_store (store_path, card, &wiped, error);
   if (self->store == NULL)
-    return NULL;
+    return FALSE;
   mgv_store_set_deferred_mtk_saves (self->store, TRUE); /* saved after the bridge has the key */
   reg_path = g_build_filename (config->state_dir, "registrations", NULL);
   self->registrations = mbms_registrations_open (reg_path, card, &reg_wiped, error);
   if (self->registrations == NULL)
-    return NULL;
+    return FALSE;
   if (wiped || reg_wiped)
     g_message ("a different card (IMSI %s): every stored MBMS key and registration was deleted", id->imsi);
   self->receiver = mbms_mikey_receiver_new (config->mikey_address, config->mikey_port, config->multicast_interface,
                                             config->mikey_rate_per_s, on_datagram, self, error);
   if (self->receiver == NULL)
+    return FALSE;
+  self->context = (MbmsContext) { .config = self->config, .clock = mbms_clock_get_system (), .store = self->store,
+                                  .keymgmt = self->keymgmt, .registrations = self->registrations,
+                                  .objects = self->objects, .authorizer = self->authorizer,
+                                  .msk_requests = self->msk_requests, .mikey = self->receiver };
+  self->card_id = g_steal_pointer (&card);
+  show_card (self, "ready");
+  return TRUE;
+}
+
+static void
+card_opened (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(MbmsManager) self = data;
+  g_autoptr(GError) error = NULL;
+
+  self->card_opening = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (res), &error))
+    {
+      show_card (self, mbms_card_state_for_error (error));
+      g_debug ("card not usable yet: %s", error->message);
+      return;
+    }
+  if (self->card_id == NULL)
+    {
+      if (!attach_card (self, &error))
+        {
+          g_warning ("card: %s", error->message);
+          show_card (self, "error");
+          return;
+        }
+      g_message ("card ready: starting the services");
+      if (self->connection != NULL)
+        start_services (self);
+      return;
+    }
+  {
+    g_autofree char *now = card_identity (self->uicc, NULL);
+    if (g_strcmp0 (now, self->card_id) != 0)
+      {
+        /* MGV-S and the registrations are bound to the card they were made with: a restart
+         * opens them for the new card, which wipes the old card's keys (TS 33.246 6.4.6) */
+        g_message ("another card was inserted: restarting to bind the keys to it");
+        g_signal_emit (self, manager_signals[SIGNAL_CARD_CHANGED], 0);
+        return;
+      }
+  }
+  show_card (self, "ready");
+  for (guint i = 0; i < self->services->len; i++)
+    mbms_service_set_card_absent (g_ptr_array_index (self->services, i), FALSE);
+}
+
+static void
+open_card_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (gba_uicc_card_open (GBA_UICC_CARD (source), cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* Opens the card off the main loop and attaches it (first time) or checks it is the same. */
+static void
+open_card_async (MbmsManager *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->card_opening || !GBA_IS_UICC_CARD (self->uicc))
+    return;
+  self->card_opening = TRUE;
+  task = g_task_new (self->uicc, NULL, card_opened, g_object_ref (self));
+  g_task_run_in_thread (task, open_card_thread);
+}
+
+static void
+on_card_presence (GbaUiccCard *card, gboolean present, gpointer data)
+{
+  MbmsManager *self = data;
+
+  if (!present)
+    {
+      show_card (self, "absent");
+      for (guint i = 0; i < self->services->len; i++)
+        mbms_service_set_card_absent (g_ptr_array_index (self->services, i), TRUE);
+      return;
+    }
+  open_card_async (self);
+}
+
+/* A card that is there but locked is not an event of the reader: look again now and then. */
+static gboolean
+card_retry (gpointer data)
+{
+  MbmsManager *self = data;
+  const char *state = mbms_dbus_manager_get_card_state (self->iface);
+
+  if (g_strcmp0 (state, "ready") != 0 && g_strcmp0 (state, "absent") != 0)
+    open_card_async (self);
+  return G_SOURCE_CONTINUE;
+}
+
+MbmsManager *
+mbms_manager_new (MbmsConfig *config, GError **error)
+{
+  g_autoptr(MbmsManager) self = g_object_new (MBMS_TYPE_MANAGER, NULL);
+  g_autoptr(GError) card_error = NULL;
+  static const char *actions[] = { "add-service-description", "rescan", "register", "deregister", "request-keys", NULL };
+
+  self->config = config;
+  self->authorizer = mbms_authorizer_new (config->control_group, config->key_group);
+  self->msk_requests = mbms_msk_requests_new (mbms_clock_get_system (), config->msk_request_interval_s);
+  self->lifetime = mbms_lifetime_new (mbms_clock_get_system (), on_lifetime_over, self);
+  if (!open_state_dir (config->state_dir, error))
+    return NULL;
+  self->uicc = mbms_card_new (config, error);
+  if (self->uicc == NULL)
     return NULL;
   self->objects = g_dbus_object_manager_server_new (MBMS_DBUS_PATH);
   self->iface = mbms_dbus_manager_skeleton_new ();
@@ -913,13 +1053,26 @@ mbms_manager_new (MbmsConfig *config, GError **error)
   mbms_dbus_manager_set_bootstrap_state (self->iface, "none");
   mbms_dbus_manager_set_bootstrap_transaction_id (self->iface, "");
   mbms_dbus_manager_set_actions (self->iface, actions);
-  update_counters (self);
+  mbms_dbus_manager_set_card_backend (self->iface, config->uicc_backend);
   g_signal_connect (self->iface, "handle-add-service-description", G_CALLBACK (on_add_description), self);
   g_signal_connect (self->iface, "handle-rescan", G_CALLBACK (on_rescan), self);
-  self->context = (MbmsContext) { .config = self->config, .clock = mbms_clock_get_system (), .store = self->store,
-                                  .keymgmt = self->keymgmt, .registrations = self->registrations,
-                                  .objects = self->objects, .authorizer = self->authorizer,
-                                  .msk_requests = self->msk_requests, .mikey = self->receiver };
+  if (!attach_card (self, &card_error))
+    {
+      /* a real card may be missing or locked now and fine later: wait for it on D-Bus */
+      if (!GBA_IS_UICC_CARD (self->uicc) || (!g_error_matches (card_error, GBA_ERROR, GBA_ERROR_CARD_LOCKED)
+                                             && !g_error_matches (card_error, GBA_ERROR, GBA_ERROR_CARD_ABSENT)))
+        {
+          g_propagate_error (error, g_steal_pointer (&card_error));
+          return NULL;
+        }
+      g_message ("card %s: %s; waiting for it", mbms_card_state_for_error (card_error), card_error->message);
+      show_card (self, mbms_card_state_for_error (card_error));
+    }
+  if (GBA_IS_UICC_CARD (self->uicc))
+    {
+      g_signal_connect (self->uicc, "presence-changed", G_CALLBACK (on_card_presence), self);
+      self->card_retry = g_timeout_add (MAX (config->card_poll_ms, 1000), card_retry, self);
+    }
   (void) MBMS_DBUS_ERROR;
   return g_steal_pointer (&self);
 }
@@ -958,19 +1111,17 @@ on_addresses_changed (gpointer data)
     mbms_service_reregister (g_ptr_array_index (self->services, i));
 }
 
-void
-mbms_manager_start (MbmsManager *self, GDBusConnection *connection)
+/* The services, once the card is attached (at start, or when a missing card came). */
+static void
+start_services (MbmsManager *self)
 {
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) kept = mbms_registrations_list (self->registrations);
 
-  self->connection = g_object_ref (connection);
-  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->iface), connection, MBMS_DBUS_PATH, &error))
-    g_warning ("cannot export the manager: %s", error->message);
-  g_dbus_object_manager_server_set_connection (self->objects, connection);
   if (!mbms_manager_rescan (self, &error))
     g_message ("no service descriptions: %s", error->message);
   self->addresses = mbms_address_watch_new (ADDRESS_SETTLE_MS, on_addresses_changed, self);
+  update_counters (self);
   self->counters_timer = g_timeout_add_seconds (1, update_counters, self);
   /* 6.3.2.1A: register again at power on what the user registered before, except what this
    * UE may not register (UICC key management required, perhaps since the last start) */
@@ -989,6 +1140,19 @@ mbms_manager_start (MbmsManager *self, GDBusConnection *connection)
   kept = mbms_registrations_list (self->registrations);
   if (kept[0] != NULL)
     mbms_registrations_restore_async (self->registrations, self->keymgmt, NULL, on_restored, g_object_ref (self));
+}
+
+void
+mbms_manager_start (MbmsManager *self, GDBusConnection *connection)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->connection = g_object_ref (connection);
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->iface), connection, MBMS_DBUS_PATH, &error))
+    g_warning ("cannot export the manager: %s", error->message);
+  g_dbus_object_manager_server_set_connection (self->objects, connection);
+  if (self->card_id != NULL)
+    start_services (self);
 }
 
 static gboolean

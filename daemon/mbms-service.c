@@ -38,6 +38,8 @@ struct _MbmsService {
   char                   *playback_path;
   guint                   counters_timer;
   MbmsDownloads          *downloads; /* its FLUTE sessions and the files they delivered */
+  char                   *reason;      /* of the current state */
+  gboolean                card_absent; /* shown as unavailable (card-absent) meanwhile */
   guint                   refused_in_row;   /* MTK messages refused since the last accepted one */
   gboolean                withdrawn;        /* no description names it any more */
   guint                   recovery_quiet;   /* running: a re-registration for stale keys was
@@ -70,8 +72,23 @@ set_state (MbmsService *self, MbmsState state, const char *reason)
     g_message ("service %s: %s%s%s", self->desc->service_id, mbms_state_to_string (state), reason ? ": " : "",
                reason ? reason : "");
   self->state = state;
+  g_free (self->reason);
+  self->reason = g_strdup (reason);
+  if (self->card_absent)
+    return; /* shown when the card is back */
   mbms_dbus_service_set_state (self->iface, mbms_state_to_string (state));
   mbms_dbus_service_set_state_reason (self->iface, reason ? reason : "");
+}
+
+void
+mbms_service_set_card_absent (MbmsService *self, gboolean absent)
+{
+  if (self->card_absent == absent)
+    return;
+  self->card_absent = absent;
+  g_message ("service %s: %s", self->desc->service_id, absent ? "unavailable: card-absent" : "the card is back");
+  mbms_dbus_service_set_state (self->iface, absent ? "unavailable" : mbms_state_to_string (self->state));
+  mbms_dbus_service_set_state_reason (self->iface, absent ? "card-absent" : self->reason ? self->reason : "");
 }
 
 static void
@@ -105,6 +122,7 @@ mbms_service_finalize (GObject *object)
   mbms_user_service_free (self->desc);
   g_free (self->path);
   g_free (self->bmsc);
+  g_free (self->reason);
   G_OBJECT_CLASS (mbms_service_parent_class)->finalize (object);
 }
 
@@ -441,6 +459,14 @@ mbms_service_register (MbmsService *self, GDBusMethodInvocation *invocation)
   g_autoptr(GBytes) body = mbms_keymgmt_build_register (ids, FALSE);
   const char *kept = mbms_registrations_get_bmsc (self->ctx->registrations, self->desc->service_id);
 
+  if (self->card_absent)
+    {
+      if (invocation != NULL)
+        g_dbus_method_invocation_return_error (invocation, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_FAILED,
+                                               "no card: insert it to register");
+      g_free (c);
+      return;
+    }
   if (mbms_service_needs_uicc_key_management (self))
     {
       g_autoptr(GError) error = NULL;

@@ -75,6 +75,9 @@ gboolean mbms_service_recover (MbmsService *self, gboolean new_bootstrap);
 void     mbms_service_update_counters (MbmsService *self);
 /* Forgets the MTKs of every session (a different card). */
 void     mbms_service_clear_keys (MbmsService *self);
+/* The card left (TRUE) or came back: while it is out the service shows "unavailable" with
+ * the reason "card-absent" and refuses Register; its own state goes on underneath. */
+void     mbms_service_set_card_absent (MbmsService *self, gboolean absent);
 
 /* A newer description of the same service ID (TS 26.346 11.1.2: a newer version expires the
  * earlier one); takes desc. Names, BM-SCs, key groups and sessions follow it: unchanged

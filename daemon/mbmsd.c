@@ -110,6 +110,15 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer data)
   g_main_loop_quit (d->loop);
 }
 
+/* EX_TEMPFAIL: systemd (Restart=on-failure) starts mbmsd again, which binds MGV-S to the new card */
+#define EXIT_CARD_CHANGED 75
+
+static void
+on_card_changed (MbmsManager *manager, gpointer data)
+{
+  stop (data, EXIT_CARD_CHANGED);
+}
+
 static gboolean
 on_terminate (gpointer data)
 {
@@ -199,6 +208,7 @@ main (int argc, char **argv)
       return 1;
     }
   d.loop = g_main_loop_new (NULL, FALSE);
+  g_signal_connect (d.manager, "card-changed", G_CALLBACK (on_card_changed), &d);
   g_unix_signal_add (SIGTERM, on_terminate, &d);
   g_unix_signal_add (SIGINT, on_terminate, &d);
   g_unix_signal_add (SIGHUP, on_hangup, &d);

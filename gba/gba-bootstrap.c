@@ -1,7 +1,9 @@
-/* GBA_ME bootstrapping over Ub: HTTP Digest AKA with the BSF, TS 24.109 clause 4 and
+/* GBA bootstrapping over Ub: HTTP Digest AKA with the BSF, TS 24.109 clause 4 and
  * TS 33.220 4.5.2, RFC 3310. The UE sends its IMPI, answers the AKA challenge with RES
  * (or AUTS on a synchronisation failure, 4.5), checks the BSF's rspauth and keeps
- * Ks = CK || IK in memory with the B-TID and key lifetime. */
+ * Ks = CK || IK in memory with the B-TID and key lifetime (GBA_ME). With GBA_U (TS 33.220
+ * 5.3.2, a card with USIM service n°68, when enabled) the card answers the challenge in the
+ * GBA security context and keeps Ks; the B-TID and lifetime go into its EF_GBABP. */
 #include "config.h"
 #include "gba.h"
 
@@ -9,6 +11,7 @@
 #include <string.h>
 
 #define GBA_UB_USER_AGENT   "mbmsd/" MBMSD_VERSION " 3gpp-gba" /* TS 24.109 4.2: product token */
+#define GBA_UB_USER_AGENT_U "mbmsd/" MBMSD_VERSION " 3gpp-gba 3gpp-gba-uicc" /* a GBA_U-aware UICC */
 #define GBA_UB_MAX_RESYNCS  2   /* a second AUTS in a row means the BSF cannot resynchronise */
 #define GBA_UB_MAX_BODY     (64 * 1024)
 #define GBA_UB_NONCE_MIN    (GBA_AKA_RAND_LEN + GBA_AKA_AUTN_LEN) /* RFC 3310 3.2 */
@@ -20,6 +23,7 @@ struct _GbaBootstrapper {
   SoupSession  *session;
   GbaClockFunc  clock;
   gpointer      clock_data;
+  gboolean      gba_u_allowed;
 };
 
 G_DEFINE_FINAL_TYPE (GbaBootstrapper, gba_bootstrapper, G_TYPE_OBJECT)
@@ -41,6 +45,8 @@ typedef struct {
   GbaDigestAuthorization *sent;
   SentKind                sent_kind;
   SoupMessage            *msg;
+  gboolean                gba_u;
+  GbaContext             *done; /* GBA_U: waiting for EF_GBABP */
 } RunData;
 
 static void
@@ -52,6 +58,7 @@ run_data_free (RunData *data)
   gba_aka_result_free (data->aka);
   gba_digest_authorization_free (data->sent);
   g_clear_object (&data->msg);
+  gba_context_free (data->done);
   gba_wipe (data->rand, sizeof data->rand);
   g_free (data);
 }
@@ -230,9 +237,57 @@ take_challenge (GTask *task, SoupMessage *msg)
     }
   memcpy (data->rand, nonce, GBA_AKA_RAND_LEN);
   memcpy (data->autn, nonce + GBA_AKA_RAND_LEN, GBA_AKA_AUTN_LEN);
-  gba_uicc_authenticate_async (GBA_BOOTSTRAPPER (g_task_get_source_object (task))->uicc, data->rand,
-                               data->autn, g_task_get_cancellable (task), on_authenticated, task);
+  if (data->gba_u)
+    gba_uicc_gba_bootstrap_async (GBA_BOOTSTRAPPER (g_task_get_source_object (task))->uicc, data->rand,
+                                  data->autn, g_task_get_cancellable (task), on_authenticated, task);
+  else
+    gba_uicc_authenticate_async (GBA_BOOTSTRAPPER (g_task_get_source_object (task))->uicc, data->rand,
+                                 data->autn, g_task_get_cancellable (task), on_authenticated, task);
   return TRUE;
+}
+
+typedef struct {
+  GbaUicc *uicc;
+  guint8   rand[GBA_AKA_RAND_LEN];
+  char    *btid;
+  char    *lifetime;
+} BtidJob;
+
+static void
+btid_job_free (BtidJob *job)
+{
+  g_object_unref (job->uicc);
+  g_free (job->btid);
+  g_free (job->lifetime);
+  g_free (job);
+}
+
+static void
+store_btid_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  BtidJob *job = task_data;
+  GError *error = NULL;
+
+  if (gba_uicc_gba_store_btid (job->uicc, job->rand, job->btid, job->lifetime, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_btid_stored (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  RunData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      fail_task (task, GBA_ERROR_UICC, "GBA_U: cannot write B-TID into EF_GBABP: %s", error->message);
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&data->done), (GDestroyNotify) gba_context_free);
+  g_object_unref (task);
 }
 
 static GDateTime *
@@ -291,9 +346,12 @@ finish_success (GTask *task, SoupMessage *msg, GBytes *body)
   context->btid = g_strdup (info->btid);
   context->lifetime = local_lifetime (self, info);
   context->impi = g_strdup (data->impi);
-  context->run = GBA_RUN_ME;
+  context->run = data->gba_u ? GBA_RUN_U : GBA_RUN_ME;
   memcpy (context->rand, data->rand, sizeof context->rand);
-  context->ks = gba_secret_new_concat (data->aka->ck, data->aka->ik); /* TS 33.220 4.5.2 */
+  if (data->gba_u)
+    context->uicc = g_object_ref (self->uicc); /* it holds Ks (TS 33.220 5.3.2) */
+  else
+    context->ks = gba_secret_new_concat (data->aka->ck, data->aka->ik); /* TS 33.220 4.5.2 */
 
   now = bootstrapper_now (self);
   if (!gba_context_is_valid_at (context, now))
@@ -303,7 +361,22 @@ finish_success (GTask *task, SoupMessage *msg, GBytes *body)
       return;
     }
 
-  g_debug ("Ub: bootstrapped, B-TID %s", context->btid);
+  g_debug ("Ub: bootstrapped (%s), B-TID %s", data->gba_u ? "GBA_U" : "GBA_ME", context->btid);
+  if (data->gba_u)
+    {
+      /* TS 31.102 7.1.1.4: the ME updates B-TID (and the key lifetime) in EF_GBABP */
+      g_autoptr(GTask) store = g_task_new (self, g_task_get_cancellable (task), on_btid_stored, task);
+      BtidJob *job = g_new0 (BtidJob, 1);
+
+      job->uicc = g_object_ref (self->uicc);
+      memcpy (job->rand, data->rand, sizeof job->rand);
+      job->btid = g_strdup (context->btid);
+      job->lifetime = g_date_time_format_iso8601 (info->lifetime);
+      data->done = g_steal_pointer (&context);
+      g_task_set_task_data (store, job, (GDestroyNotify) btid_job_free);
+      g_task_run_in_thread (store, store_btid_thread);
+      return;
+    }
   g_task_return_pointer (task, g_steal_pointer (&context), (GDestroyNotify) gba_context_free);
   g_object_unref (task);
 }
@@ -413,6 +486,10 @@ on_identity (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   data->impi = g_strdup (identity->impi);
+  /* TS 33.220 5.3.2: GBA_U with a GBA_U-aware UICC (n°68), which the User-Agent tells the BSF
+   * (TS 24.109 4.2: product token "3gpp-gba-uicc") */
+  data->gba_u = self->gba_u_allowed && (gba_uicc_get_capabilities (self->uicc) & GBA_UICC_CAP_GBA_U);
+  soup_session_set_user_agent (self->session, data->gba_u ? GBA_UB_USER_AGENT_U : GBA_UB_USER_AGENT);
 
   uri = g_uri_parse (self->bsf_uri, G_URI_FLAGS_NONE, &error);
   if (uri == NULL)
@@ -457,6 +534,12 @@ gba_bootstrapper_run_async (GbaBootstrapper *self, GCancellable *cancellable,
   /* A card read may block (PC/SC, AT): off the main loop. */
   identity_task = g_task_new (self->uicc, cancellable, on_identity, task);
   g_task_run_in_thread (identity_task, read_identity_thread);
+}
+
+void
+gba_bootstrapper_set_gba_u (GbaBootstrapper *self, gboolean allowed)
+{
+  self->gba_u_allowed = allowed;
 }
 
 GbaContext *

@@ -11,6 +11,7 @@ gba_context_free (GbaContext *context)
   g_clear_pointer (&context->lifetime, g_date_time_unref);
   g_free (context->impi);
   gba_secret_unref (context->ks);
+  g_clear_object (&context->uicc);
   gba_wipe (context->rand, sizeof context->rand);
   g_free (context);
 }
@@ -28,6 +29,17 @@ gba_context_derive_mbms_keys (const GbaContext *context, const char *bmsc_fqdn, 
   g_autoptr(GBytes) naf_id = NULL;
   g_autoptr(GbaSecret) ks_naf = NULL;
 
+  if (context->run == GBA_RUN_U && context->uicc != NULL && bmsc_fqdn != NULL && bmsc_fqdn[0] != '\0')
+    {
+      /* TS 33.220 5.3.2 / TS 31.102 7.1.1.5: the card derives Ks_ext_NAF and keeps
+       * Ks_int_NAF; with MBMS on the card (n°69) the MUK is Ks_int_NAF (TS 33.246 6.1) */
+      naf_id = gba_naf_id_new (bmsc_fqdn, GBA_UA_PROTOCOL_MBMS);
+      ks_naf = gba_uicc_gba_naf_derive (context->uicc, naf_id, context->impi, NULL, error);
+      if (ks_naf == NULL)
+        return NULL;
+      return gba_mbms_keys_derive (GBA_RUN_U, (gba_uicc_get_capabilities (context->uicc) & GBA_UICC_CAP_MBMS) != 0,
+                                   ks_naf, context->btid, bmsc_fqdn, error);
+    }
   if (context->run != GBA_RUN_ME || context->ks == NULL)
     {
       g_set_error_literal (error, GBA_ERROR, GBA_ERROR_INVALID_ARGUMENT,

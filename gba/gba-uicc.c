@@ -50,8 +50,9 @@ gba_uicc_authenticate (GbaUicc *self, const guint8 rand[16], const guint8 autn[1
 }
 
 typedef struct {
-  guint8 rand[GBA_AKA_RAND_LEN];
-  guint8 autn[GBA_AKA_AUTN_LEN];
+  guint8   rand[GBA_AKA_RAND_LEN];
+  guint8   autn[GBA_AKA_AUTN_LEN];
+  gboolean gba_context; /* TS 31.102 7.1.2.3 instead of 7.1.2.1 */
 } AuthData;
 
 static void
@@ -66,7 +67,9 @@ authenticate_thread (GTask *task, gpointer source, gpointer task_data, GCancella
 {
   AuthData *data = task_data;
   GError *error = NULL;
-  GbaAkaResult *result = gba_uicc_authenticate (source, data->rand, data->autn, cancellable, &error);
+  GbaAkaResult *result = data->gba_context
+                           ? gba_uicc_gba_bootstrap (source, data->rand, data->autn, cancellable, &error)
+                           : gba_uicc_authenticate (source, data->rand, data->autn, cancellable, &error);
 
   if (result == NULL)
     g_task_return_error (task, error);
@@ -74,9 +77,9 @@ authenticate_thread (GTask *task, gpointer source, gpointer task_data, GCancella
     g_task_return_pointer (task, result, (GDestroyNotify) gba_aka_result_free);
 }
 
-void
-gba_uicc_authenticate_async (GbaUicc *self, const guint8 rand[16], const guint8 autn[16], GCancellable *cancellable,
-                             GAsyncReadyCallback callback, gpointer user_data)
+static void
+run_authenticate (GbaUicc *self, const guint8 rand[16], const guint8 autn[16], gboolean gba_context,
+                  GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = NULL;
   AuthData *data;
@@ -87,8 +90,23 @@ gba_uicc_authenticate_async (GbaUicc *self, const guint8 rand[16], const guint8 
   data = g_new0 (AuthData, 1);
   memcpy (data->rand, rand, GBA_AKA_RAND_LEN);
   memcpy (data->autn, autn, GBA_AKA_AUTN_LEN);
+  data->gba_context = gba_context;
   g_task_set_task_data (task, data, (GDestroyNotify) auth_data_free);
   g_task_run_in_thread (task, authenticate_thread);
+}
+
+void
+gba_uicc_authenticate_async (GbaUicc *self, const guint8 rand[16], const guint8 autn[16], GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  run_authenticate (self, rand, autn, FALSE, cancellable, callback, user_data);
+}
+
+void
+gba_uicc_gba_bootstrap_async (GbaUicc *self, const guint8 rand[16], const guint8 autn[16], GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  run_authenticate (self, rand, autn, TRUE, cancellable, callback, user_data);
 }
 
 GbaAkaResult *
@@ -151,6 +169,17 @@ gba_uicc_mbms_command (GbaUicc *self, GbaUiccMbmsMode mode, GBytes *data, GCance
   if (klass->mbms_command == NULL)
     return not_supported (self, "the MBMS security context", error), NULL;
   return klass->mbms_command (self, mode, data, cancellable, error);
+}
+
+gboolean
+gba_uicc_gba_store_btid (GbaUicc *self, const guint8 rand[16], const char *btid, const char *lifetime,
+                         GCancellable *cancellable, GError **error)
+{
+  GbaUiccClass *klass = GBA_UICC_GET_CLASS (self);
+
+  if (klass->gba_store_btid == NULL)
+    return not_supported (self, "EF_GBABP", error);
+  return klass->gba_store_btid (self, rand, btid, lifetime, cancellable, error);
 }
 
 static gboolean

@@ -30,6 +30,13 @@ typedef enum {
   GBA_ERROR_UICC,             /* the card (or its transport) failed */
   GBA_ERROR_STORAGE,          /* persistent state could not be read or written */
   GBA_ERROR_EXPIRED,          /* bootstrapped key material is past its lifetime */
+  GBA_ERROR_CARD_ABSENT,      /* no card in the reader / modem (removed, or never inserted) */
+  GBA_ERROR_CARD_LOCKED,      /* the card wants its PIN (or is PIN-blocked): mbmsd never tries one */
+  GBA_ERROR_CARD_RESET,       /* the card was reset or swapped under us: reconnect and select again */
+  GBA_ERROR_CARD_KEY_FRESHNESS, /* SW 9865 (TS 31.102 7.1.1.6/7.1.1.8) */
+  GBA_ERROR_CARD_NO_MEMORY,   /* SW 9866 / 9867: EF_MSK or EF_MUK full */
+  GBA_ERROR_CARD_NOT_FOUND,   /* SW 6A88: the key or record the command names is not on the card */
+  GBA_ERROR_CARD_CONDITIONS,  /* SW 6985: conditions of use not satisfied */
 } GbaError;
 
 /* ------------------------------------------------------------------ secrets */
@@ -214,8 +221,12 @@ struct _GbaUiccClass {
    * NULL on cards without GBA_UICC_CAP_MBMS. */
   GBytes          *(*mbms_command) (GbaUicc *self, GbaUiccMbmsMode mode, GBytes *data,
                                     GCancellable *cancellable, GError **error);
+  /* GBA_U: after a bootstrapping run the ME writes B-TID and key lifetime into EF_GBABP
+   * beside the RAND the card stored (TS 31.102 7.1.1.4, 4.2.79). */
+  gboolean         (*gba_store_btid) (GbaUicc *self, const guint8 rand[16], const char *btid,
+                                      const char *lifetime, GCancellable *cancellable, GError **error);
 
-  gpointer padding[9];
+  gpointer padding[8];
 };
 
 /* 3G AUTHENTICATE (TS 31.102 7.1.2, P2 = 3G context). A MAC failure or sync failure is a
@@ -234,10 +245,16 @@ GbaUiccCaps      gba_uicc_get_capabilities (GbaUicc *self);
  * Blocking: callers on the main loop run them with g_task_run_in_thread. */
 GbaAkaResult *gba_uicc_gba_bootstrap (GbaUicc *self, const guint8 rand[16], const guint8 autn[16],
                                       GCancellable *cancellable, GError **error);
+/* The same in a worker thread; finish with gba_uicc_authenticate_finish. */
+void          gba_uicc_gba_bootstrap_async (GbaUicc *self, const guint8 rand[16], const guint8 autn[16],
+                                            GCancellable *cancellable, GAsyncReadyCallback callback,
+                                            gpointer user_data);
 GbaSecret    *gba_uicc_gba_naf_derive (GbaUicc *self, GBytes *naf_id, const char *impi,
                                        GCancellable *cancellable, GError **error);
 GBytes       *gba_uicc_mbms_command (GbaUicc *self, GbaUiccMbmsMode mode, GBytes *data,
                                      GCancellable *cancellable, GError **error);
+gboolean      gba_uicc_gba_store_btid (GbaUicc *self, const guint8 rand[16], const char *btid,
+                                       const char *lifetime, GCancellable *cancellable, GError **error);
 
 /* The software USIM: Milenage with K and OPc (or OP), SQN state persisted in sqn_path
  * (mode 0600, atomic replace). Reads group [usim] of a key file:
@@ -260,6 +277,72 @@ GbaUicc *gba_uicc_soft_new_from_key_file (GKeyFile *key_file, const char *group,
                                           const char *default_sqn_path, GError **error);
 /* The highest SQN the USIM has accepted (SQN_MS), for tests and diagnostics. */
 guint64  gba_uicc_soft_get_sqn_ms (GbaUiccSoft *self);
+
+/* ------------------------------------------------------------------ real cards */
+
+/* How APDUs reach a real card: PC/SC (gba-card-pcsc.c) or a modem's AT port (gba-card-at.c).
+ * A transport moves command and response APDUs and knows logical channels; the USIM logic
+ * on top (GbaUiccCard) is the same for all. GbaUiccCard calls a transport from its own card
+ * thread only, so a transport needs no locking and may keep per-thread handles (PC/SC). */
+#define GBA_TYPE_CARD_TRANSPORT (gba_card_transport_get_type ())
+G_DECLARE_DERIVABLE_TYPE (GbaCardTransport, gba_card_transport, GBA, CARD_TRANSPORT, GObject)
+
+struct _GbaCardTransportClass {
+  GObjectClass parent_class;
+
+  const char *backend; /* "pcsc", "at", ... as the configuration names it */
+  /* Reach the card: GBA_ERROR_CARD_ABSENT without one, GBA_ERROR_CARD_LOCKED when the modem
+   * says it wants a PIN. */
+  gboolean (*connect) (GbaCardTransport *self, GCancellable *cancellable, GError **error);
+  void     (*disconnect) (GbaCardTransport *self);
+  /* A command sequence no other application interleaves (PC/SC transactions); may be NULL. */
+  gboolean (*begin) (GbaCardTransport *self, GError **error);
+  void     (*end) (GbaCardTransport *self);
+  /* One command APDU on a logical channel (0: the basic one) whose CLA carries no channel
+   * bits: the transport puts the channel where its medium wants it. Answers data || SW1 SW2.
+   * GBA_ERROR_CARD_RESET when the card was reset or swapped, GBA_ERROR_CARD_ABSENT when gone. */
+  GBytes  *(*transmit) (GbaCardTransport *self, guint channel, GBytes *apdu, GCancellable *cancellable,
+                        GError **error);
+  /* A logical channel with the application selected on it. NULL: MANAGE CHANNEL and SELECT
+   * by DF name sent through transmit (TS 102 221 11.1.17, 11.1.1). */
+  gboolean (*open_application) (GbaCardTransport *self, const guint8 *aid, gsize aid_len, guint *channel,
+                                GCancellable *cancellable, GError **error);
+  void     (*close_application) (GbaCardTransport *self, guint channel);
+  /* Whether a card is there, waiting up to timeout_ms for a change from was_present; NULL:
+   * the card thread finds out by its commands failing. */
+  gboolean (*wait_presence) (GbaCardTransport *self, gboolean was_present, guint timeout_ms);
+
+  gpointer padding[8];
+};
+
+const char *gba_card_transport_get_backend (GbaCardTransport *self);
+
+/* The USIM over a transport: SELECT of the USIM ADF found in EF_DIR, EF_ICCID, EF_IMSI,
+ * EF_AD, EF_UST, AUTHENTICATE in the 3G, GBA and MBMS contexts (TS 31.102 7.1), T=0
+ * GET RESPONSE, ODD-instruction chaining. A card that wants its PIN is reported as
+ * GBA_ERROR_CARD_LOCKED; mbmsd never presents a PIN, so it can never block one. All card I/O
+ * runs on a thread of the card's own; the blocking methods may be called from any thread
+ * but the main loop (the async wrappers of GbaUicc do that). Signals (emitted in the main
+ * context that created the object): "presence-changed" (gboolean present). */
+#define GBA_TYPE_UICC_CARD (gba_uicc_card_get_type ())
+G_DECLARE_FINAL_TYPE (GbaUiccCard, gba_uicc_card, GBA, UICC_CARD, GbaUicc)
+
+GbaUicc    *gba_uicc_card_new (GbaCardTransport *transport);
+/* Connect and read the USIM now (blocking); also what every command does first when needed. */
+gboolean    gba_uicc_card_open (GbaUiccCard *self, GCancellable *cancellable, GError **error);
+const char *gba_uicc_card_get_backend (GbaUiccCard *self);
+/* Start watching for removal and insertion (reader events or polling), poll_ms apart at most. */
+void        gba_uicc_card_watch_presence (GbaUiccCard *self, guint poll_ms);
+gboolean    gba_uicc_card_is_present (GbaUiccCard *self);
+
+/* PC/SC (pcsc-lite): reader NULL or "" takes the first reader with a card. NULL with
+ * GBA_ERROR_UICC in a build without PC/SC. */
+GbaCardTransport *gba_card_transport_pcsc_new (const char *reader, GError **error);
+gboolean          gba_card_transport_pcsc_available (void);
+
+/* A modem's AT port (TS 27.007 +CCHO/+CGLA/+CCHC, +CSIM as fallback): tty is the device,
+ * timeout_ms the longest wait for one command's final result. */
+GbaCardTransport *gba_card_transport_at_new (const char *tty, guint timeout_ms);
 
 /* ------------------------------------------------------------------ HTTP Digest */
 
@@ -367,13 +450,15 @@ typedef struct {
   guint8     rand[GBA_AKA_RAND_LEN];
   GbaRun     run;
   GbaSecret *ks; /* CK || IK for GBA_ME; NULL for GBA_U (the card keeps it) */
+  GbaUicc   *uicc; /* GBA_U: the card that holds Ks; NULL for GBA_ME */
 } GbaContext;
 
 void        gba_context_free (GbaContext *context);
 gboolean    gba_context_is_valid_at (const GbaContext *context, GDateTime *now);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbaContext, gba_context_free)
 
-/* MUK and MRK for one BM-SC from a GBA_ME context (TS 33.246 6.1). */
+/* MUK and MRK for one BM-SC (TS 33.246 6.1). GBA_U: Ks_ext_NAF comes from the card (NAF
+ * derivation mode, TS 31.102 7.1.1.5), which blocks on card I/O: call it off the main loop. */
 GbaMbmsKeys *gba_context_derive_mbms_keys (const GbaContext *context, const char *bmsc_fqdn,
                                            GError **error);
 
@@ -386,6 +471,8 @@ GbaBootstrapper *gba_bootstrapper_new (GbaUicc *uicc, const char *bsf_uri, guint
 /* The clock that turns the BSF's lifetime into local time; NULL = the system clock. */
 typedef GDateTime *(*GbaClockFunc) (gpointer user_data);
 void             gba_bootstrapper_set_clock (GbaBootstrapper *self, GbaClockFunc clock, gpointer user_data);
+/* Run GBA_U (TS 33.220 5.3.2) when the card offers it (USIM service n°68); off by default. */
+void             gba_bootstrapper_set_gba_u (GbaBootstrapper *self, gboolean allowed);
 void             gba_bootstrapper_run_async (GbaBootstrapper *self, GCancellable *cancellable,
                                              GAsyncReadyCallback callback, gpointer user_data);
 GbaContext      *gba_bootstrapper_run_finish (GbaBootstrapper *self, GAsyncResult *result,

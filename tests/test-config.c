@@ -57,9 +57,23 @@ test_values_and_errors (void)
   g_assert_null (load_text ("[mikey]\nport=70000\n", &error));
   g_assert_nonnull (strstr (error->message, "[mikey] port"));
   g_clear_error (&error);
-  g_assert_null (load_text ("[uicc]\nbackend=pcsc\n", &error));
-  g_assert_nonnull (strstr (error->message, "software USIM only"));
+  g_assert_null (load_text ("[uicc]\nbackend=smoke-signals\n", &error));
+  g_assert_nonnull (strstr (error->message, "not one of soft, pcsc, at"));
   g_clear_error (&error);
+  g_assert_null (load_text ("[uicc]\nbackend=at\n", &error));
+  g_assert_nonnull (strstr (error->message, "at-device"));
+  g_clear_error (&error);
+  g_assert_null (load_text ("[uicc]\npoll-interval=1\n", &error));
+  g_clear_error (&error);
+  {
+    g_autoptr(MbmsConfig) pcsc = load_text ("[uicc]\nbackend=pcsc\npcsc-reader=Virtual PCD 00 00\n", &error);
+    g_autoptr(MbmsConfig) at = load_text ("[uicc]\nbackend=at\nat-device=/dev/ttyUSB2\nat-timeout=2000\n", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (pcsc->pcsc_reader, ==, "Virtual PCD 00 00");
+    g_assert_cmpstr (at->at_device, ==, "/dev/ttyUSB2");
+    g_assert_cmpuint (at->at_timeout_ms, ==, 2000);
+    g_assert_cmpuint (at->card_poll_ms, ==, 500);
+  }
   g_assert_null (load_text ("[mikey]\nlisten=example.org\n", &error));
   g_clear_error (&error);
   {

@@ -1,4 +1,4 @@
-/* mbms-bootstrap: run GBA_ME bootstrapping once with a software USIM and show what the UE
+/* mbms-bootstrap: run GBA bootstrapping once with a software USIM or a card and show what the UE
  * now holds: B-TID, key lifetime and, with --bmsc, the IDs of the MBMS keys for that BM-SC. Key bytes are
  * never printed. The daemon does this on its own; this tool is for the lab and for field
  * debugging of Ub. */
@@ -29,16 +29,24 @@ print_result (const GbaContext *ctx, const char *bsf, const char *bmsc, const Gb
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *lifetime = g_date_time_format_iso8601 (ctx->lifetime);
 
-  g_print ("Bootstrapped with %s as %s (GBA_ME)\n", bsf, ctx->impi);
+  g_print ("Bootstrapped with %s as %s (%s)\n", bsf, ctx->impi, ctx->run == GBA_RUN_U ? "GBA_U" : "GBA_ME");
   g_print ("  B-TID          %s\n", ctx->btid);
   g_print ("  key lifetime   %s (%" G_GINT64_FORMAT " s left)\n", lifetime,
            g_date_time_difference (ctx->lifetime, now) / G_TIME_SPAN_SECOND);
-  g_print ("  Ks             CK || IK, %zu octets, in memory only\n", gba_secret_get_size (ctx->ks));
+  if (ctx->run == GBA_RUN_U)
+    g_print ("  Ks             on the card (B-TID and lifetime written into EF_GBABP)\n");
+  else
+    g_print ("  Ks             CK || IK, %zu octets, in memory only\n", gba_secret_get_size (ctx->ks));
   if (bmsc == NULL)
     return;
   g_print ("MBMS keys for BM-SC %s (NAF_Id = FQDN || 01 00 00 00 01)\n", bmsc);
-  g_print ("  MUK            Ks_NAF; MUK ID: IDi=%s IDr=%s\n", keys->muk_idi, keys->muk_idr);
-  g_print ("  MRK            KDF(Ks_NAF, \"mbms-mrk\"); Digest password for B-TID %s\n", keys->muk_idr);
+  if (keys->muk_on_uicc)
+    g_print ("  MUK            Ks_int_NAF, on the card; MUK ID: IDi=%s IDr=%s\n", keys->muk_idi, keys->muk_idr);
+  else
+    g_print ("  MUK            %s; MUK ID: IDi=%s IDr=%s\n", ctx->run == GBA_RUN_U ? "Ks_ext_NAF" : "Ks_NAF",
+             keys->muk_idi, keys->muk_idr);
+  g_print ("  MRK            KDF(%s, \"mbms-mrk\"); Digest password for B-TID %s\n",
+           ctx->run == GBA_RUN_U ? "Ks_ext_NAF" : "Ks_NAF", keys->muk_idr);
 }
 
 int
@@ -49,8 +57,16 @@ main (int argc, char **argv)
   g_autofree char *bmsc = NULL;
   g_autofree char *state_dir = NULL;
   int timeout = 10;
+  g_autofree char *pcsc_reader = NULL;
+  g_autofree char *at_tty = NULL;
+  gboolean pcsc = FALSE;
+  gboolean gba_u = FALSE;
   GOptionEntry entries[] = {
     { "usim", 'u', 0, G_OPTION_ARG_FILENAME, &usim_path, "Software USIM key file ([usim] group)", "FILE" },
+    { "pcsc", 0, 0, G_OPTION_ARG_NONE, &pcsc, "The card in a PC/SC reader", NULL },
+    { "reader", 0, 0, G_OPTION_ARG_STRING, &pcsc_reader, "PC/SC reader name (default: the first with a card)", "NAME" },
+    { "at", 0, 0, G_OPTION_ARG_FILENAME, &at_tty, "The card behind a modem's AT port", "TTY" },
+    { "gba-u", 0, 0, G_OPTION_ARG_NONE, &gba_u, "GBA_U when the card offers it (USIM service n°68)", NULL },
     { "bsf", 'b', 0, G_OPTION_ARG_STRING, &bsf, "BSF URI (default: derived from the IMSI)", "URI" },
     { "bmsc", 'n', 0, G_OPTION_ARG_STRING, &bmsc, "Also derive MUK and MRK for this BM-SC FQDN", "FQDN" },
     { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &state_dir, "Where the USIM keeps its SQN", "DIR" },
@@ -74,15 +90,31 @@ main (int argc, char **argv)
       g_printerr ("mbms-bootstrap: %s\n", error->message);
       return 2;
     }
-  if (usim_path == NULL)
+  if ((usim_path != NULL) + pcsc + (at_tty != NULL) != 1)
     {
-      g_printerr ("mbms-bootstrap: --usim is required (see mbms-bootstrap --help)\n");
+      g_printerr ("mbms-bootstrap: one of --usim, --pcsc and --at is required (see mbms-bootstrap --help)\n");
       return 2;
     }
   if (state_dir != NULL)
     sqn_path = g_build_filename (state_dir, "usim.sqn", NULL);
-  if (!g_key_file_load_from_file (kf, usim_path, G_KEY_FILE_NONE, &error)
-      || (uicc = gba_uicc_soft_new_from_key_file (kf, "usim", sqn_path, &error)) == NULL)
+  if (pcsc || at_tty != NULL)
+    {
+      g_autoptr(GbaCardTransport) transport = pcsc ? gba_card_transport_pcsc_new (pcsc_reader, &error)
+                                                   : gba_card_transport_at_new (at_tty, 10000);
+      if (transport == NULL)
+        {
+          g_printerr ("mbms-bootstrap: %s\n", error->message);
+          return 1;
+        }
+      uicc = gba_uicc_card_new (transport);
+      if (!gba_uicc_card_open (GBA_UICC_CARD (uicc), NULL, &error))
+        {
+          g_printerr ("mbms-bootstrap: card: %s\n", error->message);
+          return 1;
+        }
+    }
+  else if (!g_key_file_load_from_file (kf, usim_path, G_KEY_FILE_NONE, &error)
+           || (uicc = gba_uicc_soft_new_from_key_file (kf, "usim", sqn_path, &error)) == NULL)
     {
       g_printerr ("mbms-bootstrap: %s: %s\n", usim_path, error->message);
       return 1;
@@ -101,6 +133,7 @@ main (int argc, char **argv)
 
   run.loop = g_main_loop_new (NULL, FALSE);
   bootstrapper = gba_bootstrapper_new (uicc, bsf, (guint) timeout);
+  gba_bootstrapper_set_gba_u (bootstrapper, gba_u);
   gba_bootstrapper_run_async (bootstrapper, NULL, on_bootstrapped, &run);
   g_main_loop_run (run.loop);
   g_main_loop_unref (run.loop);

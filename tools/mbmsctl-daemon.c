@@ -135,9 +135,23 @@ mbmsctl_daemon_command (const char *command, int argc, char **argv, gboolean jso
           mbmsctl_json_string (out, mbms_dbus_manager_get_bootstrap_state (m));
           g_string_append (out, ",\"btid\":");
           mbmsctl_json_string (out, mbms_dbus_manager_get_bootstrap_transaction_id (m));
-          g_string_append_printf (out, ",\"expiry-us\":%" G_GINT64_FORMAT ",\"services\":%u}\n",
+          g_string_append_printf (out, ",\"expiry-us\":%" G_GINT64_FORMAT ",\"services\":%u",
                                   mbms_dbus_manager_get_bootstrap_expiry (m),
                                   g_strv_length ((char **) mbms_dbus_manager_get_services (m)));
+          g_string_append (out, ",\"card\":{\"backend\":");
+          mbmsctl_json_string (out, mbms_dbus_manager_get_card_backend (m));
+          g_string_append (out, ",\"state\":");
+          mbmsctl_json_string (out, mbms_dbus_manager_get_card_state (m));
+          g_string_append (out, ",\"iccid\":");
+          mbmsctl_json_string (out, mbms_dbus_manager_get_card_iccid (m));
+          g_string_append (out, ",\"usim-services\":[");
+          for (const char *const *v = mbms_dbus_manager_get_card_services (m); v != NULL && *v != NULL; v++)
+            {
+              if (v != mbms_dbus_manager_get_card_services (m))
+                g_string_append_c (out, ',');
+              mbmsctl_json_string (out, *v);
+            }
+          g_string_append (out, "]}}\n");
         }
       else
         {
@@ -148,6 +162,15 @@ mbmsctl_daemon_command (const char *command, int argc, char **argv, gboolean jso
                                 *mbms_dbus_manager_get_bootstrap_transaction_id (m) ? ", B-TID " : "",
                                 mbms_dbus_manager_get_bootstrap_transaction_id (m),
                                 g_strv_length ((char **) mbms_dbus_manager_get_services (m)));
+          {
+            const char *const *usim = mbms_dbus_manager_get_card_services (m);
+            g_autofree char *list = usim != NULL && usim[0] != NULL ? g_strjoinv (", ", (char **) usim) : g_strdup ("none");
+            const char *iccid = mbms_dbus_manager_get_card_iccid (m);
+
+            g_string_append_printf (out, "card      %s, %s%s%s, USIM services used: %s\n",
+                                    mbms_dbus_manager_get_card_backend (m), mbms_dbus_manager_get_card_state (m),
+                                    iccid != NULL && *iccid ? ", ICCID " : "", iccid != NULL ? iccid : "", list);
+          }
         }
     }
   else if (g_strcmp0 (command, "services") == 0 || g_strcmp0 (command, "show") == 0)

@@ -22,8 +22,11 @@ EXTRA_OEMESON += "-Dtests=false"
 # UICC backends. "soft-usim" installs the lab software USIM's key file (public test keys:
 # lab and test images only); the daemon uses the software USIM when no card backend is
 # configured. PC/SC and AT-command backends get their switches when they land.
-PACKAGECONFIG ??= ""
+PACKAGECONFIG ??= "pcsc at"
 PACKAGECONFIG[soft-usim] = "-Dsoft_usim_config=true,-Dsoft_usim_config=false"
+# real cards: a PC/SC reader (pcsc-lite; pcscd at run time) and a modem's AT port
+PACKAGECONFIG[pcsc] = "-Dpcsc=enabled,-Dpcsc=disabled,pcsc-lite,pcsc-lite"
+PACKAGECONFIG[at] = "-Dat=true,-Dat=false"
 
 SYSTEMD_SERVICE:${PN} = "mbmsd.service"
 # Installed, not started: a card and User Service Descriptions come first.

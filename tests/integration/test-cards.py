@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""mbmsd with a real card path: the peer's virtual USIM (tests/virtual-usim, written from
+TS 31.102 / TS 102 221, not from mbmsd) in vsmartcard's vpcd reader behind a private pcscd of
+this test's own, and the same lab network and D-Bus checks as test-daemon.py. GBA_ME through
+PC/SC from the USD to "receiving" (T=0 and T=1), a PIN-locked card (reported, never
+unlocked, taken up once the user disabled the PIN), removal and insertion of the same card,
+and another card (mbmsd exits 75 and a restart wipes the old card's keys); the same through the
+pty modem (two variants); GBA_U bootstrapping through both with mbms-bootstrap."""
+import importlib.util, json, os, re, shutil, socket, subprocess, sys, tempfile, time, unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location("test_daemon", os.path.join(HERE, "test-daemon.py"))
+td = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(td)
+
+WITH_PCSCD = os.path.join(td.SRC, "tests", "virtual-usim", "with-pcscd")
+WITH_MODEM = os.path.join(td.SRC, "tests", "pty-modem", "with-modem")
+DEBIAN_PYTHON = "/usr/bin/python3"
+ROOT, SERVICE = td.ROOT, td.SERVICE
+
+
+def have_pcsc():
+    return (os.path.exists("/usr/sbin/pcscd") and os.path.exists("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
+            and shutil.which("unshare") is not None)
+
+
+@unittest.skipUnless(have_pcsc(), "pcscd, vsmartcard-vpcd or unshare missing")
+class PcscCard(td.Daemon):
+    protocol = "t1"
+    backend = "pcsc"
+    modem_options = ()
+
+    def peer_command(self, card_opts):
+        if self.backend == "pcsc":
+            return [DEBIAN_PYTHON, WITH_PCSCD, *card_opts]
+        return [DEBIAN_PYTHON, WITH_MODEM, *self.modem_options, *[f"--card={o}" for o in card_opts]]
+
+    def setUp(self):
+        super().setUp()
+        self.envfile = os.path.join(self.dir, "pcsc.env")
+        opts = ["--config", self.usim, "--protocol", self.protocol]
+        if "pin_locked" in self._testMethodName:
+            opts += ["--pin-state", "enabled"]
+        self.card_log = open(os.path.join(self.dir, "card.log"), "w")
+        # the card's world lives while this cat does: closing its stdin ends it
+        self.pcsc = subprocess.Popen([*self.peer_command(opts), "--", "/bin/sh", "-c",
+                                      f"env > {self.envfile}.tmp && mv {self.envfile}.tmp {self.envfile} && exec cat"],
+                                     stdin=subprocess.PIPE, stdout=self.card_log, stderr=self.card_log)
+        td.wait_for(lambda: os.path.exists(self.envfile) or self.pcsc.poll() is not None, timeout=30,
+                    what="the private pcscd and the card")
+        self.assertIsNone(self.pcsc.poll(), self.card_text())
+        with open(self.envfile) as f:
+            cardenv = dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
+        self.control_path = cardenv["VUSIM_CONTROL"]
+        if self.backend == "pcsc":
+            self.env["PCSCLITE_CSOCK_NAME"] = cardenv["PCSCLITE_CSOCK_NAME"]
+            uicc = f"backend=pcsc\npcsc-reader={cardenv['VUSIM_READER']}\n"
+        else:
+            uicc = f"backend=at\nat-device={cardenv['MODEM_TTY']}\nat-timeout=5000\n"
+        with open(os.path.join(self.dir, "mbmsd.conf")) as f:
+            conf = f.read().replace(f"[uicc]\nsoft-usim={self.usim}\n", f"[uicc]\n{uicc}poll-interval=100\n")
+        self.write("mbmsd.conf", conf)
+
+    def tearDown(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+                p.wait(timeout=10)
+        self.pcsc.stdin.close()
+        try:
+            self.pcsc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.pcsc.kill()
+        self.card_log.close()
+        super().tearDown()
+
+    def card_text(self):
+        self.card_log.flush()
+        with open(os.path.join(self.dir, "card.log")) as f:
+            return f.read()
+
+    def daemon_log(self):
+        with open(os.path.join(self.dir, "mbmsd.log")) as f:
+            return f.read()
+
+    def control(self, line):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(10)
+            s.connect(self.control_path)
+            f = s.makefile("rw", encoding="utf-8", newline="\n")
+            f.write(line + "\n")
+            f.flush()
+            return json.loads(f.readline())
+
+    def manager(self, name):
+        return self.prop(ROOT, "Manager", name)
+
+    def card_state(self):
+        return self.manager("CardState").replace("(<'", "").replace("'>,)", "")
+
+    def register_until_receiving(self):
+        td.wait_for(lambda: self.state() == "discovered", what="the service")
+        self.gdbus("call", "--object-path", f"{ROOT}/Service/0", "--method", f"{td.NAME}.Service.Register")
+        td.wait_for(lambda: self.state() == "receiving", timeout=30, what="keys and MTKs through the card")
+
+    def test_gba_me_through_the_card_to_receiving(self):
+        self.start()
+        self.register_until_receiving()
+        self.assertEqual(self.card_state(), "ready")
+        self.assertIn(self.backend, self.manager("CardBackend"))
+        self.assertIn("…0001", self.manager("CardIccid"))  # ICCID 8988211000000000001, hidden
+        self.assertEqual(self.manager("CardServices"), "(<@as []>,)")  # a plain USIM: no n°68, n°69
+        self.assertIn("@bsf.lab.mbmsd.test", self.manager("BootstrapTransactionId"))
+        status = json.loads(self.mbmsctl("--json", "status"))
+        self.assertEqual(status["card"], {"backend": self.backend, "state": "ready", "iccid": "…0001",
+                                          "usim-services": []})
+        text = self.mbmsctl("status")
+        self.assertIn(f"card      {self.backend}, ready, ICCID …0001, USIM services used: none", text)
+        self.assertNotIn("8988211000000000001", text + self.daemon_log())
+        # the card answered the AUTHENTICATE: its SQN moved
+        self.assertGreater(self.control("state")["sqn_ms"], 0)
+
+    def test_pin_locked_card_is_reported_and_never_unlocked(self):
+        self.start()
+        td.wait_for(lambda: self.card_state() == "card-locked", what="card-locked")
+        self.assertEqual(self.manager("Services"), "(<@ao []>,)")
+        time.sleep(1.5)  # mbmsd looks again now and then: never with a PIN
+        state = self.control("state")
+        self.assertTrue(state["pin_enabled"], state)
+        self.assertEqual(state["pin_tries"], 3, state)  # VERIFY without data only: no try spent
+        self.assertIn("card-locked", self.daemon_log())
+        # the user disables the PIN elsewhere: mbmsd takes the card up and the services come
+        self.control("pin disabled")
+        td.wait_for(lambda: self.card_state() == "ready", timeout=20, what="the unlocked card taken up")
+        self.register_until_receiving()
+
+    def test_removed_and_inserted_again(self):
+        self.start()
+        self.register_until_receiving()
+        self.control("remove")
+        td.wait_for(lambda: self.card_state() == "absent", what="the removal noticed")
+        td.wait_for(lambda: self.state() == "unavailable", what="the service unavailable")
+        self.assertIn("card-absent", self.prop(f"{ROOT}/Service/0", "Service", "StateReason"))
+        r = self.gdbus("call", "--object-path", f"{ROOT}/Service/0", "--method", f"{td.NAME}.Service.Register",
+                       check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("no card", r.stderr)
+        self.control("insert")
+        td.wait_for(lambda: self.control("state")["apdus"] > 0, what="the card selected and read again")
+        td.wait_for(lambda: self.card_state() == "ready", timeout=20, what="the same card back")
+        self.assertEqual(self.procs[-1].poll(), None)
+        self.assertEqual(self.state(), "receiving")
+        self.assertEqual(len(self.control("state")["channels"]), 2)  # the USIM on a logical channel again
+
+    def test_another_card_restarts_and_wipes(self):
+        daemon = self.start()
+        self.register_until_receiving()
+        other = os.path.join(self.dir, "other-usim.conf")
+        with open(self.usim) as f, open(other, "w") as g:
+            g.write(f.read().replace("imsi=001010123456789", "imsi=001010987654321")
+                    .replace("iccid=8988211000000000001", "iccid=8988211000000000002"))
+        self.control("remove")
+        td.wait_for(lambda: self.card_state() == "absent", what="the removal noticed")
+        self.control(f"insert {other}")
+        self.assertEqual(daemon.wait(timeout=20), 75, self.daemon_log())
+        self.start()
+        td.wait_for(lambda: self.card_state() == "ready", what="the new card")
+        self.assertIn("…0002", self.manager("CardIccid"))
+        self.assertIn("every stored MBMS key and registration was deleted", self.daemon_log())
+
+
+class PcscCardT0(PcscCard):
+    """The same over T=0: 61xx and GET RESPONSE for every answer with data."""
+    protocol = "t0"
+
+
+class AtModem(PcscCard):
+    """The same card behind the pty modem: +CCHO (bare session id) and +CGLA."""
+    backend = "at"
+
+
+class AtModemQuirky(PcscCard):
+    """A modem as many are: "+CCHO: n", AUTHENTICATE refused over +CSIM, session ids that are
+    not channel numbers, a URC before every answer, the card's T=0 answers passed on raw."""
+    backend = "at"
+    protocol = "t0"
+    modem_options = ("--ccho-prefix", "--refuse-csim-auth", "--session-base", "1465853795",
+                     "--urc-before-answer", "+CREG: 1", "--raw-t0")
+
+
+BOOTSTRAP = os.path.join(td.BUILD, "tools", "mbms-bootstrap")
+LABNET = os.path.join(td.BUILD, "tools", "lab", "mbms-labnet")
+
+
+@unittest.skipUnless(have_pcsc(), "pcscd, vsmartcard-vpcd or unshare missing")
+class GbaUThroughTheCard(unittest.TestCase):
+    """GBA_U (TS 33.220 5.3.2) with a card offering n°68 and n°69 against the lab BSF that runs
+    GBA_U for the subscriber: the card answers in the GBA context, keeps Ks, gets the B-TID
+    in EF_GBABP, derives Ks_ext_NAF and keeps Ks_int_NAF (the MUK, TS 33.246 6.1)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        d = self.tmp.name
+        with open(os.path.join(td.SRC, "data", "lab", "labnet.conf")) as f:
+            lab = f.read().replace("#gba-u=false", "gba-u=true").replace("#uicc-mbms=false", "uicc-mbms=true")
+        with open(os.path.join(td.SRC, "data", "lab", "soft-usim.conf")) as f:
+            usim = f.read() + "services=68,69\n"
+        for name, text in (("lab.conf", lab), ("usim.conf", usim)):
+            with open(os.path.join(d, name), "w") as f:
+                f.write(text)
+        self.lab = subprocess.Popen([LABNET, "--config", os.path.join(d, "lab.conf")], stdout=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL, text=True)
+        self.bsf = self.lab.stdout.readline().split()[1]
+        self.usim = os.path.join(d, "usim.conf")
+
+    def tearDown(self):
+        self.lab.terminate()
+        self.lab.wait(timeout=10)
+        self.lab.stdout.close()
+        self.tmp.cleanup()
+
+    def run_through(self, peer, card_arg):
+        state = ("/usr/bin/python3 -c 'import socket,os; s=socket.socket(socket.AF_UNIX); "
+                 "s.connect(os.environ[\"VUSIM_CONTROL\"]); f=s.makefile(\"rw\"); f.write(\"state\\n\"); "
+                 "f.flush(); print(\"STATE \" + f.readline())'")
+        cmd = f"{BOOTSTRAP} {card_arg} --gba-u --bsf {self.bsf} --bmsc 127.0.0.1 && {state}"
+        r = subprocess.run([*peer, "--", "/bin/sh", "-c", cmd], capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("(GBA_U)", r.stdout)
+        btid = re.search(r"B-TID\s+(\S+)", r.stdout).group(1)
+        self.assertIn("MUK            Ks_int_NAF, on the card", r.stdout)
+        card = json.loads(r.stdout.split("STATE ", 1)[1])
+        self.assertEqual(card["gba"]["btid"], btid)  # written into EF_GBABP by mbms-bootstrap
+        self.assertEqual(card["gba"]["naf_ids"], [b"127.0.0.1\x01\x00\x00\x00\x01".hex()])
+
+    def test_gba_u_through_pcsc(self):
+        self.run_through([DEBIAN_PYTHON, WITH_PCSCD, "--config", self.usim, "--protocol", "t0"], "--pcsc")
+
+    def test_gba_u_through_the_modem(self):
+        self.run_through([DEBIAN_PYTHON, WITH_MODEM, f"--card=--config={self.usim}", "--ccho-prefix"],
+                         "--at \"$MODEM_TTY\"")
+
+
+CLASSES = {c.__name__: c for c in (PcscCard, PcscCardT0, AtModem, AtModemQuirky, GbaUThroughTheCard)}
+
+if __name__ == "__main__":
+    # arguments name classes; each runs only the tests of this file (not those inherited)
+    chosen = [CLASSES[a] for a in sys.argv[1:]] or list(CLASSES.values())
+    names = sorted(n for n in PcscCard.__dict__ if n.startswith("test_"))
+    suite = unittest.TestSuite()
+    for cls in chosen:
+        if cls is GbaUThroughTheCard:
+            suite.addTests(unittest.defaultTestLoader.loadTestsFromTestCase(cls))
+        else:
+            suite.addTests(cls(n) for n in names)
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    sys.exit(0 if result.wasSuccessful() else 1)
