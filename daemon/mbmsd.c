@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <glib-unix.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -92,6 +93,7 @@ main (int argc, char **argv)
   Daemon d = { 0 };
   guint owner;
 
+  setlocale (LC_ALL, ""); /* GLib's messages in the user's charset, not '?' for its quotes */
   /* before any key exists: a crash must not write MSKs, MTKs or the USIM's K to a core file
    * (issue 13). The bus authenticates us by SO_PEERCRED and our uid, which this leaves alone. */
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)

@@ -1,10 +1,11 @@
 /* mbms-bootstrap: run GBA_ME bootstrapping once with a software USIM and show what the UE
- * now holds: B-TID, key lifetime and the IDs of the MBMS keys for one BM-SC. Key bytes are
+ * now holds: B-TID, key lifetime and, with --bmsc, the IDs of the MBMS keys for that BM-SC. Key bytes are
  * never printed. The daemon does this on its own; this tool is for the lab and for field
  * debugging of Ub. */
 #include "config.h"
 #include "gba.h"
 
+#include <locale.h>
 #include <stdlib.h>
 
 typedef struct {
@@ -33,6 +34,8 @@ print_result (const GbaContext *ctx, const char *bsf, const char *bmsc, const Gb
   g_print ("  key lifetime   %s (%" G_GINT64_FORMAT " s left)\n", lifetime,
            g_date_time_difference (ctx->lifetime, now) / G_TIME_SPAN_SECOND);
   g_print ("  Ks             CK || IK, %zu octets, in memory only\n", gba_secret_get_size (ctx->ks));
+  if (bmsc == NULL)
+    return;
   g_print ("MBMS keys for BM-SC %s (NAF_Id = FQDN || 01 00 00 00 01)\n", bmsc);
   g_print ("  MUK            Ks_NAF; MUK ID: IDi=%s IDr=%s\n", keys->muk_idi, keys->muk_idr);
   g_print ("  MRK            KDF(Ks_NAF, \"mbms-mrk\"); Digest password for B-TID %s\n", keys->muk_idr);
@@ -49,7 +52,7 @@ main (int argc, char **argv)
   GOptionEntry entries[] = {
     { "usim", 'u', 0, G_OPTION_ARG_FILENAME, &usim_path, "Software USIM key file ([usim] group)", "FILE" },
     { "bsf", 'b', 0, G_OPTION_ARG_STRING, &bsf, "BSF URI (default: derived from the IMSI)", "URI" },
-    { "bmsc", 'n', 0, G_OPTION_ARG_STRING, &bmsc, "BM-SC FQDN to derive MUK and MRK for", "FQDN" },
+    { "bmsc", 'n', 0, G_OPTION_ARG_STRING, &bmsc, "Also derive MUK and MRK for this BM-SC FQDN", "FQDN" },
     { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &state_dir, "Where the USIM keeps its SQN", "DIR" },
     { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout, "Seconds per HTTP exchange (default 10)", "S" },
     G_OPTION_ENTRY_NULL
@@ -63,6 +66,7 @@ main (int argc, char **argv)
   g_autofree char *sqn_path = NULL;
   Run run = { 0 };
 
+  setlocale (LC_ALL, ""); /* GLib's messages in the user's charset, not '?' for its quotes */
   g_log_writer_default_set_use_stderr (TRUE); /* stdout carries results */
   g_option_context_add_main_entries (opts, entries, NULL);
   if (!g_option_context_parse (opts, &argc, &argv, &error))
@@ -70,9 +74,9 @@ main (int argc, char **argv)
       g_printerr ("mbms-bootstrap: %s\n", error->message);
       return 2;
     }
-  if (usim_path == NULL || bmsc == NULL)
+  if (usim_path == NULL)
     {
-      g_printerr ("mbms-bootstrap: --usim and --bmsc are required\n");
+      g_printerr ("mbms-bootstrap: --usim is required (see mbms-bootstrap --help)\n");
       return 2;
     }
   if (state_dir != NULL)
@@ -106,8 +110,7 @@ main (int argc, char **argv)
       g_error_free (run.error);
       return 1;
     }
-  keys = gba_context_derive_mbms_keys (run.context, bmsc, &error);
-  if (keys == NULL)
+  if (bmsc != NULL && (keys = gba_context_derive_mbms_keys (run.context, bmsc, &error)) == NULL)
     {
       g_printerr ("mbms-bootstrap: %s\n", error->message);
       gba_context_free (run.context);

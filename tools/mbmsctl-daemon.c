@@ -1,80 +1,19 @@
-/* mbmsctl's daemon commands: status, services, show, register, deregister, add-usd, monitor,
- * over org.mbmsd.Mbmsd1 (system bus, or the session bus with --session-bus or
- * MBMSCTL_BUS=session). Human-readable output, or JSON with --json. */
+/* mbmsctl's daemon commands: status, services, show, register, deregister, request-keys,
+ * add-usd, stream, over org.mbmsd.Mbmsd1 (system bus, or the session bus with --session-bus
+ * or MBMSCTL_BUS=session). Human-readable output, or JSON with --json. */
 #include "config.h"
 #include "mbmsctl-daemon.h"
-#include "mbms-dbus-generated.h"
+#include "mbmsctl-bus.h"
 
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
-#define NAME "org.mbmsd.Mbmsd1"
-#define ROOT "/org/mbmsd/Mbmsd1"
-
-static GDBusConnection *
-connect_bus (gboolean session, GError **error)
-{
-  gboolean use_session = session || g_strcmp0 (g_getenv ("MBMSCTL_BUS"), "session") == 0;
-
-  return g_bus_get_sync (use_session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, NULL, error);
-}
-
-static void
-json_string (GString *out, const char *s)
-{
-  g_string_append_c (out, '"');
-  for (const guchar *p = (const guchar *) (s ? s : ""); *p; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_printf (out, "\\%c", *p);
-      else if (*p < 0x20)
-        g_string_append_printf (out, "\\u%04x", *p);
-      else
-        g_string_append_c (out, (char) *p);
-    }
-  g_string_append_c (out, '"');
-}
-
-static MbmsDBusManager *
-manager_proxy (GDBusConnection *bus, GError **error)
-{
-  return mbms_dbus_manager_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_NONE, NAME, ROOT, NULL, error);
-}
-
-static MbmsDBusService *
-service_proxy (GDBusConnection *bus, const char *path)
-{
-  return mbms_dbus_service_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_NONE, NAME, path, NULL, NULL);
-}
-
-/* SERVICE may be an object path, a service ID or an index N (…/Service/N). */
-static char *
-resolve_service (GDBusConnection *bus, const char *arg, GError **error)
-{
-  g_autoptr(MbmsDBusManager) m = manager_proxy (bus, error);
-  const char *const *paths;
-
-  if (m == NULL)
-    return NULL;
-  paths = mbms_dbus_manager_get_services (m);
-  for (guint i = 0; paths != NULL && paths[i] != NULL; i++)
-    {
-      g_autoptr(MbmsDBusService) s = service_proxy (bus, paths[i]);
-      g_autofree char *index = g_strdup_printf (ROOT "/Service/%s", arg);
-      if (g_strcmp0 (paths[i], arg) == 0 || g_strcmp0 (paths[i], index) == 0
-          || (s && g_strcmp0 (mbms_dbus_service_get_service_id (s), arg) == 0))
-        return g_strdup (paths[i]);
-    }
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no service \"%s\" (see mbmsctl services)", arg);
-  return NULL;
-}
-
 static void
 describe_service (GDBusConnection *bus, const char *path, gboolean json, GString *out)
 {
-  g_autoptr(MbmsDBusService) s = service_proxy (bus, path);
+  g_autoptr(MbmsDBusService) s = mbmsctl_service_proxy (bus, path);
   GVariant *groups = s ? mbms_dbus_service_get_key_groups (s) : NULL;
   const char *const *sessions = s ? mbms_dbus_service_get_sessions (s) : NULL;
   GVariantIter it;
@@ -87,19 +26,19 @@ describe_service (GDBusConnection *bus, const char *path, gboolean json, GString
   if (json)
     {
       g_string_append (out, "{\"path\":");
-      json_string (out, path);
+      mbmsctl_json_string (out, path);
       g_string_append (out, ",\"service-id\":");
-      json_string (out, mbms_dbus_service_get_service_id (s));
+      mbmsctl_json_string (out, mbms_dbus_service_get_service_id (s));
       g_string_append_printf (out, ",\"protected\":%s,\"state\":", mbms_dbus_service_get_protected (s) ? "true" : "false");
-      json_string (out, mbms_dbus_service_get_state (s));
+      mbmsctl_json_string (out, mbms_dbus_service_get_state (s));
       g_string_append (out, ",\"reason\":");
-      json_string (out, mbms_dbus_service_get_state_reason (s));
+      mbmsctl_json_string (out, mbms_dbus_service_get_state_reason (s));
       g_string_append (out, ",\"bmsc\":");
-      json_string (out, mbms_dbus_service_get_key_management_server (s));
+      mbmsctl_json_string (out, mbms_dbus_service_get_key_management_server (s));
       g_string_append (out, ",\"stream\":");
-      json_string (out, mbms_dbus_service_get_stream_state (s));
+      mbmsctl_json_string (out, mbms_dbus_service_get_stream_state (s));
       g_string_append (out, ",\"playback-uri\":");
-      json_string (out, mbms_dbus_service_get_playback_uri (s));
+      mbmsctl_json_string (out, mbms_dbus_service_get_playback_uri (s));
       g_string_append (out, ",\"key-groups\":[");
     }
   else
@@ -129,16 +68,16 @@ describe_service (GDBusConnection *bus, const char *path, gboolean json, GString
     g_string_append (out, "],\"sessions\":[");
   for (guint i = 0; sessions != NULL && sessions[i] != NULL; i++)
     {
-      g_autoptr(MbmsDBusSession) ss = mbms_dbus_session_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_NONE, NAME, sessions[i],
+      g_autoptr(MbmsDBusSession) ss = mbms_dbus_session_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_NONE, MBMSCTL_NAME, sessions[i],
                                                                         NULL, NULL);
       if (ss == NULL)
         continue;
       if (json)
         {
           g_string_append_printf (out, "%s{\"path\":", i ? "," : "");
-          json_string (out, sessions[i]);
+          mbmsctl_json_string (out, sessions[i]);
           g_string_append (out, ",\"destination\":");
-          json_string (out, mbms_dbus_session_get_destination_address (ss));
+          mbmsctl_json_string (out, mbms_dbus_session_get_destination_address (ss));
           g_string_append_printf (out, ",\"port\":%u,\"mtk-id\":%u,\"mtk-messages\":%" G_GUINT64_FORMAT
                                   ",\"forward-port\":%u,\"decrypted\":%" G_GUINT64_FORMAT ",\"auth-failures\":%"
                                   G_GUINT64_FORMAT ",\"replays\":%" G_GUINT64_FORMAT ",\"unknown-mki\":%"
@@ -166,23 +105,16 @@ describe_service (GDBusConnection *bus, const char *path, gboolean json, GString
     g_string_append (out, "]}");
 }
 
-static int
-fail (GError *error)
-{
-  g_printerr ("mbmsctl: %s\n", error->message);
-  return 1;
-}
-
 int
 mbmsctl_daemon_command (const char *command, int argc, char **argv, gboolean json, gboolean session)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) bus = connect_bus (session, &error);
+  g_autoptr(GDBusConnection) bus = mbmsctl_connect_bus (session, &error);
   g_autoptr(MbmsDBusManager) m = NULL;
   g_autoptr(GString) out = g_string_new (NULL);
 
-  if (bus == NULL || (m = manager_proxy (bus, &error)) == NULL)
-    return fail (error);
+  if (bus == NULL || (m = mbmsctl_manager_proxy (bus, &error)) == NULL)
+    return mbmsctl_fail (error);
   if (mbms_dbus_manager_get_version (m) == NULL)
     {
       g_printerr ("mbmsctl: mbmsd is not running on this bus\n");
@@ -193,13 +125,13 @@ mbmsctl_daemon_command (const char *command, int argc, char **argv, gboolean jso
       if (json)
         {
           g_string_append (out, "{\"version\":");
-          json_string (out, mbms_dbus_manager_get_version (m));
+          mbmsctl_json_string (out, mbms_dbus_manager_get_version (m));
           g_string_append (out, ",\"key-management\":");
-          json_string (out, mbms_dbus_manager_get_key_management (m));
+          mbmsctl_json_string (out, mbms_dbus_manager_get_key_management (m));
           g_string_append (out, ",\"bootstrap\":");
-          json_string (out, mbms_dbus_manager_get_bootstrap_state (m));
+          mbmsctl_json_string (out, mbms_dbus_manager_get_bootstrap_state (m));
           g_string_append (out, ",\"btid\":");
-          json_string (out, mbms_dbus_manager_get_bootstrap_transaction_id (m));
+          mbmsctl_json_string (out, mbms_dbus_manager_get_bootstrap_transaction_id (m));
           g_string_append_printf (out, ",\"expiry-us\":%" G_GINT64_FORMAT ",\"services\":%u}\n",
                                   mbms_dbus_manager_get_bootstrap_expiry (m),
                                   g_strv_length ((char **) mbms_dbus_manager_get_services (m)));
@@ -222,13 +154,8 @@ mbmsctl_daemon_command (const char *command, int argc, char **argv, gboolean jso
 
       if (g_strcmp0 (command, "show") == 0)
         {
-          if (argc < 1)
-            {
-              g_printerr ("mbmsctl show SERVICE\n");
-              return 2;
-            }
-          if ((only = resolve_service (bus, argv[0], &error)) == NULL)
-            return fail (error);
+          if ((only = mbmsctl_resolve_service (bus, argv[0], &error)) == NULL)
+            return mbmsctl_fail (error);
         }
       if (json && only == NULL)
         g_string_append_c (out, '[');
@@ -245,44 +172,38 @@ mbmsctl_daemon_command (const char *command, int argc, char **argv, gboolean jso
       if (json)
         g_string_append_c (out, '\n');
     }
-  else if (g_strcmp0 (command, "register") == 0 || g_strcmp0 (command, "deregister") == 0)
+  else if (g_strcmp0 (command, "register") == 0 || g_strcmp0 (command, "deregister") == 0
+           || g_strcmp0 (command, "request-keys") == 0)
     {
-      g_autofree char *path = argc >= 1 ? resolve_service (bus, argv[0], &error) : NULL;
+      g_autofree char *path = mbmsctl_resolve_service (bus, argv[0], &error);
       g_autoptr(MbmsDBusService) s = NULL;
       gboolean ok;
 
-      if (argc < 1)
-        {
-          g_printerr ("mbmsctl %s SERVICE\n", command);
-          return 2;
-        }
       if (path == NULL)
-        return fail (error);
-      s = service_proxy (bus, path);
-      ok = g_strcmp0 (command, "register") == 0 ? mbms_dbus_service_call_register_sync (s, NULL, &error)
-                                                : mbms_dbus_service_call_deregister_sync (s, NULL, &error);
+        return mbmsctl_fail (error);
+      s = mbmsctl_service_proxy (bus, path);
+      if (g_strcmp0 (command, "register") == 0)
+        ok = mbms_dbus_service_call_register_sync (s, NULL, &error);
+      else if (g_strcmp0 (command, "deregister") == 0)
+        ok = mbms_dbus_service_call_deregister_sync (s, NULL, &error);
+      else
+        ok = mbms_dbus_service_call_request_keys_sync (s, NULL, &error);
       if (!ok)
-        {
-          g_dbus_error_strip_remote_error (error);
-          return fail (error);
-        }
-      g_string_append_printf (out, json ? "{\"ok\":true}\n" : "%s: %sed\n", path, command);
+        return mbmsctl_fail (error);
+      if (json)
+        g_string_append (out, "{\"ok\":true}\n");
+      else
+        g_string_append_printf (out, "%s: %s\n", path,
+                                g_strcmp0 (command, "request-keys") == 0 ? "MSK request sent" : 
+                                g_strcmp0 (command, "register") == 0 ? "registered" : "deregistered");
     }
   else if (g_strcmp0 (command, "add-usd") == 0)
     {
       g_auto(GStrv) paths = NULL;
-      g_autofree char *abs = argc >= 1 ? g_canonicalize_filename (argv[0], NULL) : NULL;
+      g_autofree char *abs = g_canonicalize_filename (argv[0], NULL);
 
-      if (abs == NULL)
-        {
-          g_printerr ("mbmsctl add-usd FILE\n");
-          return 2;
-        }
       if (!mbms_dbus_manager_call_add_service_description_sync (m, abs, &paths, NULL, &error))
-        {
-          g_dbus_error_strip_remote_error (error);
-          return fail (error);
-        }
+        return mbmsctl_fail (error);
       for (guint i = 0; paths[i] != NULL; i++)
         g_string_append_printf (out, "%s\n", paths[i]);
     }
@@ -292,48 +213,6 @@ mbmsctl_daemon_command (const char *command, int argc, char **argv, gboolean jso
       return 2;
     }
   fputs (out->str, stdout);
-  return 0;
-}
-
-static void
-on_signal (GDBusConnection *bus, const char *sender, const char *path, const char *iface, const char *signal,
-           GVariant *params, gpointer data)
-{
-  gboolean json = GPOINTER_TO_INT (data);
-  g_autofree char *p = g_variant_print (params, FALSE);
-
-  if (json)
-    {
-      GString *out = g_string_new ("{\"path\":");
-      json_string (out, path);
-      g_string_append (out, ",\"interface\":");
-      json_string (out, iface);
-      g_string_append (out, ",\"signal\":");
-      json_string (out, signal);
-      g_string_append (out, ",\"args\":");
-      json_string (out, p);
-      g_string_append (out, "}\n");
-      fputs (out->str, stdout);
-      g_string_free (out, TRUE);
-    }
-  else
-    printf ("%s %s.%s %s\n", path, iface, signal, p);
-  fflush (stdout);
-}
-
-int
-mbmsctl_monitor (gboolean json, gboolean session)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) bus = connect_bus (session, &error);
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-
-  if (bus == NULL)
-    return fail (error);
-  /* every signal of the daemon: PropertiesChanged, KeyChanged, InterfacesAdded, ... */
-  g_dbus_connection_signal_subscribe (bus, NAME, NULL, NULL, NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal,
-                                      GINT_TO_POINTER (json), NULL);
-  g_main_loop_run (loop);
   return 0;
 }
 
@@ -361,7 +240,7 @@ int
 mbmsctl_stream (int argc, char **argv, gboolean json, gboolean session)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) bus = connect_bus (session, &error);
+  g_autoptr(GDBusConnection) bus = mbmsctl_connect_bus (session, &error);
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autofree char *path = NULL;
   g_autofree char *uri = NULL;
@@ -372,14 +251,14 @@ mbmsctl_stream (int argc, char **argv, gboolean json, gboolean session)
       g_printerr ("mbmsctl stream SERVICE\n");
       return 2;
     }
-  if (bus == NULL || (path = resolve_service (bus, argv[0], &error)) == NULL)
-    return fail (error);
-  s = service_proxy (bus, path);
+  if (bus == NULL || (path = mbmsctl_resolve_service (bus, argv[0], &error)) == NULL)
+    return mbmsctl_fail (error);
+  s = mbmsctl_service_proxy (bus, path);
   g_signal_connect (s, "stream-state-changed", G_CALLBACK (on_stream_state), GINT_TO_POINTER (json));
   if (!mbms_dbus_service_call_start_streaming_sync (s, &uri, NULL, &error))
     {
       g_dbus_error_strip_remote_error (error);
-      return fail (error);
+      return mbmsctl_fail (error);
     }
   if (json)
     printf ("{\"playback-uri\":\"%s\",\"stream\":\"%s\"}\n", uri, mbms_dbus_service_get_stream_state (s));
@@ -392,7 +271,7 @@ mbmsctl_stream (int argc, char **argv, gboolean json, gboolean session)
   if (!mbms_dbus_service_call_stop_streaming_sync (s, NULL, &error))
     {
       g_dbus_error_strip_remote_error (error);
-      return fail (error);
+      return mbmsctl_fail (error);
     }
   return 0;
 }

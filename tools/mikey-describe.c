@@ -272,7 +272,9 @@ describe_kemac (Printer *pr, const MikeyMessage *msg, const MikeyDescribeKeys *k
   else if (!msg->key_ids.has_mtk_id && keys->muk != NULL)
     psk = keys->muk, rand = msg->rand;
   if (psk == NULL)
-    field_str (pr, "mac-check", "not checked (no key given)");
+    field_str (pr, "mac-check", keys->muk != NULL || keys->msk != NULL
+                                  ? "not checked (the keys given do not fit this message)"
+                                  : "not checked (no key given)");
   else
     {
       mikey_derive_kemac_keys (psk, msg->csb_id, rand, &kk);

@@ -14,7 +14,7 @@ S = "${WORKDIR}/git"
 
 DEPENDS = "glib-2.0 glib-2.0-native libsoup openssl libsrtp libxml2"
 
-inherit meson pkgconfig systemd
+inherit meson pkgconfig systemd bash-completion
 
 # The test suites need the shared vectors and the lab's peers: they run in CI, not here.
 EXTRA_OEMESON += "-Dtests=false"

@@ -29,10 +29,23 @@ class BootstrapCli(unittest.TestCase):
         self.labnet.stderr.close()
         self.tmp.cleanup()
 
-    def bootstrap(self, usim=USIM):
+    def bootstrap(self, usim=USIM, bmsc=("--bmsc", "bmsc.lab.mbmsd.test")):
         return subprocess.run([BOOTSTRAP, "--usim", usim, "--state-dir", self.tmp.name, "--bsf", self.bsf,
-                               "--bmsc", "bmsc.lab.mbmsd.test"], capture_output=True, text=True, timeout=60,
+                               *bmsc], capture_output=True, text=True, timeout=60,
                               env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+
+    def test_bmsc_is_optional_as_the_man_page_says(self):
+        with open(os.path.join(SRC, "data", "man", "mbms-bootstrap.1")) as f:
+            self.assertIn(".RB [ \\-\\-bmsc", f.read())
+        r = self.bootstrap(bmsc=())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"B-TID\s+\S+@bsf\.lab\.mbmsd\.test")
+        self.assertNotIn("MBMS keys", r.stdout)
+
+    def test_usage_errors_exit_2(self):
+        r = subprocess.run([BOOTSTRAP], capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--usim", r.stderr)
 
     def test_bootstrap_prints_ids_not_keys(self):
         r = self.bootstrap()

@@ -31,6 +31,31 @@ class DecodeMikey(unittest.TestCase):
             with open(path + ".hex", "w") as f:
                 f.write(hexdata)
 
+    def test_shipped_samples_are_what_the_builders_make(self):
+        """data/examples/mikey (the README's examples) must not drift from mikey-samples."""
+        for name, path in self.files.items():
+            with open(os.path.join(os.environ["MBMS_SOURCE_DIR"], "data", "examples", "mikey", name + ".hex")) as f, \
+                    open(path + ".hex") as g:
+                self.assertEqual(f.read().strip(), g.read().strip(), name)
+
+    def test_messages_in_the_users_charset(self):
+        """setlocale: GLib's quotes reach a UTF-8 terminal as quotes, not as '?'."""
+        r = subprocess.run([MBMSCTL, "decode-mikey", "/nonexistent/msg.bin"], capture_output=True, text=True,
+                           timeout=30, env=dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("\u201c/nonexistent/msg.bin\u201d", r.stderr)
+
+    def test_keys_that_do_not_fit_are_no_success(self):
+        # an MTK message with only the MUK, an MSK message with only the MSK: nothing checked
+        for args in (("--muk", MUK, self.files["mtk"]), ("--msk", MSK, "--rand", RAND, self.files["msk"]),
+                     ("--msk", MSK, self.files["mtk"])):
+            r = run(*args)
+            self.assertEqual(r.returncode, 1, args)
+            self.assertIn("not checked", r.stdout)
+            self.assertIn("do not check this message", r.stderr)
+        # no keys at all: decoding alone succeeds
+        self.assertEqual(run(self.files["mtk"]).returncode, 0)
+
     def test_msk_verified_keys_hidden(self):
         r = run("--muk", MUK, self.files["msk"])
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -17,6 +17,8 @@ OE = {"prefix": "/usr", "exec_prefix": "/usr", "bindir": "/usr/bin", "sbindir": 
 OE_DEFAULT_FILES = ["${bindir}/*", "${sbindir}/*", "${libexecdir}/*", "${sysconfdir}", "${localstatedir}",
                     "${datadir}/${BPN}"]
 OE_DOC_FILES = ["${docdir}", "${mandir}"]
+# what bash-completion.bbclass puts in ${PN}-bash-completion when the recipe inherits it
+OE_BASH_COMPLETION_FILES = ["${datadir}/bash-completion", "${sysconfdir}/bash_completion.d"]
 
 
 def expand(text):
@@ -50,10 +52,15 @@ class Recipe(unittest.TestCase):
                 for v in m.group(1).split()]
 
     def test_every_installed_file_is_packaged(self):
-        files = self.var("FILES:${PN}")
+        files = self.var("FILES:${PN}") + OE_DEFAULT_FILES + OE_DOC_FILES
+        if re.search(r"^inherit .*\bbash-completion\b", self.recipe, re.M):
+            files += OE_BASH_COMPLETION_FILES
         self.assertTrue(self.installed)
         for path in self.installed:
-            self.assertTrue(covered(path, files + OE_DEFAULT_FILES + OE_DOC_FILES), f"{path} is in no package")
+            self.assertTrue(covered(path, files), f"{path} is in no package")
+
+    def test_bash_completion_installed_where_bash_completion_loads_it(self):
+        self.assertIn("/usr/share/bash-completion/completions/mbmsctl", self.installed)
 
     def test_every_files_entry_names_something_installed(self):
         for entry in self.var("FILES:${PN}"):

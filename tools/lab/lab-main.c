@@ -6,6 +6,7 @@
 #include "lab-media.h"
 
 #include <glib-unix.h>
+#include <locale.h>
 #include <signal.h>
 
 static gboolean
@@ -39,6 +40,7 @@ main (int argc, char **argv)
   g_autoptr(GSocketAddress) sockaddr = NULL;
   GSList *uris;
 
+  setlocale (LC_ALL, ""); /* GLib's messages in the user's charset, not '?' for its quotes */
   g_log_writer_default_set_use_stderr (TRUE); /* stdout carries results */
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
