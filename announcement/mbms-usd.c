@@ -12,12 +12,9 @@
  * mbmsd does not act on it. Referenced files are read from the bundle's own directory only,
  * bounded, never fetched. */
 #include "announcement-xml.h"
+#include "mbms-fileio.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define USD_NS             "urn:3GPP:metadata:2005:MBMS:userServiceDescription"
 #define USD_BUNDLE         "bundleDescription"
@@ -75,52 +72,20 @@ reference_path (const char *base_dir, const char *uri)
   return g_build_filename (base_dir, rel, NULL);
 }
 
-/* A regular file of at most max octets, read without blocking on a FIFO or a device. */
+/* A regular file of at most max octets, read without blocking on a FIFO or a device
+ * (mbms-fileio.h); its error in this domain. */
 static char *
 read_bounded (const char *path, gsize max, gboolean follow, gsize *len, GError **error)
 {
-  int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (follow ? 0 : O_NOFOLLOW));
-  g_autofree char *buf = NULL;
-  struct stat st = { 0 };
-  gsize got = 0;
+  g_autoptr(GError) local = NULL;
+  char *contents = mbms_fileio_read (path, max, follow ? MBMS_FILEIO_FOLLOW_LINKS : MBMS_FILEIO_NO_LINKS, len, &local);
 
-  if (fd < 0)
-    {
-      g_set_error (error, MBMS_USD_ERROR, MBMS_USD_ERROR_REFERENCE, "%s", g_strerror (errno));
-      return NULL;
-    }
-  if (fstat (fd, &st) != 0)
-    {
-      g_set_error (error, MBMS_USD_ERROR, MBMS_USD_ERROR_REFERENCE, "%s", g_strerror (errno));
-      close (fd);
-      return NULL;
-    }
-  if (!S_ISREG (st.st_mode) || (gsize) st.st_size > max)
-    {
-      g_set_error (error, MBMS_USD_ERROR, S_ISREG (st.st_mode) ? MBMS_USD_ERROR_LIMIT : MBMS_USD_ERROR_REFERENCE,
-                   S_ISREG (st.st_mode) ? "larger than %zu octets" : "not a regular file", max);
-      close (fd);
-      return NULL;
-    }
-  buf = g_malloc (max + 1);
-  while (got <= max)
-    {
-      ssize_t n = read (fd, buf + got, max + 1 - got);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      got += (gsize) n;
-    }
-  close (fd);
-  if (got > max)
-    {
-      g_set_error (error, MBMS_USD_ERROR, MBMS_USD_ERROR_LIMIT, "larger than %zu octets", max);
-      return NULL;
-    }
-  buf[got] = '\0';
-  *len = got;
-  return g_steal_pointer (&buf);
+  if (contents == NULL)
+    g_set_error (error, MBMS_USD_ERROR,
+                 g_error_matches (local, MBMS_FILEIO_ERROR, MBMS_FILEIO_ERROR_TOO_LARGE) ? MBMS_USD_ERROR_LIMIT
+                                                                                         : MBMS_USD_ERROR_REFERENCE,
+                 "%s", local->message);
+  return contents;
 }
 
 /* What one bundle may make mbmsd read in all its references. */
@@ -332,7 +297,7 @@ mbms_usd_parse_file (const char *path, GError **error)
   contents = read_bounded (path, USD_MAX_LEN, TRUE, &len, &local);
   if (contents == NULL)
     {
-      g_set_error (error, MBMS_USD_ERROR, local->code, "%s: %s", path, local->message);
+      g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
   return mbms_usd_parse (contents, len, dir, error);

@@ -69,6 +69,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MbmsUserService, mbms_user_service_free)
  * last path segment (the fragment as the announcement delivered it beside the bundle);
  * nothing is fetched. Returns MbmsUserService items. */
 GPtrArray *mbms_usd_parse (const char *xml, gsize len, const char *base_dir, GError **error);
+/* The same from a file (bounded, non-blocking: mbms-fileio.h); errors leave naming the file
+ * to the caller, who knows how the user named it. */
 GPtrArray *mbms_usd_parse_file (const char *path, GError **error);
 
 /* The playback SDP of a streaming service (issue: StartStreaming): every SRTP session becomes

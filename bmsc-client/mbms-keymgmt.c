@@ -120,6 +120,12 @@ mbms_keymgmt_get_context (MbmsKeymgmt *self)
   return self->context;
 }
 
+void
+mbms_keymgmt_forget_context (MbmsKeymgmt *self)
+{
+  g_clear_pointer (&self->context, gba_context_free);
+}
+
 const char *
 mbms_keymgmt_choose_bmsc (const char *const *uris, MbmsClock *clock)
 {

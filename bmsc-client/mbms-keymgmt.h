@@ -61,6 +61,9 @@ MbmsKeymgmtResult *mbms_keymgmt_request_finish (MbmsKeymgmt *self, GAsyncResult 
 
 /* The bootstrapped context in use (NULL before the first run). */
 const GbaContext  *mbms_keymgmt_get_context (MbmsKeymgmt *self);
+/* Drops the context: the next procedure runs GBA first, for a new B-TID and so a new MUK
+ * (whose MSK message counter starts afresh, TS 33.246 6.4.3). */
+void               mbms_keymgmt_forget_context (MbmsKeymgmt *self);
 
 /* TS 33.246 6.3.2.1A: one BM-SC chosen at random among those announced. */
 const char        *mbms_keymgmt_choose_bmsc (const char *const *uris, MbmsClock *clock);

@@ -1,6 +1,7 @@
 /* Loading mbmsd.conf with defaults for every key. */
 #include "config.h"
 #include "mbms-config.h"
+#include "mbms-fileio.h"
 
 #include <gio/gio.h>
 #include <net/if.h>
@@ -13,6 +14,7 @@
 /* TS 33.246 6.3.2.2.3 leaves the spacing of triggered MSK requests to the UE */
 #define DEFAULT_MSK_REQUEST_INTERVAL_S 30
 #define DEFAULT_RUNTIME_DIR "/run/mbmsd" /* systemd RuntimeDirectory= */
+#define MBMS_CONFIG_MAX_LEN (64 * 1024)  /* data/mbmsd.conf with every comment is 6 KiB */
 
 void
 mbms_config_free (MbmsConfig *c)
@@ -70,8 +72,12 @@ mbms_config_load (const char *path, GError **error)
 
   if (path != NULL)
     {
+      g_autofree char *text = NULL;
+      gsize len = 0;
+
       kf = g_key_file_new ();
-      if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+      text = mbms_fileio_read (path, MBMS_CONFIG_MAX_LEN, MBMS_FILEIO_FOLLOW_LINKS, &len, error);
+      if (text == NULL || !g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE, error))
         {
           g_prefix_error (error, "%s: ", path);
           return NULL;
@@ -127,6 +133,19 @@ config_from_key_file (GKeyFile *kf, GError **error)
   if (!get_uint (kf, "mbmsd", "shutdown-timeout", 1, 60, 5, &v, error))
     return NULL;
   c->shutdown_timeout_s = (guint) v;
+  /* keys that stop working (issue 14 item 5): TS 33.246 leaves when a UE gives up on them */
+  if (!get_uint (kf, "mikey", "stale-after", 1, 1000, 3, &v, error))
+    return NULL;
+  c->stale_after = (guint) v;
+  if (!get_uint (kf, "mikey", "reregister-after", 1, 100000, 10, &v, error))
+    return NULL;
+  c->reregister_after = (guint) v;
+  if (!get_uint (kf, "mikey", "reregister-interval", 1, 86400, 300, &v, error))
+    return NULL;
+  c->reregister_interval_s = (guint) v;
+  if (!get_uint (kf, "bridge", "stall-timeout", 1, 3600, 10, &v, error))
+    return NULL;
+  c->stall_timeout_s = (guint) v;
   if (g_strcmp0 (c->uicc_backend, "soft") != 0)
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,

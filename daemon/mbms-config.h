@@ -22,6 +22,10 @@ typedef struct {
   char    *runtime_dir;      /* [mbmsd] runtime-directory: playback SDP files */
   guint    shutdown_timeout_s; /* [mbmsd] shutdown-timeout: bound on deregistration at exit */
   char    *multicast_interface; /* [mbmsd] multicast-interface: the MBMS bearer; NULL = by route */
+  guint    stale_after;      /* [mikey] stale-after: MTK messages refused in a row before keys-stale */
+  guint    reregister_after; /* [mikey] reregister-after: ... before registering again with a new GBA run */
+  guint    reregister_interval_s; /* [mikey] reregister-interval: at most one such re-registration per service */
+  guint    stall_timeout_s;  /* [bridge] stall-timeout: packets arrive, none decrypts: keys-stale */
 } MbmsConfig;
 
 void        mbms_config_free (MbmsConfig *config);

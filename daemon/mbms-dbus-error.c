@@ -12,6 +12,7 @@ static const GDBusErrorEntry dbus_errors[] = {
   { MBMS_DBUS_ERROR_INVALID_DESCRIPTION, "org.mbmsd.Mbmsd1.Error.InvalidDescription" },
   { MBMS_DBUS_ERROR_NO_KEY, "org.mbmsd.Mbmsd1.Error.NoKey" },
   { MBMS_DBUS_ERROR_NOT_SUPPORTED, "org.mbmsd.Mbmsd1.Error.NotSupported" },
+  { MBMS_DBUS_ERROR_STORAGE_FAILED, "org.mbmsd.Mbmsd1.Error.StorageFailed" },
 };
 
 GQuark

@@ -23,6 +23,7 @@ typedef enum {
   MBMS_DBUS_ERROR_INVALID_DESCRIPTION,
   MBMS_DBUS_ERROR_NO_KEY,
   MBMS_DBUS_ERROR_NOT_SUPPORTED,
+  MBMS_DBUS_ERROR_STORAGE_FAILED, /* the state directory cannot keep what was asked: nothing changed */
 } MbmsDBusError;
 
 G_END_DECLS

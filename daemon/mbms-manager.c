@@ -11,13 +11,19 @@
 #include "mbms-authorizer.h"
 #include "mbms-context.h"
 #include "mbms-dbus-error.h"
+#include "mbms-lifetime.h"
 #include "mbms-mikey-receiver.h"
 #include "mbms-service.h"
+#include "mbms-fileio.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
 
 #define ADDRESS_SETTLE_MS 1000 /* addresses come and go in bursts (DHCP, SLAAC): wait for calm */
+#define MAX_ADDED_BUNDLES 256  /* bundles added over D-Bus, each read again on every Rescan */
+#define MBMS_KEY_FILE_MAX_LEN (64 * 1024) /* the software USIM's key file */
+#define MBMS_PATH_ARG_MAX 4096 /* PATH_MAX: longer paths no open(2) takes */
+#define MBMS_QUOTE_MAX 64      /* what an error reply quotes of a caller's argument */
 
 struct _MbmsManager {
   GObject                   parent_instance;
@@ -35,6 +41,10 @@ struct _MbmsManager {
   MbmsDBusManager          *iface;
   GDBusConnection          *connection;
   GPtrArray                *services; /* MbmsService */
+  MbmsLifetime             *lifetime; /* of the bootstrapped B-TID */
+  GHashTable               *sources;  /* service ID -> the bundle that last described it */
+  GPtrArray                *added;    /* bundles added over D-Bus, read again on Rescan */
+  GHashTable               *watched;  /* destinations joined for MTK messages */
   MbmsMskRequests          *msk_requests;
   guint                     next_service;
   guint                     next_session;
@@ -73,6 +83,10 @@ mbms_manager_finalize (GObject *object)
   mbms_authorizer_free (self->authorizer);
   mbms_config_free (self->config);
   mbms_msk_requests_unref (self->msk_requests);
+  mbms_lifetime_free (self->lifetime);
+  g_hash_table_unref (self->sources);
+  g_ptr_array_unref (self->added);
+  g_hash_table_unref (self->watched);
   G_OBJECT_CLASS (mbms_manager_parent_class)->finalize (object);
 }
 
@@ -87,6 +101,9 @@ static void
 mbms_manager_init (MbmsManager *self)
 {
   self->services = g_ptr_array_new_with_free_func (g_object_unref);
+  self->sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->added = g_ptr_array_new_with_free_func (g_free);
+  self->watched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /* ---------------------------------------------------------------- keys */
@@ -118,6 +135,19 @@ on_bootstrapped (MbmsKeymgmt *km, GbaContext *context, gpointer data)
   mbms_dbus_manager_set_bootstrap_transaction_id (self->iface, context->btid);
   mbms_dbus_manager_set_bootstrap_expiry (self->iface, g_date_time_to_unix (context->lifetime) * G_USEC_PER_SEC + g_date_time_get_microsecond (context->lifetime));
   g_message ("bootstrapped: B-TID %s", context->btid);
+  mbms_lifetime_set (self->lifetime, context->lifetime);
+}
+
+/* TS 33.220 4.5.2: past the key lifetime the B-TID is of no use; MbmsKeymgmt bootstraps again
+ * before the next procedure. */
+static void
+on_lifetime_over (gpointer data)
+{
+  MbmsManager *self = data;
+
+  g_message ("bootstrapped keys of B-TID %s expired; the next key management procedure bootstraps again",
+             mbms_dbus_manager_get_bootstrap_transaction_id (self->iface));
+  mbms_dbus_manager_set_bootstrap_state (self->iface, "expired");
 }
 
 static MbmsService *
@@ -179,6 +209,8 @@ handle_msk (MbmsManager *self, GBytes *datagram, GSocketAddress *source)
       g_debug ("MIKEY MSK message dropped: %s", error->message);
       return;
     }
+  if (r->not_saved != NULL)
+    g_warning ("MSK 0x%08x is kept in memory for this session only: %s", r->msk_id, r->not_saved->message);
   if (r->verification != NULL && !mbms_mikey_receiver_reply (self->receiver, source, r->verification, &error))
     g_warning ("cannot send the MIKEY verification message: %s", error->message);
   switch (r->outcome)
@@ -206,6 +238,37 @@ handle_msk (MbmsManager *self, GBytes *datagram, GSocketAddress *source)
     }
 }
 
+/* MTK messages of a key group refused by MGV-F (6.4.6.2, 6.5.4): after [mikey] stale-after in
+ * a row the group's MSK is asked for again (spaced as every traffic-triggered request), after
+ * [mikey] reregister-after the service registers again with a new bootstrap (a BM-SC that
+ * restarted reuses MTK IDs and counters; see docs/interpretations.md). */
+static void
+mtk_refused (MbmsManager *self, const char *destination, const MikeyKeyIds *ids, gboolean replay)
+{
+  guint16 group = MGV_MSK_KEY_GROUP (ids->msk_id);
+
+  for (guint i = 0; i < self->services->len; i++)
+    {
+      MbmsService *s = g_ptr_array_index (self->services, i);
+      guint refused = mbms_service_mtk_refused (s, destination, ids->domain, group, replay);
+
+      if (refused >= self->config->reregister_after)
+        mbms_service_recover (s);
+      else if (refused >= self->config->stale_after && mbms_msk_requests_may_trigger (self->msk_requests, ids->domain, group))
+        mbms_service_request_keys (s, ids->domain, group, TRUE);
+    }
+}
+
+/* Packets of a session arrive and none decrypts: the group's MSK again (spaced). */
+static void
+on_keys_stale (MbmsService *service, const guint8 *domain, guint group, gpointer data)
+{
+  MbmsManager *self = data;
+
+  if (mbms_msk_requests_may_trigger (self->msk_requests, domain, (guint16) group))
+    mbms_service_request_keys (service, domain, (gint) group, TRUE);
+}
+
 static void
 handle_mtk (MbmsManager *self, GBytes *datagram, const char *destination, const MikeyKeyIds *ids)
 {
@@ -218,6 +281,9 @@ handle_mtk (MbmsManager *self, GBytes *datagram, const char *destination, const 
       g_debug ("MIKEY MTK message dropped: %s", error->message);
       if (g_error_matches (error, MGV_ERROR, MGV_ERROR_UNKNOWN_KEY))
         request_missing_msk (self, ids->domain, MGV_MSK_KEY_GROUP (ids->msk_id));
+      else if (error->domain == MGV_ERROR
+               && (error->code == MGV_ERROR_REPLAY || error->code == MGV_ERROR_STALE || error->code == MGV_ERROR_AUTH))
+        mtk_refused (self, destination, ids, error->code != MGV_ERROR_AUTH);
       return;
     }
   g_debug ("MTK %u of MSK 0x%08x on %s", mtk->mtk_id, mtk->msk_id, destination);
@@ -247,22 +313,6 @@ on_datagram (GBytes *datagram, GSocketAddress *source, const char *destination, 
     handle_msk (self, datagram, source);
 }
 
-/* MTK messages come to the multicast groups of the sessions (6.4.6): join each. */
-static void
-watch_destinations (MbmsManager *self, MbmsService *service)
-{
-  g_autoptr(GPtrArray) addresses = mbms_service_get_destinations (service);
-
-  for (guint i = 0; i < addresses->len; i++)
-    {
-      const char *address = g_ptr_array_index (addresses, i);
-      g_autoptr(GError) error = NULL;
-
-      if (!mbms_mikey_receiver_add_destination (self->receiver, address, &error))
-        g_warning ("MTK messages for %s will not be received: %s", address, error->message);
-    }
-}
-
 /* ---------------------------------------------------------------- services */
 
 static void
@@ -285,59 +335,271 @@ find_service (MbmsManager *self, const char *service_id)
   return NULL;
 }
 
-/* Adds the services of a bundle; known service IDs keep their object. */
-static GPtrArray *
-add_bundle (MbmsManager *self, const char *path, GError **error)
+/* TS 26.346 11.2: serviceId identifies one user service; a bundle naming one twice cannot
+ * say which of its descriptions holds. */
+static gboolean
+check_unique_ids (GPtrArray *descs, GError **error)
 {
-  g_autoptr(GPtrArray) descs = mbms_usd_parse_file (path, error);
-  GPtrArray *paths;
+  g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
 
-  if (descs == NULL)
-    return NULL;
-  paths = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < descs->len; i++)
     {
       MbmsUserService *d = g_ptr_array_index (descs, i);
-      MbmsService *s = find_service (self, d->service_id);
-
-      if (s == NULL)
+      if (!g_hash_table_add (ids, d->service_id))
         {
-          g_autofree char *opath = g_strdup_printf (MBMS_DBUS_PATH "/Service/%u", self->next_service++);
-          g_ptr_array_steal_index (descs, i--);
-          s = mbms_service_new (&self->context, d, opath, &self->next_session);
-          g_signal_connect_object (s, "msk-missing", G_CALLBACK (on_msk_missing), self, 0);
-          watch_destinations (self, s);
-          g_ptr_array_add (self->services, s);
-          g_message ("service %s (%s) from %s", mbms_service_get_id (s), d->protected ? "protected" : "unprotected",
-                     path);
+          g_set_error (error, MBMS_USD_ERROR, MBMS_USD_ERROR_PARSE,
+                       "serviceId %s is described twice in the bundle (TS 26.346 11.2)", d->service_id);
+          return FALSE;
         }
-      g_ptr_array_add (paths, g_strdup (mbms_service_get_path (s)));
     }
-  update_services_property (self);
-  return paths;
+  return TRUE;
 }
 
+/* MTK messages come to the groups of the sessions (6.4.6): joined while a service has a
+ * session there, left when none has. */
+static void
+sync_destinations (MbmsManager *self)
+{
+  g_autoptr(GHashTable) wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter it;
+  gpointer k;
+
+  for (guint i = 0; i < self->services->len; i++)
+    {
+      g_autoptr(GPtrArray) addresses = mbms_service_get_destinations (g_ptr_array_index (self->services, i));
+      for (guint j = 0; j < addresses->len; j++)
+        g_hash_table_add (wanted, g_strdup (g_ptr_array_index (addresses, j)));
+    }
+  g_hash_table_iter_init (&it, self->watched);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    if (!g_hash_table_contains (wanted, k))
+      {
+        mbms_mikey_receiver_remove_destination (self->receiver, k);
+        g_hash_table_iter_remove (&it);
+      }
+  g_hash_table_iter_init (&it, wanted);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (g_hash_table_contains (self->watched, k))
+        continue;
+      if (!mbms_mikey_receiver_add_destination (self->receiver, k, &error))
+        g_warning ("MTK messages for %s will not be received: %s", (const char *) k, error->message);
+      else
+        g_hash_table_add (self->watched, g_strdup (k));
+    }
+}
+
+static void
+remove_service (MbmsManager *self, MbmsService *s)
+{
+  g_message ("service %s: its description is gone", mbms_service_get_id (s));
+  g_hash_table_remove (self->sources, mbms_service_get_id (s));
+  mbms_service_withdraw (s);
+  g_ptr_array_remove (self->services, s);
+}
+
+/* Applies one description read from path: a new ID gets objects, a known one takes the newer
+ * description. Returns the service's object path. */
+static const char *
+apply_description (MbmsManager *self, const char *path, MbmsUserService *d)
+{
+  MbmsService *s = find_service (self, d->service_id);
+
+  g_hash_table_replace (self->sources, g_strdup (d->service_id), g_strdup (path));
+  if (s == NULL)
+    {
+      g_autofree char *opath = g_strdup_printf (MBMS_DBUS_PATH "/Service/%u", self->next_service++);
+      s = mbms_service_new (&self->context, d, opath, &self->next_session);
+      g_signal_connect_object (s, "msk-missing", G_CALLBACK (on_msk_missing), self, 0);
+      g_signal_connect_object (s, "keys-stale", G_CALLBACK (on_keys_stale), self, 0);
+      g_ptr_array_add (self->services, s);
+      g_message ("service %s (%s) from %s", mbms_service_get_id (s), d->protected ? "protected" : "unprotected", path);
+    }
+  else
+    {
+      g_debug ("service %s: description from %s applied", d->service_id, path);
+      mbms_service_update (s, d, &self->next_session);
+    }
+  return mbms_service_get_path (s);
+}
+
+/* Services that no source describes any more are gone. */
+static void
+remove_unseen (MbmsManager *self, GHashTable *seen)
+{
+  for (guint i = self->services->len; i-- > 0;)
+    {
+      MbmsService *s = g_ptr_array_index (self->services, i);
+
+      if (!g_hash_table_contains (seen, mbms_service_get_id (s)))
+        remove_service (self, s);
+    }
+}
+
+static GPtrArray *
+parse_bundle (const char *path, GError **error)
+{
+  g_autoptr(GPtrArray) descs = mbms_usd_parse_file (path, error);
+
+  if (descs == NULL || !check_unique_ids (descs, error))
+    return NULL;
+  return g_steal_pointer (&descs);
+}
+
+typedef struct {
+  MbmsUserService *desc;
+  const char      *path; /* borrowed from the list of sources */
+} Found;
+
+static void
+found_free (Found *f)
+{
+  mbms_user_service_free (f->desc);
+  g_free (f);
+}
+
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Every source again, the directory's bundles in name order, then those added over D-Bus in
+ * the order they came (fresh_path, parsed already as fresh, last: the newest); a later one
+ * wins for an ID two describe (docs/interpretations.md). A bundle that does not parse leaves
+ * its services as they were (TS 26.346 11.1.2: the expired version may be kept until a valid
+ * newer one arrives); a bundle that is gone takes its services along, unless another source
+ * still describes them. Returns the object paths of fresh's services. */
+static GPtrArray *
+read_sources (MbmsManager *self, const char *fresh_path, GPtrArray *fresh, GError **error)
+{
+  g_autoptr(GError) dir_error = NULL;
+  g_autoptr(GDir) dir = g_dir_open (self->config->usd_dir, 0, &dir_error);
+  g_autoptr(GPtrArray) sources = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) found_free);
+  g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) fresh_ids = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *fresh_paths;
+  const char *name;
+  guint at;
+
+  if (dir == NULL && fresh == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&dir_error));
+      return NULL;
+    }
+  /* a directory that cannot be read now (unmounted, permissions) takes nothing away */
+  for (guint i = 0; dir == NULL && i < self->services->len; i++)
+    {
+      const char *id = mbms_service_get_id (g_ptr_array_index (self->services, i));
+      if (!g_ptr_array_find_with_equal_func (self->added, g_hash_table_lookup (self->sources, id), g_str_equal, NULL))
+        g_hash_table_add (seen, g_strdup (id));
+    }
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".usd.xml"))
+      g_ptr_array_add (sources, g_build_filename (self->config->usd_dir, name, NULL));
+  g_ptr_array_sort (sources, compare_names);
+  if (fresh_path != NULL)
+    {
+      if (g_ptr_array_find_with_equal_func (self->added, fresh_path, g_str_equal, &at))
+        g_ptr_array_remove_index (self->added, at);
+      g_ptr_array_add (self->added, g_strdup (fresh_path));
+    }
+  for (guint i = 0; i < self->added->len; i++)
+    {
+      const char *path = g_ptr_array_index (self->added, i);
+      if (g_ptr_array_find_with_equal_func (sources, path, g_str_equal, &at))
+        g_ptr_array_remove_index (sources, at);
+      g_ptr_array_add (sources, g_strdup (path));
+    }
+  /* the description of each ID that holds: the last source's; then each applied once */
+  for (guint i = 0; i < sources->len; i++)
+    {
+      const char *path = g_ptr_array_index (sources, i);
+      g_autoptr(GError) local = NULL;
+      g_autoptr(GPtrArray) descs = g_strcmp0 (path, fresh_path) == 0 ? g_ptr_array_ref (fresh)
+                                                                      : parse_bundle (path, &local);
+      if (descs != NULL)
+        {
+          while (descs->len > 0)
+            {
+              MbmsUserService *d = g_ptr_array_steal_index (descs, 0);
+              Found *f = g_hash_table_lookup (found, d->service_id);
+
+              if (f == NULL)
+                {
+                  f = g_new0 (Found, 1);
+                  g_hash_table_insert (found, g_strdup (d->service_id), f);
+                  g_ptr_array_add (order, g_strdup (d->service_id));
+                }
+              g_clear_pointer (&f->desc, mbms_user_service_free);
+              f->desc = d;
+              f->path = path;
+              if (g_strcmp0 (path, fresh_path) == 0)
+                g_ptr_array_add (fresh_ids, g_strdup (d->service_id));
+            }
+          continue;
+        }
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        {
+          if (g_ptr_array_find_with_equal_func (self->added, path, g_str_equal, &at))
+            g_ptr_array_remove_index (self->added, at);
+          continue;
+        }
+      g_warning ("%s: %s", path, local->message);
+      for (guint j = 0; j < self->services->len; j++)
+        {
+          const char *id = mbms_service_get_id (g_ptr_array_index (self->services, j));
+          if (g_strcmp0 (g_hash_table_lookup (self->sources, id), path) == 0)
+            g_hash_table_add (seen, g_strdup (id));
+        }
+    }
+  for (guint i = 0; i < order->len; i++)
+    {
+      const char *id = g_ptr_array_index (order, i);
+      Found *f = g_hash_table_lookup (found, id);
+
+      g_hash_table_add (seen, g_strdup (id));
+      apply_description (self, f->path, g_steal_pointer (&f->desc));
+    }
+  fresh_paths = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < fresh_ids->len; i++)
+    g_ptr_array_add (fresh_paths, g_strdup (mbms_service_get_path (find_service (self, g_ptr_array_index (fresh_ids, i)))));
+  remove_unseen (self, seen);
+  sync_destinations (self);
+  update_services_property (self);
+  return fresh_paths;
+}
+
+/* AddServiceDescription: a bundle that parses joins the sources as the newest. */
+static GPtrArray *
+add_bundle (MbmsManager *self, const char *path, GError **error)
+{
+  g_autoptr(GPtrArray) descs = NULL;
+
+  if (self->added->len >= MAX_ADDED_BUNDLES
+      && !g_ptr_array_find_with_equal_func (self->added, path, g_str_equal, NULL))
+    {
+      g_set_error (error, MBMS_USD_ERROR, MBMS_USD_ERROR_LIMIT, "%u bundles were added already; put them in the "
+                   "service description directory instead", MAX_ADDED_BUNDLES);
+      return NULL;
+    }
+  descs = parse_bundle (path, error);
+  if (descs == NULL)
+    return NULL;
+  return read_sources (self, path, descs, error);
+}
+
+/* SIGHUP / Rescan */
 gboolean
 mbms_manager_rescan (MbmsManager *self, GError **error)
 {
-  g_autoptr(GDir) dir = g_dir_open (self->config->usd_dir, 0, error);
-  const char *name;
+  g_autoptr(GPtrArray) none = read_sources (self, NULL, NULL, error);
 
-  if (dir == NULL)
-    return FALSE;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (self->config->usd_dir, name, NULL);
-      g_autoptr(GError) local = NULL;
-      g_autoptr(GPtrArray) added = NULL;
-
-      if (!g_str_has_suffix (name, ".usd.xml"))
-        continue;
-      added = add_bundle (self, path, &local);
-      if (added == NULL)
-        g_warning ("%s: %s", path, local->message);
-    }
-  return TRUE;
+  return none != NULL;
 }
 
 static void
@@ -360,10 +622,31 @@ add_description_authorized (GDBusMethodInvocation *inv, gpointer data)
   mbms_dbus_manager_complete_add_service_description (self->iface, inv, (const char *const *) paths->pdata);
 }
 
+/* Checked before anything else (authorisation included), so that neither the work nor the
+ * reply grows with what a caller sends: a path longer than any the kernel opens is refused,
+ * and the reply quotes only its start. */
+static gboolean
+check_path_argument (GDBusMethodInvocation *inv, const char *path)
+{
+  gsize len = strlen (path);
+  g_autofree char *quoted = NULL;
+
+  if (len > 0 && len <= MBMS_PATH_ARG_MAX && g_path_is_absolute (path))
+    return TRUE;
+  quoted = g_utf8_substring (path, 0, MIN ((glong) len, MBMS_QUOTE_MAX)); /* D-Bus strings are UTF-8 */
+  g_dbus_method_invocation_return_error (inv, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                                         "path of %zu octets (\"%s%s\"): an absolute path of at most %d octets, "
+                                         "please", len, quoted, strlen (quoted) < len ? "..." : "", MBMS_PATH_ARG_MAX);
+  return FALSE;
+}
+
 static gboolean
 on_add_description (MbmsDBusManager *iface, GDBusMethodInvocation *inv, const char *path, gpointer data)
 {
   MbmsManager *self = data;
+
+  if (!check_path_argument (inv, path))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
 
   mbms_authorizer_authorize (self->authorizer, inv, MBMS_AUTH_CONTROL, add_description_authorized,
                              g_object_ref (self), g_object_unref);
@@ -402,6 +685,55 @@ card_identity (GbaUicc *uicc, GError **error)
   return id != NULL ? g_strdup_printf ("%s/%s", id->iccid ? id->iccid : "", id->imsi) : NULL;
 }
 
+/* The state directory holds keys: ours alone, mode 0700 however it was found (mbmsd.8). */
+static gboolean
+open_state_dir (const char *path, GError **error)
+{
+  guint old_mode = 0;
+
+  if (!mbms_fileio_private_dir (path, &old_mode, error))
+    return FALSE;
+  if (old_mode != 0700)
+    g_message ("state directory %s had mode %04o; set to 0700", path, old_mode);
+  return TRUE;
+}
+
+static gboolean
+load_key_file (GKeyFile *kf, const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  gsize len = 0;
+
+  text = mbms_fileio_read (path, MBMS_KEY_FILE_MAX_LEN, MBMS_FILEIO_FOLLOW_LINKS, &len, error);
+  return text != NULL && g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE, error);
+}
+
+/* A damaged MGV-S is set aside and mbmsd starts empty: the keys come again from the BM-SC
+ * as the kept registrations are restored (docs/interpretations.md). */
+static MgvStore *
+open_store (const char *path, const char *card, gboolean *wiped, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autofree char *moved_to = NULL;
+  g_autofree char *lost = NULL;
+  MgvStore *store = mgv_store_open (path, card, wiped, &local);
+
+  if (store != NULL || !g_error_matches (local, MGV_ERROR, MGV_ERROR_CORRUPT))
+    {
+      if (local != NULL)
+        g_propagate_error (error, g_steal_pointer (&local));
+      return store;
+    }
+  if (!mgv_store_set_aside (path, &moved_to, &lost, error))
+    {
+      g_prefix_error (error, "%s; ", local->message);
+      return NULL;
+    }
+  g_warning ("%s: moved to %s and starting with no keys; lost: %s. The keys are fetched again from the BM-SC",
+             local->message, moved_to, lost);
+  return mgv_store_open (path, card, wiped, error);
+}
+
 MbmsManager *
 mbms_manager_new (MbmsConfig *config, GError **error)
 {
@@ -419,13 +751,11 @@ mbms_manager_new (MbmsConfig *config, GError **error)
   self->config = config;
   self->authorizer = mbms_authorizer_new (config->control_group, config->key_group);
   self->msk_requests = mbms_msk_requests_new (mbms_clock_get_system (), config->msk_request_interval_s);
-  if (g_mkdir_with_parents (config->state_dir, 0700) != 0)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create %s", config->state_dir);
-      return NULL;
-    }
+  self->lifetime = mbms_lifetime_new (mbms_clock_get_system (), on_lifetime_over, self);
+  if (!open_state_dir (config->state_dir, error))
+    return NULL;
   sqn = g_build_filename (config->state_dir, "usim.sqn", NULL);
-  if (!g_key_file_load_from_file (usim, config->usim_file, G_KEY_FILE_NONE, error)
+  if (!load_key_file (usim, config->usim_file, error)
       || (self->uicc = gba_uicc_soft_new_from_key_file (usim, "usim", sqn, error)) == NULL
       || (card = card_identity (self->uicc, error)) == NULL)
     {
@@ -446,7 +776,7 @@ mbms_manager_new (MbmsConfig *config, GError **error)
   g_signal_connect (self->keymgmt, "muk-ready", G_CALLBACK (on_muk_ready), self);
   g_signal_connect (self->keymgmt, "bootstrapped", G_CALLBACK (on_bootstrapped), self);
   store_path = g_build_filename (config->state_dir, "keys.mgv", NULL);
-  self->store = mgv_store_open (store_path, card, &wiped, error);
+  self->store = open_store (store_path, card, &wiped, error);
   if (self->store == NULL)
     return NULL;
   mgv_store_set_deferred_mtk_saves (self->store, TRUE); /* saved after the bridge has the key */
@@ -531,8 +861,10 @@ mbms_manager_start (MbmsManager *self, GDBusConnection *connection)
       MbmsService *s = find_service (self, kept[i]);
       if (s != NULL && mbms_service_needs_uicc_key_management (s))
         {
+          g_autoptr(GError) local = NULL;
           g_message ("service %s: not registered again at start: it requires UICC key management", kept[i]);
-          mbms_registrations_remove (self->registrations, kept[i], NULL);
+          if (!mbms_registrations_remove (self->registrations, kept[i], &local))
+            g_warning ("service %s: %s", kept[i], local->message);
         }
     }
   g_clear_pointer (&kept, g_strfreev);

@@ -1,12 +1,14 @@
 /* Persisted registrations, TS 33.246 6.3.2.1A. A small key file in the state directory (no
  * key material in it), written atomically with mode 0600 and bound to the card identity. */
 #include "mbms-registrations.h"
+#include "mbms-fileio.h"
 
 #include <string.h>
 
 #define REG_GROUP_META "registrations"
 #define REG_PREFIX     "service "
 #define REG_VERSION    1
+#define REG_MAX_LEN    (256 * 1024) /* 64 services of a bundle, a few bundles, long URIs */
 
 struct _MbmsRegistrations {
   char       *path;
@@ -30,6 +32,7 @@ save (MbmsRegistrations *regs, GError **error)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autofree char *data = NULL;
+  g_autoptr(GError) local = NULL;
   GHashTableIter it;
   gpointer k, v;
   gsize len;
@@ -43,8 +46,15 @@ save (MbmsRegistrations *regs, GError **error)
       g_key_file_set_string (kf, group, "bmsc", v);
     }
   data = g_key_file_to_data (kf, &len, NULL);
-  return g_file_set_contents_full (regs->path, data, (gssize) len,
-                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0600, error);
+  if (!g_file_set_contents_full (regs->path, data, (gssize) len,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0600, &local))
+    {
+      /* GLib names the temporary file; the user knows the real one */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot write the registrations %s: %s", regs->path,
+                   local->message);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 MbmsRegistrations *
@@ -55,16 +65,19 @@ mbms_registrations_open (const char *path, const char *card_identity, gboolean *
   g_autoptr(GError) local = NULL;
   g_auto(GStrv) groups = NULL;
   g_autofree char *card = NULL;
+  g_autofree char *text = NULL;
+  gsize len = 0;
 
   if (wiped != NULL)
     *wiped = FALSE;
   regs->path = g_strdup (path);
   regs->card = g_strdup (card_identity);
   regs->services = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local))
+  text = mbms_fileio_read (path, REG_MAX_LEN, MBMS_FILEIO_NO_LINKS, &len, &local);
+  if (text == NULL && g_error_matches (local, MBMS_FILEIO_ERROR, MBMS_FILEIO_ERROR_NOT_FOUND))
+    return g_steal_pointer (&regs);
+  if (text == NULL || !g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE, &local))
     {
-      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return g_steal_pointer (&regs);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "registrations %s are unreadable: %s", path,
                    local->message);
       return NULL;
@@ -96,19 +109,40 @@ mbms_registrations_open (const char *path, const char *card_identity, gboolean *
   return g_steal_pointer (&regs);
 }
 
+/* Memory follows the disk: a change that cannot be written is undone. */
 gboolean
 mbms_registrations_add (MbmsRegistrations *regs, const char *service_id, const char *bmsc_uri, GError **error)
 {
+  g_autofree char *before = g_strdup (g_hash_table_lookup (regs->services, service_id));
+
+  if (before != NULL && g_strcmp0 (before, bmsc_uri) == 0)
+    return TRUE;
   g_hash_table_replace (regs->services, g_strdup (service_id), g_strdup (bmsc_uri));
-  return save (regs, error);
+  if (save (regs, error))
+    return TRUE;
+  if (before != NULL)
+    g_hash_table_replace (regs->services, g_strdup (service_id), g_steal_pointer (&before));
+  else
+    g_hash_table_remove (regs->services, service_id);
+  return FALSE;
 }
 
 gboolean
 mbms_registrations_remove (MbmsRegistrations *regs, const char *service_id, GError **error)
 {
-  if (!g_hash_table_remove (regs->services, service_id))
+  char *bmsc = NULL;
+  char *id = NULL;
+
+  if (!g_hash_table_steal_extended (regs->services, service_id, (gpointer *) &id, (gpointer *) &bmsc))
     return TRUE;
-  return save (regs, error);
+  if (save (regs, error))
+    {
+      g_free (id);
+      g_free (bmsc);
+      return TRUE;
+    }
+  g_hash_table_insert (regs->services, id, bmsc);
+  return FALSE;
 }
 
 const char *

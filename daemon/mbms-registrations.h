@@ -13,6 +13,8 @@ MbmsRegistrations *mbms_registrations_open (const char *path, const char *card_i
 void               mbms_registrations_free (MbmsRegistrations *regs);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MbmsRegistrations, mbms_registrations_free)
 
+/* Add and remove write the file before they return; when the write fails, the error names the
+ * file and the errno, and the registrations in memory stay as they were (as on disk). */
 gboolean    mbms_registrations_add (MbmsRegistrations *regs, const char *service_id, const char *bmsc_uri,
                                     GError **error);
 gboolean    mbms_registrations_remove (MbmsRegistrations *regs, const char *service_id, GError **error);

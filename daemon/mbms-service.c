@@ -32,18 +32,21 @@ struct _MbmsService {
   GHashTable             *holds;    /* bus name -> Hold: who keeps the stream going */
   char                   *playback_path;
   guint                   counters_timer;
+  guint                   refused_in_row;   /* MTK messages refused since the last accepted one */
+  gint64                  last_recovery_us; /* the last re-registration for stale keys */
 };
 
 G_DEFINE_FINAL_TYPE (MbmsService, mbms_service, G_TYPE_OBJECT)
 
-enum { SIGNAL_MSK_MISSING, N_SIGNALS };
+enum { SIGNAL_MSK_MISSING, SIGNAL_KEYS_STALE, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 const char *
 mbms_state_to_string (MbmsState state)
 {
   static const char *names[] = { "discovered", "bootstrapping", "registering", "registered",
-                                 "keys-ready", "receiving", "deregistering", "failed", "unavailable" };
+                                 "keys-ready", "receiving", "deregistering", "failed", "unavailable",
+                                 "keys-stale" };
 
   return state < G_N_ELEMENTS (names) ? names[state] : "unknown";
 }
@@ -54,7 +57,8 @@ set_state (MbmsService *self, MbmsState state, const char *reason)
   g_debug ("service %s: %s -> %s (%s)", self->desc->service_id, mbms_state_to_string (self->state),
            mbms_state_to_string (state), reason ? reason : "");
   if (state != self->state
-      && (state == MBMS_STATE_REGISTERED || state == MBMS_STATE_FAILED || state == MBMS_STATE_UNAVAILABLE))
+      && (state == MBMS_STATE_REGISTERED || state == MBMS_STATE_FAILED || state == MBMS_STATE_UNAVAILABLE
+          || state == MBMS_STATE_KEYS_STALE))
     g_message ("service %s: %s%s%s", self->desc->service_id, mbms_state_to_string (state), reason ? ": " : "",
                reason ? reason : "");
   self->state = state;
@@ -100,6 +104,8 @@ mbms_service_class_init (MbmsServiceClass *klass)
   /* the MSK request is the owner's: it spaces them out per key group over all services */
   signals[SIGNAL_MSK_MISSING] = g_signal_new ("msk-missing", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                               NULL, NULL, G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_UINT);
+  signals[SIGNAL_KEYS_STALE] = g_signal_new ("keys-stale", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                             NULL, NULL, G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_UINT);
 }
 
 static void
@@ -258,7 +264,7 @@ gboolean
 mbms_service_is_registered (MbmsService *self)
 {
   return self->state == MBMS_STATE_REGISTERED || self->state == MBMS_STATE_KEYS_READY
-         || self->state == MBMS_STATE_RECEIVING;
+         || self->state == MBMS_STATE_RECEIVING || self->state == MBMS_STATE_KEYS_STALE;
 }
 
 gboolean
@@ -288,6 +294,8 @@ typedef struct {
   GDBusMethodInvocation *invocation;
   gboolean               keep_intent;
   gboolean               refresh;     /* registered already: tell the BM-SC again, keep the state */
+  const char            *why;         /* of a refresh, for the log */
+  gboolean               wrote_intent; /* this call added the service to the registrations file */
 } Call;
 
 static void
@@ -311,6 +319,17 @@ item_failure (const MbmsItemStatus *item)
   return NULL;
 }
 
+/* A registration the BM-SC refused is no intent to restore; if even that write fails, the
+ * file keeps it and the next start asks the BM-SC again (docs/interpretations.md). */
+static void
+forget_intent (MbmsService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!mbms_registrations_remove (self->ctx->registrations, self->desc->service_id, &error))
+    g_warning ("service %s: %s", self->desc->service_id, error->message);
+}
+
 static void
 on_registered (GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -330,6 +349,8 @@ on_registered (GObject *source, GAsyncResult *res, gpointer data)
       g_autofree char *reason = r == NULL ? g_strdup_printf ("key-management: %s", error->message)
                                           : g_steal_pointer (&refused);
       set_state (self, MBMS_STATE_FAILED, reason);
+      if (c->wrote_intent)
+        forget_intent (self);
       if (c->invocation != NULL)
         g_dbus_method_invocation_return_error (c->invocation, MBMS_DBUS_ERROR,
                                                r == NULL && error->domain == MBMS_KEYMGMT_ERROR
@@ -343,7 +364,7 @@ on_registered (GObject *source, GAsyncResult *res, gpointer data)
   if (!mbms_registrations_add (self->ctx->registrations, self->desc->service_id, self->bmsc, &error))
     g_warning ("cannot keep the registration of %s: %s", self->desc->service_id, error->message);
   if (c->refresh && mbms_service_is_registered (self))
-    g_message ("service %s registered again (local address changed)", self->desc->service_id);
+    g_message ("service %s registered again (%s)", self->desc->service_id, c->why);
   else
     set_state (self, MBMS_STATE_REGISTERED, "waiting-for-msk");
   if (c->invocation != NULL)
@@ -371,10 +392,33 @@ mbms_service_register (MbmsService *self, GDBusMethodInvocation *invocation)
     }
   c->self = g_object_ref (self);
   c->invocation = invocation ? g_object_ref (invocation) : NULL;
-  /* 6.3.2.1A: one BM-SC at random at the first registration, the same one afterwards */
+  /* 6.3.2.1A: one BM-SC at random at the first registration, the same one afterwards (while
+   * the description still names it) */
+  if (kept != NULL && (self->desc->bmsc_uris == NULL
+                       || !g_strv_contains ((const char *const *) self->desc->bmsc_uris, kept)))
+    kept = NULL;
   if (self->bmsc == NULL)
     set_bmsc (self, kept ? kept : mbms_keymgmt_choose_bmsc ((const char *const *) self->desc->bmsc_uris,
                                                             self->ctx->clock));
+  /* the intent is on disk before the BM-SC hears of it: a registration that cannot be kept
+   * across a restart is refused to the user rather than lost later without a word */
+  if (mbms_registrations_get_bmsc (self->ctx->registrations, self->desc->service_id) == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      if (mbms_registrations_add (self->ctx->registrations, self->desc->service_id, self->bmsc, &error))
+        c->wrote_intent = TRUE;
+      else if (invocation != NULL)
+        {
+          g_warning ("service %s: not registered: %s", self->desc->service_id, error->message);
+          g_dbus_method_invocation_return_error (invocation, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_STORAGE_FAILED,
+                                                 "Registration of %s cannot be kept: %s", self->desc->service_id,
+                                                 error->message);
+          call_free (c);
+          return;
+        }
+      else
+        g_warning ("service %s: registering for this session only: %s", self->desc->service_id, error->message);
+    }
   set_state (self, MBMS_STATE_REGISTERING, NULL);
   mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0, 0,
                               self->cancellable, on_registered, c);
@@ -392,6 +436,7 @@ mbms_service_reregister (MbmsService *self)
   c = g_new0 (Call, 1);
   c->self = g_object_ref (self);
   c->refresh = TRUE;
+  c->why = "local address changed";
   body = mbms_keymgmt_build_register (ids, FALSE);
   /* 6.3.2.1A: the BM-SC learns the UE's new address from the registration */
   mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0, 0,
@@ -413,8 +458,6 @@ on_deregistered (GObject *source, GAsyncResult *res, gpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(MbmsKeymgmtResult) r = mbms_keymgmt_request_finish (MBMS_KEYMGMT (source), res, &error);
 
-  if (!c->keep_intent)
-    mbms_registrations_remove (self->ctx->registrations, self->desc->service_id, NULL);
   set_state (self, MBMS_STATE_DISCOVERED, r != NULL ? "deregistered" : "deregistered-locally");
   if (c->invocation != NULL)
     {
@@ -440,6 +483,27 @@ mbms_service_deregister (MbmsService *self, GDBusMethodInvocation *invocation, g
         g_dbus_method_invocation_return_error (invocation, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_REGISTERED,
                                                "%s is not registered", self->desc->service_id);
       return;
+    }
+  /* the user's deregistration is on disk first: one that cannot be written would come back
+   * registered at the next start, so it is refused and the service stays registered. One
+   * mbmsd decides (a description gone or changed) goes on: the service is leaving anyway. */
+  if (!keep_intent)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!mbms_registrations_remove (self->ctx->registrations, self->desc->service_id, &error))
+        {
+          if (invocation == NULL)
+            g_warning ("service %s: deregistering, but the file keeps it: %s", self->desc->service_id,
+                       error->message);
+          else
+            {
+              g_warning ("service %s: still registered: %s", self->desc->service_id, error->message);
+              g_dbus_method_invocation_return_error (invocation, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_STORAGE_FAILED,
+                                                     "Deregistration of %s cannot be kept, so it stays registered: %s",
+                                                     self->desc->service_id, error->message);
+              return;
+            }
+        }
     }
   c = g_new0 (Call, 1);
   c->self = g_object_ref (self);
@@ -553,7 +617,11 @@ mbms_service_mtk_received (MbmsService *self, const char *destination, const Mgv
     ours |= mbms_session_mtk_received (g_ptr_array_index (self->sessions, i), destination, mtk);
   if (!ours)
     return;
-  if (mbms_service_is_registered (self) && self->state != MBMS_STATE_RECEIVING)
+  self->refused_in_row = 0;
+  /* keys-stale for lack of decryption ends when packets decrypt, not with one more MTK */
+  if (mbms_service_is_registered (self) && self->state != MBMS_STATE_RECEIVING
+      && !(self->state == MBMS_STATE_KEYS_STALE
+           && g_strcmp0 (mbms_dbus_service_get_state_reason (self->iface), "no-decryption") == 0))
     set_state (self, MBMS_STATE_RECEIVING, "mtk-received");
   if (g_strcmp0 (mbms_dbus_service_get_stream_state (self->iface), "waiting-for-keys") == 0)
     set_stream_state (self, "streaming", "mtk-received");
@@ -583,9 +651,30 @@ static gboolean
 update_counters (gpointer data)
 {
   MbmsService *self = data;
+  g_autoptr(GDateTime) now = self->ctx->clock->now (self->ctx->clock);
+  gint64 now_us = g_date_time_to_unix (now) * G_USEC_PER_SEC + g_date_time_get_microsecond (now);
+  gint64 timeout_us = (gint64) self->ctx->config->stall_timeout_s * G_USEC_PER_SEC;
 
   for (guint i = 0; i < self->sessions->len; i++)
-    mbms_session_update_counters (g_ptr_array_index (self->sessions, i));
+    {
+      MbmsSession *session = g_ptr_array_index (self->sessions, i);
+      guint8 domain[3];
+      guint16 group;
+
+      MbmsSessionFlow flow;
+
+      mbms_session_update_counters (session);
+      flow = mbms_session_check_flow (session, now_us, timeout_us);
+      if (flow == MBMS_SESSION_DECRYPTING && self->state == MBMS_STATE_KEYS_STALE
+          && g_strcmp0 (mbms_dbus_service_get_state_reason (self->iface), "no-decryption") == 0)
+        set_state (self, MBMS_STATE_RECEIVING, "decryption-resumed");
+      /* packets arrive and none decrypts: the keys the UE holds are not the sender's */
+      if (flow != MBMS_SESSION_STALLED || !mbms_service_is_registered (self) || self->state == MBMS_STATE_KEYS_STALE)
+        continue;
+      set_state (self, MBMS_STATE_KEYS_STALE, "no-decryption");
+      mbms_session_get_key_group (session, domain, &group);
+      g_signal_emit (self, signals[SIGNAL_KEYS_STALE], 0, domain, (guint) group);
+    }
   return G_SOURCE_CONTINUE;
 }
 
@@ -817,4 +906,234 @@ on_stop_streaming (MbmsDBusService *iface, GDBusMethodInvocation *inv, gpointer 
 {
   authorize (data, inv, stop_streaming_authorized);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---------------------------------------------------------------- description updates */
+
+static gboolean
+has_key_group (const MbmsUserService *desc, const MbmsKeyGroup *k)
+{
+  for (guint i = 0; i < desc->keys->len; i++)
+    {
+      const MbmsKeyGroup *e = &g_array_index (desc->keys, MbmsKeyGroup, i);
+      if (e->key_group == k->key_group && memcmp (e->domain, k->domain, 3) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static const char *
+session_path (MbmsSession *session)
+{
+  return g_dbus_object_get_object_path (G_DBUS_OBJECT (mbms_session_get_object (session)));
+}
+
+static void
+on_left_bmsc (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autofree char *uri = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsKeymgmtResult) r = mbms_keymgmt_request_finish (MBMS_KEYMGMT (source), res, &error);
+
+  if (r == NULL)
+    g_message ("deregistration at %s, which the description no longer names: %s", uri, error->message);
+}
+
+/* The new description's sessions, in its order (the playback SDP's ports follow it). */
+static gboolean
+update_sessions (MbmsService *self, guint *next_session)
+{
+  g_autoptr(GPtrArray) sessions = g_ptr_array_new_with_free_func ((GDestroyNotify) mbms_session_free);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+  gboolean streaming = g_hash_table_size (self->holds) > 0;
+  gboolean changed = FALSE;
+
+  for (guint i = 0; self->desc->protected && i < self->desc->sessions->len; i++)
+    {
+      MbmsRtpSession *r = g_ptr_array_index (self->desc->sessions, i);
+      MbmsSession *kept = NULL;
+
+      if (!r->srtp)
+        continue;
+      for (guint j = 0; kept == NULL && j < self->sessions->len; j++)
+        if (mbms_session_matches (g_ptr_array_index (self->sessions, j), r))
+          kept = g_ptr_array_steal_index (self->sessions, j);
+      if (kept == NULL)
+        {
+          guint n = (*next_session)++;
+          g_autofree char *spath = g_strdup_printf (MBMS_DBUS_PATH "/Session/%u", n);
+          g_autoptr(GError) error = NULL;
+
+          kept = mbms_session_new (self->ctx, self->path, r, spath,
+                                   (guint16) (self->ctx->config->forward_port_base + 2 * n), on_session_msk_missing,
+                                   self);
+          g_dbus_object_manager_server_export (self->ctx->objects, mbms_session_get_object (kept));
+          if (streaming && !mbms_session_start (kept, &error))
+            g_warning ("service %s: %s:%u cannot be joined: %s", self->desc->service_id, r->address, r->port,
+                       error->message);
+          changed = TRUE;
+        }
+      g_ptr_array_add (sessions, kept);
+    }
+  for (guint j = 0; j < self->sessions->len; j++)
+    {
+      g_dbus_object_manager_server_unexport (self->ctx->objects, session_path (g_ptr_array_index (self->sessions, j)));
+      changed = TRUE;
+    }
+  g_ptr_array_unref (self->sessions);
+  self->sessions = g_steal_pointer (&sessions);
+  for (guint i = 0; i < self->sessions->len; i++)
+    g_ptr_array_add (paths, (gpointer) session_path (g_ptr_array_index (self->sessions, i)));
+  g_ptr_array_add (paths, NULL);
+  mbms_dbus_service_set_sessions (self->iface, (const char *const *) paths->pdata);
+  return changed;
+}
+
+/* Streaming goes on over the new sessions: a new playback SDP, the holders told why. */
+static void
+restart_streaming (MbmsService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = NULL;
+  const char *state;
+
+  if (self->playback_path != NULL)
+    g_unlink (self->playback_path);
+  g_clear_pointer (&self->playback_path, g_free);
+  if (!write_playback (self, &error))
+    {
+      g_warning ("service %s: no playback SDP for the new sessions: %s", self->desc->service_id, error->message);
+      mbms_dbus_service_set_playback_uri (self->iface, "");
+      set_stream_state (self, "failed", "playback-file-failed");
+      return;
+    }
+  uri = g_filename_to_uri (self->playback_path, NULL, NULL);
+  mbms_dbus_service_set_playback_uri (self->iface, uri);
+  state = !self->desc->protected
+              || (self->sessions->len > 0 && mbms_session_has_key (g_ptr_array_index (self->sessions, 0)))
+            ? "streaming" : "waiting-for-keys";
+  if (g_strcmp0 (mbms_dbus_service_get_stream_state (self->iface), state) != 0)
+    set_stream_state (self, state, "description-changed");
+  else
+    {
+      g_message ("service %s: stream %s (description-changed)", self->desc->service_id, state);
+      mbms_dbus_service_emit_stream_state_changed (self->iface, state, "description-changed");
+    }
+}
+
+void
+mbms_service_update (MbmsService *self, MbmsUserService *desc, guint *next_session)
+{
+  g_autoptr(MbmsUserService) old = self->desc;
+  g_autoptr(GArray) added = g_array_new (FALSE, FALSE, sizeof (MbmsKeyGroup));
+  gboolean registered = mbms_service_is_registered (self);
+
+  self->desc = desc;
+  for (guint i = 0; i < desc->keys->len; i++)
+    if (!has_key_group (old, &g_array_index (desc->keys, MbmsKeyGroup, i)))
+      g_array_append_val (added, g_array_index (desc->keys, MbmsKeyGroup, i));
+  mbms_dbus_service_set_names (self->iface, (const char *const *) desc->names);
+  mbms_dbus_service_set_protected (self->iface, desc->protected);
+  if (update_sessions (self, next_session) && g_hash_table_size (self->holds) > 0)
+    restart_streaming (self);
+  update_key_groups (self);
+  if (mbms_service_needs_uicc_key_management (self))
+    {
+      if (registered)
+        mbms_service_deregister (self, NULL, FALSE);
+      else if (self->state != MBMS_STATE_UNAVAILABLE)
+        set_state (self, MBMS_STATE_UNAVAILABLE, UICC_KM_REASON);
+      return;
+    }
+  if (self->state == MBMS_STATE_UNAVAILABLE)
+    set_state (self, MBMS_STATE_DISCOVERED, "description-changed");
+  /* 6.3.2.1A: the same BM-SC while it is announced; one that is no longer is left */
+  if (self->bmsc != NULL && (desc->bmsc_uris == NULL
+                             || !g_strv_contains ((const char *const *) desc->bmsc_uris, self->bmsc)))
+    {
+      g_autofree char *left = g_strdup (self->bmsc);
+
+      set_bmsc (self, NULL);
+      if (registered)
+        {
+          const char *ids[] = { desc->service_id, NULL };
+          g_autoptr(GBytes) body = mbms_keymgmt_build_register (ids, TRUE);
+
+          g_message ("service %s: BM-SC %s is no longer announced; registering with another", desc->service_id, left);
+          mbms_keymgmt_request_async (self->ctx->keymgmt, left, MBMS_KEYMGMT_DEREGISTER, body, 0, 0, NULL,
+                                      on_left_bmsc, g_strdup (left));
+          mbms_service_register (self, NULL);
+        }
+      return;
+    }
+  /* new key groups: their MSKs are asked for (6.3.2.2.1, with the USD's back-off) */
+  for (guint i = 0; registered && i < added->len; i++)
+    {
+      const MbmsKeyGroup *k = &g_array_index (added, MbmsKeyGroup, i);
+      mbms_service_request_keys (self, k->domain, k->key_group, TRUE);
+    }
+}
+
+void
+mbms_service_withdraw (MbmsService *self)
+{
+  g_hash_table_remove_all (self->holds);
+  stop_streaming (self, "service-removed");
+  if (mbms_service_is_registered (self))
+    mbms_service_deregister (self, NULL, FALSE);
+  else
+    mbms_registrations_remove (self->ctx->registrations, self->desc->service_id, NULL);
+  for (guint i = 0; i < self->sessions->len; i++)
+    g_dbus_object_manager_server_unexport (self->ctx->objects, session_path (g_ptr_array_index (self->sessions, i)));
+  g_dbus_object_manager_server_unexport (self->ctx->objects, self->path);
+}
+
+/* ---------------------------------------------------------------- keys that stop working */
+
+guint
+mbms_service_mtk_refused (MbmsService *self, const char *destination, const guint8 domain[3], guint16 key_group,
+                          gboolean replay)
+{
+  gboolean ours = FALSE;
+  const char *reason = replay ? "mtk-replayed" : "mtk-unverified";
+
+  for (guint i = 0; i < self->sessions->len; i++)
+    ours |= mbms_session_mtk_refused (g_ptr_array_index (self->sessions, i), destination, domain, key_group, replay);
+  if (!ours || !mbms_service_is_registered (self))
+    return 0;
+  self->refused_in_row++;
+  if (self->refused_in_row >= self->ctx->config->stale_after
+      && (self->state != MBMS_STATE_KEYS_STALE
+          || g_strcmp0 (mbms_dbus_service_get_state_reason (self->iface), reason) != 0))
+    set_state (self, MBMS_STATE_KEYS_STALE, reason);
+  return self->refused_in_row;
+}
+
+void
+mbms_service_recover (MbmsService *self)
+{
+  g_autoptr(GDateTime) now = self->ctx->clock->now (self->ctx->clock);
+  gint64 now_us = g_date_time_to_unix (now) * G_USEC_PER_SEC;
+  const char *ids[] = { self->desc->service_id, NULL };
+  g_autoptr(GBytes) body = NULL;
+  Call *c;
+
+  if (!mbms_service_is_registered (self) || self->bmsc == NULL
+      || (self->last_recovery_us != 0
+          && now_us - self->last_recovery_us < (gint64) self->ctx->config->reregister_interval_s * G_USEC_PER_SEC))
+    return;
+  self->last_recovery_us = now_us;
+  g_message ("service %s: %u MTK messages refused in a row: registering again after a new bootstrap "
+             "(a new MUK resets the MSK message counter, TS 33.246 6.4.3)", self->desc->service_id,
+             self->refused_in_row);
+  /* a BM-SC that lost its state counts MSK messages from 1 again under the MUK of our B-TID,
+   * which MGV-F would refuse as replays (6.4.6.1): only a new GBA run gives a fresh MUK */
+  mbms_keymgmt_forget_context (self->ctx->keymgmt);
+  c = g_new0 (Call, 1);
+  c->self = g_object_ref (self);
+  c->refresh = TRUE;
+  c->why = "keys stale";
+  body = mbms_keymgmt_build_register (ids, FALSE);
+  mbms_keymgmt_request_async (self->ctx->keymgmt, self->bmsc, MBMS_KEYMGMT_REGISTER, body, 0, 0, self->cancellable,
+                              on_registered, c);
 }

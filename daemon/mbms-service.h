@@ -3,7 +3,8 @@
  * failed with a reason; unavailable when it needs what mbmsd cannot do yet) and the key
  * management procedures run on its behalf. Its owner hears what it cannot do alone by its
  * signal "msk-missing" (domain as const guint8[3], MSK ID): SRTP traffic of a session names
- * an MSK that MGV-S lacks (6.3.2.2.3). */
+ * an MSK that MGV-S lacks (6.3.2.2.3); and by "keys-stale" (domain, key group): packets of a
+ * session arrive and none decrypts, so the group's MSK is wanted again. */
 #pragma once
 
 #include "mbms-context.h"
@@ -22,6 +23,7 @@ typedef enum {
   MBMS_STATE_DEREGISTERING,
   MBMS_STATE_FAILED,
   MBMS_STATE_UNAVAILABLE, /* needs what this UE cannot do, e.g. UICC-based key management */
+  MBMS_STATE_KEYS_STALE,  /* registered, but its keys stopped working (MTKs refused, nothing decrypts) */
 } MbmsState;
 
 const char *mbms_state_to_string (MbmsState state);
@@ -59,7 +61,27 @@ void     mbms_service_msk_updated (MbmsService *self, const guint8 domain[3], gu
                                    guint32 seq_high);
 /* An MTK for the sessions of this service at destination protected by the MTK's key group. */
 void     mbms_service_mtk_received (MbmsService *self, const char *destination, const MgvMtk *mtk);
+/* An MTK message for destination under the key group was refused by MGV-F (replay: TS 33.246
+ * 6.4.3 / 6.5.4; else verification failed). Returns how many were refused in a row for this
+ * registered service (0: not its, or not registered); from [mikey] stale-after on it is
+ * keys-stale with reason. */
+guint    mbms_service_mtk_refused (MbmsService *self, const char *destination, const guint8 domain[3],
+                                   guint16 key_group, gboolean replay);
+/* Keys that stay stale: registers again after a new GBA run (a new MUK resets the MSK message
+ * counter, 6.4.3), at most once per [mikey] reregister-interval. */
+void     mbms_service_recover (MbmsService *self);
 /* Forgets the MTKs of every session (a different card). */
 void     mbms_service_clear_keys (MbmsService *self);
+
+/* A newer description of the same service ID (TS 26.346 11.1.2: a newer version expires the
+ * earlier one); takes desc. Names, BM-SCs, key groups and sessions follow it: unchanged
+ * sessions keep their object, keys and forwarder, new ones are exported (and joined while
+ * streaming), gone ones removed; streaming holders hear StreamStateChanged
+ * "description-changed". A BM-SC no longer announced is left (deregistered) and a registered
+ * service registers with one that is. */
+void     mbms_service_update (MbmsService *self, MbmsUserService *desc, guint *next_session);
+/* The description is gone: streaming stops ("service-removed"), a registered service is
+ * deregistered (its intent dropped), and the objects leave the bus. */
+void     mbms_service_withdraw (MbmsService *self);
 
 G_END_DECLS

@@ -24,6 +24,9 @@ struct _MbmsSession {
   SrtpBridgeReceiver     *receiver;
   SrtpBridgeForwarder    *forwarder;
   MgvMtk                 *mtks[MAX_KEPT_MTKS]; /* [0] current */
+  guint64                 mtk_replays, mtk_auth_failures;
+  guint64                 seen_decrypted, seen_arrived; /* the counters at the last look */
+  gint64                  failing_since_us;             /* 0: decrypting or quiet */
   SrtpBridgePolicy        policies[MAX_KEPT_MTKS];
 };
 
@@ -210,6 +213,54 @@ mbms_session_update_counters (MbmsSession *self)
   mbms_dbus_session_set_unknown_mki (self->iface, c->unknown_mki);
 }
 
+gboolean
+mbms_session_mtk_refused (MbmsSession *self, const char *destination, const guint8 domain[3], guint16 key_group,
+                          gboolean replay)
+{
+  if (g_strcmp0 (destination, self->address) != 0 || key_group != self->key_group || memcmp (domain, self->domain, 3) != 0)
+    return FALSE;
+  if (replay)
+    mbms_dbus_session_set_mtk_replays (self->iface, ++self->mtk_replays);
+  else
+    mbms_dbus_session_set_mtk_auth_failures (self->iface, ++self->mtk_auth_failures);
+  return TRUE;
+}
+
+void
+mbms_session_get_key_group (MbmsSession *self, guint8 domain[3], guint16 *key_group)
+{
+  memcpy (domain, self->domain, 3);
+  *key_group = self->key_group;
+}
+
+MbmsSessionFlow
+mbms_session_check_flow (MbmsSession *self, gint64 now_us, gint64 timeout_us)
+{
+  const SrtpBridgeCounters *c = srtp_bridge_receiver_get_counters (self->receiver);
+  guint64 decrypted = c->rtp_ok + c->rtcp_ok;
+  guint64 arrived = decrypted + c->auth_fail + c->replay + c->unknown_mki + c->no_roc + c->held + c->malformed;
+  gboolean came = arrived != self->seen_arrived;
+
+  self->seen_arrived = arrived;
+  if (decrypted != self->seen_decrypted || !came)
+    {
+      self->seen_decrypted = decrypted;
+      self->failing_since_us = 0;
+      return came ? MBMS_SESSION_DECRYPTING : MBMS_SESSION_QUIET;
+    }
+  if (self->failing_since_us == 0)
+    self->failing_since_us = now_us;
+  return now_us - self->failing_since_us >= timeout_us ? MBMS_SESSION_STALLED : MBMS_SESSION_FAILING;
+}
+
+gboolean
+mbms_session_matches (MbmsSession *self, const MbmsRtpSession *desc)
+{
+  return g_strcmp0 (self->address, desc->address) == 0 && self->port == desc->port
+         && self->rtcp_port == desc->rtcp_port && self->key_group == desc->key.key_group
+         && memcmp (self->domain, desc->key.domain, 3) == 0;
+}
+
 /* ---------------------------------------------------------------- key hand-out */
 
 /* The caller holds the keys action; a session lives as long as its service, and the service
@@ -281,7 +332,16 @@ static gboolean
 on_get_keys (MbmsDBusSession *iface, GDBusMethodInvocation *inv, GVariant *mki, gpointer data)
 {
   MbmsSession *self = data;
+  gsize len = g_variant_n_children (mki);
 
+  /* an MKI is MSK ID || MTK ID (6.6.2), or empty for the current key: nothing longer is read */
+  if (len != 0 && len != SRTP_BRIDGE_MKI_LEN)
+    {
+      g_dbus_method_invocation_return_error (inv, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                                             "MKI of %zu octets: %d (MSK ID || MTK ID) or none for the current key",
+                                             len, SRTP_BRIDGE_MKI_LEN);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
   mbms_authorizer_authorize (self->ctx->authorizer, inv, MBMS_AUTH_KEYS, get_keys_authorized, self, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

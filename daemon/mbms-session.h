@@ -38,5 +38,25 @@ gboolean             mbms_session_start (MbmsSession *session, GError **error);
 void                 mbms_session_stop (MbmsSession *session);
 /* Copies the receiver's counters into the D-Bus properties. */
 void                 mbms_session_update_counters (MbmsSession *session);
+/* An MTK message for destination and the key group refused by MGV-F (replay: counter or MTK
+ * ID not newer, TS 33.246 6.4.3, 6.5.4; else failed verification): TRUE when it was this
+ * session's, counted in MtkReplays / MtkAuthFailures. */
+gboolean             mbms_session_mtk_refused (MbmsSession *session, const char *destination, const guint8 domain[3],
+                                               guint16 key_group, gboolean replay);
+
+typedef enum {
+  MBMS_SESSION_QUIET,      /* no packet since the last look */
+  MBMS_SESSION_DECRYPTING, /* packets decrypted since the last look */
+  MBMS_SESSION_FAILING,    /* packets arrive, none decrypts, for less than the timeout so far */
+  MBMS_SESSION_STALLED,    /* ... for timeout_us or longer */
+} MbmsSessionFlow;
+
+/* Looks at the receiver's counters (while streaming, about once a second). */
+MbmsSessionFlow      mbms_session_check_flow (MbmsSession *session, gint64 now_us, gint64 timeout_us);
+void                 mbms_session_get_key_group (MbmsSession *session, guint8 domain[3], guint16 *key_group);
+
+/* TRUE when desc describes this session: same destination, ports and key group (an edited
+ * description keeps the session's object, keys and forwarder). */
+gboolean             mbms_session_matches (MbmsSession *session, const MbmsRtpSession *desc);
 
 G_END_DECLS

@@ -14,30 +14,19 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 
+/* Exit statuses (mbmsd.8): 0 stopped by a signal, 1 cannot start, 2 usage, and this one for
+ * a bus that went away under a running daemon, so a supervisor can tell it from a crash. */
+#define MBMSD_EXIT_BUS_LOST 3
+
 typedef struct {
   GMainLoop   *loop;
   MbmsManager *manager;
   int          status;
   gboolean     stopping;
+  gboolean     started;  /* connected and serving */
+  gboolean     owned;    /* the name was ours */
+  const char  *bus_name; /* "system" or "session", for the log */
 } Daemon;
-
-static void
-on_bus_acquired (GDBusConnection *connection, const char *name, gpointer data)
-{
-  Daemon *d = data;
-
-  mbms_manager_start (d->manager, connection);
-}
-
-static void
-on_name_lost (GDBusConnection *connection, const char *name, gpointer data)
-{
-  Daemon *d = data;
-
-  g_warning ("cannot own %s on the bus (another mbmsd, or no permission in the D-Bus policy)", name);
-  d->status = 1;
-  g_main_loop_quit (d->loop);
-}
 
 static gboolean
 on_stopped (gpointer data)
@@ -48,6 +37,79 @@ on_stopped (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Deregisters (bounded by shutdown-timeout, as for SIGTERM) and exits with status. */
+static void
+stop (Daemon *d, int status)
+{
+  if (d->stopping)
+    return;
+  d->stopping = TRUE;
+  d->status = status;
+  mbms_manager_shutdown (d->manager, on_stopped, d);
+}
+
+static void
+on_bus_closed (GDBusConnection *connection, gboolean remote_peer_vanished, GError *error, gpointer data)
+{
+  Daemon *d = data;
+
+  g_warning ("%s bus closed (%s): deregistering and exiting with status %d", d->bus_name,
+             error != NULL ? error->message : remote_peer_vanished ? "the bus went away" : "closed",
+             MBMSD_EXIT_BUS_LOST);
+  stop (d, MBMSD_EXIT_BUS_LOST);
+}
+
+static void
+on_bus_acquired (GDBusConnection *connection, const char *name, gpointer data)
+{
+  Daemon *d = data;
+
+  /* GLib's default raises SIGTERM when the bus goes; mbmsd says why and exits with its own status */
+  g_dbus_connection_set_exit_on_close (connection, FALSE);
+  g_signal_connect (connection, "closed", G_CALLBACK (on_bus_closed), d);
+  d->started = TRUE;
+  mbms_manager_start (d->manager, connection);
+}
+
+static void
+on_name_acquired (GDBusConnection *connection, const char *name, gpointer data)
+{
+  Daemon *d = data;
+
+  d->owned = TRUE;
+  g_debug ("own %s on the %s bus", name, d->bus_name);
+}
+
+static void
+on_name_lost (GDBusConnection *connection, const char *name, gpointer data)
+{
+  Daemon *d = data;
+
+  /* GLib reports a closed bus here too (without the connection): on_bus_closed has it */
+  if (d->started && (connection == NULL || g_dbus_connection_is_closed (connection)))
+    return;
+  if (connection == NULL)
+    {
+      g_warning ("no %s bus: cannot connect to it (is dbus-daemon running? DBUS_%s_BUS_ADDRESS?)", d->bus_name,
+                 g_strcmp0 (d->bus_name, "system") == 0 ? "SYSTEM" : "SESSION");
+      d->status = 1;
+      g_main_loop_quit (d->loop);
+      return;
+    }
+  if (d->owned)
+    {
+      g_warning ("lost the name %s on the %s bus to another owner: deregistering and exiting with status %d", name,
+                 d->bus_name, MBMSD_EXIT_BUS_LOST);
+      stop (d, MBMSD_EXIT_BUS_LOST);
+      return;
+    }
+  g_warning ("name %s not owned: another process has it on the %s bus (another mbmsd?), or the D-Bus policy does "
+             "not allow this user to own it", name, d->bus_name);
+  /* no deregistration: the services are the other owner's to keep */
+  d->status = 1;
+  g_main_loop_quit (d->loop);
+}
+
 static gboolean
 on_terminate (gpointer data)
 {
@@ -55,9 +117,8 @@ on_terminate (gpointer data)
 
   if (d->stopping)
     return G_SOURCE_CONTINUE;
-  d->stopping = TRUE;
   g_message ("stopping");
-  mbms_manager_shutdown (d->manager, on_stopped, d);
+  stop (d, 0);
   return G_SOURCE_CONTINUE;
 }
 
@@ -141,8 +202,9 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGTERM, on_terminate, &d);
   g_unix_signal_add (SIGINT, on_terminate, &d);
   g_unix_signal_add (SIGHUP, on_hangup, &d);
+  d.bus_name = session_bus ? "session" : "system";
   owner = g_bus_own_name (session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, MBMS_DBUS_NAME,
-                          G_BUS_NAME_OWNER_FLAGS_NONE, on_bus_acquired, NULL, on_name_lost, &d, NULL);
+                          G_BUS_NAME_OWNER_FLAGS_NONE, on_bus_acquired, on_name_acquired, on_name_lost, &d, NULL);
   g_main_loop_run (d.loop);
   g_bus_unown_name (owner);
   g_clear_object (&d.manager);

@@ -128,6 +128,7 @@ GbaBootstrapInfo *
 gba_bootstrap_info_parse (const char *data, gsize len, GError **error)
 {
   g_autoptr(GbaBootstrapInfo) info = g_new0 (GbaBootstrapInfo, 1);
+  xmlParserCtxt *ctxt;
   xmlDoc *doc;
   gboolean ok;
 
@@ -136,16 +137,25 @@ gba_bootstrap_info_parse (const char *data, gsize len, GError **error)
       fail (error, "body of %zu octets (expected 1..%d)", len, GBA_BSF_XML_MAX_LEN);
       return NULL;
     }
-  /* No network, no entity substitution, no DTD loading: hostile bodies stay inert. */
-  doc = xmlReadMemory (data, (int) len, "bsf.xml", NULL,
-                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
-  if (doc == NULL)
+  /* No network, no entity substitution, no DTD loading: hostile bodies stay inert. A parser
+   * context of its own: the error is this body's, never a stale one of an earlier parse. */
+  ctxt = xmlNewParserCtxt ();
+  if (ctxt == NULL)
     {
-      const xmlError *xe = xmlGetLastError ();
-      g_autofree char *why = g_strdup (xe != NULL && xe->message != NULL ? xe->message : "unknown error");
-      fail (error, "not well-formed XML at line %d: %s", xe != NULL ? xe->line : 0, g_strchomp (why));
+      fail (error, "out of memory");
       return NULL;
     }
+  doc = xmlCtxtReadMemory (ctxt, data, (int) len, "bsf.xml", NULL,
+                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+  if (doc == NULL)
+    {
+      const xmlError *xe = xmlCtxtGetLastError (ctxt);
+      g_autofree char *why = g_strdup (xe != NULL && xe->message != NULL ? xe->message : "unknown error");
+      fail (error, "not well-formed XML at line %d: %s", xe != NULL ? xe->line : 0, g_strchomp (why));
+      xmlFreeParserCtxt (ctxt);
+      return NULL;
+    }
+  xmlFreeParserCtxt (ctxt);
   if (doc->intSubset != NULL)
     ok = fail (error, "a document type declaration is not allowed");
   else

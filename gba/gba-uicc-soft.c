@@ -4,6 +4,7 @@
  * otherwise the USIM answers AUTS carrying SQN_MS, the highest SQN it accepted (6.3.5).
  * The SQN state is persisted before RES leaves the card, so a crash cannot replay a vector. */
 #include "gba.h"
+#include "mbms-fileio.h"
 
 #include <glib/gstdio.h>
 #include <openssl/crypto.h>
@@ -15,6 +16,7 @@
 #define SOFT_SQN_MAX       G_GUINT64_CONSTANT (0xffffffffffff)
 #define SOFT_STATE_GROUP   "usim-state"
 #define SOFT_STATE_VERSION 1
+#define SOFT_STATE_MAX_LEN 4096 /* version, sqn-ms and 32 values of 15 digits */
 
 struct _GbaUiccSoft {
   GbaUicc  parent_instance;
@@ -75,13 +77,16 @@ load_state (GbaUiccSoft *self, GError **error)
   g_autofree char *seq = NULL;
   g_autofree char *sqn_ms = NULL;
   g_autofree char *version = NULL;
+  g_autofree char *text = NULL;
+  gsize len = 0;
 
   if (self->sqn_path == NULL)
     return TRUE;
-  if (!g_key_file_load_from_file (kf, self->sqn_path, G_KEY_FILE_NONE, &local))
+  text = mbms_fileio_read (self->sqn_path, SOFT_STATE_MAX_LEN, MBMS_FILEIO_NO_LINKS, &len, &local);
+  if (text == NULL && g_error_matches (local, MBMS_FILEIO_ERROR, MBMS_FILEIO_ERROR_NOT_FOUND))
+    return TRUE; /* a fresh card */
+  if (text == NULL || !g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE, &local))
     {
-      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return TRUE; /* a fresh card */
       g_set_error (error, GBA_ERROR, GBA_ERROR_STORAGE, "USIM: SQN state %s is unreadable: %s", self->sqn_path,
                    local->message);
       return FALSE;

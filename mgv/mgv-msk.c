@@ -14,6 +14,7 @@ mgv_msk_result_free (MgvMskResult *result)
   if (result == NULL)
     return;
   g_clear_pointer (&result->verification, g_bytes_unref);
+  g_clear_error (&result->not_saved);
   g_free (result);
 }
 
@@ -279,7 +280,7 @@ mgv_process_msk (MgvStore *store, GBytes *message, GError **error)
     }
   mikey_kemac_keys_clear (&keys);
   g_debug ("MGV-F: MSK message for MSK 0x%08x accepted (outcome %d, TS %u)", msg->key_ids.msk_id, result->outcome, ts);
-  if (!mgv_store_save (store, error))
-    return NULL;
+  /* the message was valid and the store in memory took it: a full disk must not undo that */
+  (void) mgv_store_save (store, &result->not_saved);
   return g_steal_pointer (&result);
 }

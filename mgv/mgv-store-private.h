@@ -3,6 +3,21 @@
 
 #include "mgv.h"
 
+/* The file: "MBMSMGVS" | version (2) | records: tag (1) | length (4) | value | SHA-256 */
+#define MGV_STORE_MAGIC        "MBMSMGVS"
+#define MGV_STORE_MAGIC_LEN    8
+#define MGV_STORE_VERSION      1
+#define MGV_STORE_HASH_LEN     32
+#define MGV_STORE_MAX_LEN      (1024 * 1024)
+
+enum {
+  TAG_CARD = 1,
+  TAG_NEXT_GENERATION = 2,
+  TAG_MUK_LAST_GENERATED = 3,
+  TAG_MUK_LAST_USED = 4,
+  TAG_MSK = 5,
+};
+
 typedef struct {
   char      *idi;
   char      *idr;
@@ -59,4 +74,7 @@ MgvStore *mgv_store_new_in_memory (const char *card_identity);
 /* Serialisation, exposed for the fuzz target and the crash-safety test. */
 GBytes   *mgv_store_serialize (MgvStore *store);
 MgvStore *mgv_store_new_from_bytes (GBytes *data, const char *path, GError **error);
+/* What a damaged store file seems to hold, for the log: counts and key IDs, never key bytes
+ * (mgv-store-aside.c). Read leniently: the file is damaged, so the words say "seems". */
+char     *mgv_store_describe_damaged (const guint8 *data, gsize len);
 gboolean  mgv_fail (GError **error, MgvError code, const char *format, ...) G_GNUC_PRINTF (3, 4);

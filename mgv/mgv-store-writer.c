@@ -13,6 +13,7 @@ struct _MgvStoreWriter {
   gboolean writing;
   gboolean stop;
   GError  *error;    /* first failure since the last flush */
+  gboolean failing;  /* the last write failed (worker thread only) */
 };
 
 static void
@@ -35,7 +36,7 @@ mgv_store_write_file (const char *path, GBytes *snapshot, GError **error)
   /* CONSISTENT: write a temporary file and rename it over; DURABLE: fsync before the rename */
   if (!g_file_set_contents_full (path, (const char *) p, (gssize) len,
                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0600, &local))
-    return mgv_fail (error, MGV_ERROR_STORAGE, "cannot write the key store: %s", local->message);
+    return mgv_fail (error, MGV_ERROR_STORAGE, "cannot write the key store %s: %s", path, local->message);
   return TRUE;
 }
 
@@ -58,8 +59,20 @@ writer_thread (gpointer data)
       w->writing = TRUE;
       g_mutex_unlock (&w->lock);
 
+      /* the keys stay in memory; the next save tries again. One warning per run of failures,
+       * not one per MTK, and a word when writing works again. */
       if (!mgv_store_write_file (w->path, snapshot, &error))
-        g_warning ("%s", error->message); /* the keys stay in memory; the next save tries again */
+        {
+          if (!w->failing)
+            g_warning ("%s; the keys are kept in memory for this session (further failures not logged)",
+                       error->message);
+          w->failing = TRUE;
+        }
+      else if (w->failing)
+        {
+          g_message ("the key store %s is written again", w->path);
+          w->failing = FALSE;
+        }
       wipe_bytes (snapshot);
 
       g_mutex_lock (&w->lock);

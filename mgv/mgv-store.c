@@ -5,25 +5,14 @@
  * card identity: another card wipes every key (6.1). */
 #include "mgv-store-private.h"
 #include "mikey-reader.h"
+#include "mbms-fileio.h"
 
 #include <glib/gstdio.h>
 #include <openssl/evp.h>
 #include <openssl/crypto.h>
 #include <string.h>
 
-#define MGV_STORE_MAGIC        "MBMSMGVS"
-#define MGV_STORE_MAGIC_LEN    8
-#define MGV_STORE_VERSION      1
-#define MGV_STORE_HASH_LEN     32
-#define MGV_STORE_MAX_LEN      (1024 * 1024)
 
-enum {
-  TAG_CARD = 1,
-  TAG_NEXT_GENERATION = 2,
-  TAG_MUK_LAST_GENERATED = 3,
-  TAG_MUK_LAST_USED = 4,
-  TAG_MSK = 5,
-};
 
 void
 mgv_muk_free (MgvMuk *muk)
@@ -374,7 +363,7 @@ mgv_store_new_from_bytes (GBytes *data, const char *path, GError **error)
 
   if (len < MGV_STORE_MAGIC_LEN + 2 + MGV_STORE_HASH_LEN || memcmp (p, MGV_STORE_MAGIC, MGV_STORE_MAGIC_LEN) != 0)
     {
-      mgv_fail (error, MGV_ERROR_STORAGE, "%s is not an mbmsd key store", path);
+      mgv_fail (error, MGV_ERROR_CORRUPT, "%s is not an mbmsd key store", path);
       return NULL;
     }
   if (p[MGV_STORE_MAGIC_LEN] != 0 || p[MGV_STORE_MAGIC_LEN + 1] != MGV_STORE_VERSION)
@@ -386,7 +375,7 @@ mgv_store_new_from_bytes (GBytes *data, const char *path, GError **error)
   sha256 (p, len - MGV_STORE_HASH_LEN, hash);
   if (CRYPTO_memcmp (hash, p + len - MGV_STORE_HASH_LEN, MGV_STORE_HASH_LEN) != 0)
     {
-      mgv_fail (error, MGV_ERROR_STORAGE, "%s is corrupt (checksum mismatch)", path);
+      mgv_fail (error, MGV_ERROR_CORRUPT, "%s is corrupt (checksum mismatch)", path);
       return NULL;
     }
   mikey_reader_init (&r, p + MGV_STORE_MAGIC_LEN + 2, len - MGV_STORE_MAGIC_LEN - 2 - MGV_STORE_HASH_LEN,
@@ -406,7 +395,7 @@ mgv_store_new_from_bytes (GBytes *data, const char *path, GError **error)
     }
   if (local != NULL)
     {
-      mgv_fail (error, MGV_ERROR_STORAGE, "%s is corrupt: %s", path, local->message);
+      mgv_fail (error, MGV_ERROR_CORRUPT, "%s is corrupt: %s", path, local->message);
       return NULL;
     }
   return g_steal_pointer (&store);
@@ -490,20 +479,25 @@ mgv_store_open (const char *path, const char *card_identity, gboolean *wiped, GE
 
   if (wiped != NULL)
     *wiped = FALSE;
-  if (!g_file_get_contents (path, &contents, &len, &local))
+  /* bounded and non-blocking: a FIFO or a device in its place is refused, not read */
+  contents = mbms_fileio_read (path, MGV_STORE_MAX_LEN, MBMS_FILEIO_NO_LINKS, &len, &local);
+  if (contents == NULL)
     {
-      if (!g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      if (g_error_matches (local, MBMS_FILEIO_ERROR, MBMS_FILEIO_ERROR_TOO_LARGE))
         {
-          mgv_fail (error, MGV_ERROR_STORAGE, "cannot read the key store: %s", local->message);
+          mgv_fail (error, MGV_ERROR_CORRUPT, "%s is %s: more than a key store can be", path, local->message);
+          return NULL;
+        }
+      if (!g_error_matches (local, MBMS_FILEIO_ERROR, MBMS_FILEIO_ERROR_NOT_FOUND))
+        {
+          mgv_fail (error, MGV_ERROR_STORAGE, "cannot read the key store %s: %s", path, local->message);
           return NULL;
         }
       store = store_new (path, card_identity);
-      return mgv_store_save (store, error) ? g_steal_pointer (&store) : NULL;
-    }
-  if (len > MGV_STORE_MAX_LEN)
-    {
-      mgv_fail (error, MGV_ERROR_STORAGE, "%s is %zu octets, more than a key store can be", path, len);
-      return NULL;
+      /* nothing is lost if the empty store cannot be written yet: the first key saves it */
+      if (!mgv_store_save (store, &local))
+        g_warning ("%s", local->message);
+      return g_steal_pointer (&store);
     }
   data = g_bytes_new_take (g_steal_pointer (&contents), len);
   store = mgv_store_new_from_bytes (data, path, error);

@@ -22,7 +22,9 @@ typedef enum {
   MGV_ERROR_REPLAY,      /* TS counter not newer (RFC 1982), 6.4.3 */
   MGV_ERROR_STALE,       /* MTK ID not newer than the current one or outside (SEQl, SEQu], 6.5.4 */
   MGV_ERROR_AUTH,        /* MAC verification failed */
-  MGV_ERROR_STORAGE,     /* the store file is unreadable, corrupt or foreign, or cannot be written */
+  MGV_ERROR_STORAGE,     /* the store file is unreadable (not a regular file, no permission, a later
+                          * version) or cannot be written */
+  MGV_ERROR_CORRUPT,     /* the store file is damaged: truncated, checksum wrong, not a store, too large */
 } MgvError;
 
 #define MGV_KEY_DOMAIN_LEN 3 /* MCC || MNC, TS 33.246 6.3.2.1 */
@@ -39,11 +41,15 @@ gboolean mgv_serial_newer (guint32 a, guint32 b);
 
 typedef struct _MgvStore MgvStore;
 
-/* Opens (or creates) the store at path, bound to the card identity (ICCID and IMSI). A store
+/* Opens (or creates) the store at path, bound to the card identity (ICCID and IMSI); a new,
+ * empty store that cannot be written yet is a warning, not an error (nothing is lost). A store
  * written for another card is wiped and *wiped set (6.1: a different UICC deletes every MBMS
- * key). A corrupt file, or a file that is not an mbmsd store, is refused with
- * MGV_ERROR_STORAGE and left untouched. */
+ * key). A damaged file is refused with MGV_ERROR_CORRUPT and left untouched (the caller may
+ * set it aside); one that cannot be read, or of a later version, with MGV_ERROR_STORAGE. */
 MgvStore *mgv_store_open (const char *path, const char *card_identity, gboolean *wiped, GError **error);
+/* Renames a damaged store to path.corrupt-<UTC time> and says what it seemed to hold (*lost:
+ * counts and key IDs, no key bytes), so that a fresh store can start and fetch keys again. */
+gboolean  mgv_store_set_aside (const char *path, char **moved_to, char **lost, GError **error);
 void      mgv_store_free (MgvStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MgvStore, mgv_store_free)
 
@@ -98,12 +104,14 @@ typedef struct {
   guint32       msk_id;
   GBytes       *verification; /* the V-bit answer to send to the BM-SC, or NULL */
   gboolean      policy_taken; /* an SP payload came with the message and is now in use */
+  GError       *not_saved;    /* the store could not be written: the key is in memory only */
 } MgvMskResult;
 
 void mgv_msk_result_free (MgvMskResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MgvMskResult, mgv_msk_result_free)
 
-/* MSK message: TS 33.246 6.4.6.1 and 6.5.3. On success the store is saved. */
+/* MSK message: TS 33.246 6.4.6.1 and 6.5.3. On success the store is saved; if that write
+ * fails, the accepted key stays in use in memory and not_saved says why. */
 MgvMskResult *mgv_process_msk (MgvStore *store, GBytes *message, GError **error);
 
 typedef struct {

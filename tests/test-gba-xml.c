@@ -135,6 +135,24 @@ test_size_limit (void)
   g_string_free (big, TRUE);
 }
 
+/* Issue 14 item 1: each body's error is its own, not the one an earlier parse left behind. */
+static void
+test_error_is_the_bodys_own (void)
+{
+  g_autoptr(GError) first = NULL;
+  g_autoptr(GError) second = NULL;
+  g_autoptr(GbaBootstrapInfo) a = gba_bootstrap_info_parse ("<BootstrappingInfo><btid>x</btid", 31, &first);
+  g_autoptr(GbaBootstrapInfo) b = gba_bootstrap_info_parse ("  \n", 3, &second);
+
+  g_assert_null (a);
+  g_assert_null (b);
+  g_assert_nonnull (first);
+  g_assert_nonnull (second);
+  g_test_message ("first: %s; second: %s", first->message, second->message);
+  g_assert_cmpstr (first->message, !=, second->message);
+  g_assert_nonnull (strstr (second->message, "Start tag expected"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -144,6 +162,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gba/bsf-xml/round-trip", test_round_trip);
   g_test_add_func ("/gba/bsf-xml/round-trip-year-below-1000", test_round_trip_small_year);
   g_test_add_func ("/gba/bsf-xml/rejections-name-the-element", test_rejections);
+  g_test_add_func ("/gba/bsf-xml/error-is-the-bodys-own", test_error_is_the_bodys_own);
   g_test_add_func ("/gba/bsf-xml/hostile-dtd-refused", test_hostile_dtd_refused);
   g_test_add_func ("/gba/bsf-xml/size-limit", test_size_limit);
   return g_test_run ();

@@ -1209,7 +1209,7 @@ test_store_corrupt_refused (Fx *fx, gconstpointer d)
   g_assert_true (g_file_set_contents (fx->path, (const char *) copy, (gssize) len, NULL));
   s = mgv_store_open (fx->path, CARD, NULL, &error);
   g_assert_null (s);
-  g_assert_error (error, MGV_ERROR, MGV_ERROR_STORAGE);
+  g_assert_error (error, MGV_ERROR, MGV_ERROR_CORRUPT);
   g_assert_nonnull (strstr (error->message, "corrupt"));
   after = disk (fx);
   g_assert_cmpmem (g_bytes_get_data (after, NULL), g_bytes_get_size (after), copy, len); /* left untouched */
@@ -1225,8 +1225,105 @@ test_store_foreign_refused (Fx *fx, gconstpointer d)
   g_assert_true (g_file_set_contents (fx->path, "[not a key store]\n", -1, NULL));
   s = mgv_store_open (fx->path, CARD, NULL, &error);
   g_assert_null (s);
-  g_assert_error (error, MGV_ERROR, MGV_ERROR_STORAGE);
+  g_assert_error (error, MGV_ERROR, MGV_ERROR_CORRUPT);
   g_assert_nonnull (strstr (error->message, "not an mbmsd key store"));
+}
+
+/* Issue 14 item 3: an accepted MSK whose store cannot be written stays in use (in memory),
+ * and the result says why it was not saved. */
+static void
+test_store_msk_kept_when_unwritable (Fx *fx, gconstpointer d)
+{
+  g_autofree char *moved = g_strconcat (fx->dir, ".moved", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) msg = next_msk (fx);
+  g_autoptr(MgvMskResult) r = NULL;
+  g_autoptr(MgvMtk) mtk = NULL;
+  g_autoptr(GBytes) m = NULL;
+
+  mgv_store_set_deferred_mtk_saves (fx->store, TRUE); /* as mbmsd runs it */
+  g_assert_cmpint (g_rename (fx->dir, moved), ==, 0); /* the state directory is gone */
+  r = mgv_process_msk (fx->store, msg, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (r);
+  g_assert_cmpint (r->outcome, ==, MGV_MSK_STORED);
+  g_assert_error (r->not_saved, MGV_ERROR, MGV_ERROR_STORAGE);
+  g_assert_nonnull (strstr (r->not_saved->message, fx->path));
+  g_assert_nonnull (strstr (r->not_saved->message, "No such file"));
+  m = next_mtk (fx, 3, NULL, NULL);
+  mtk = accept_mtk (fx, m); /* the MSK is there for the session's MTKs */
+  g_assert_cmpuint (mtk->msk_id, ==, 0x00010002);
+  g_assert_cmpint (g_rename (moved, fx->dir), ==, 0);
+}
+
+/* Issue 14 item 6: a damaged store is set aside, with what it held in words (IDs, no keys). */
+static void
+test_store_damaged_set_aside (Fx *fx, gconstpointer d)
+{
+  g_autoptr(GBytes) on_disk = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *moved_to = NULL;
+  g_autofree char *lost = NULL;
+  g_autofree char *kept = NULL;
+  gsize len, kept_len = 0;
+  guint8 *copy;
+  MgvStore *s;
+
+  deliver_msk (fx);
+  on_disk = disk (fx);
+  len = g_bytes_get_size (on_disk);
+  copy = g_memdup2 (g_bytes_get_data (on_disk, NULL), len);
+  copy[len - 40] ^= 0x01; /* one flipped bit */
+  g_assert_true (g_file_set_contents (fx->path, (const char *) copy, (gssize) len, NULL));
+  mgv_store_free (fx->store);
+  fx->store = NULL;
+  s = mgv_store_open (fx->path, CARD, NULL, &error);
+  g_assert_null (s);
+  g_assert_error (error, MGV_ERROR, MGV_ERROR_CORRUPT);
+  g_clear_error (&error);
+  g_assert_true (mgv_store_set_aside (fx->path, &moved_to, &lost, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (moved_to, fx->path));
+  g_assert_nonnull (strstr (moved_to, ".corrupt-"));
+  g_assert_false (g_file_test (fx->path, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_get_contents (moved_to, &kept, &kept_len, NULL));
+  g_assert_cmpmem (kept, kept_len, copy, len); /* the bytes stay for whoever looks */
+  g_assert_nonnull (strstr (lost, "1 MSK (00f110/0x00010002)"));
+  g_test_message ("lost: %s", lost);
+  g_assert_nonnull (strstr (lost, "and 2 MUKs")); /* last generated and last used */
+  fx->store = mgv_store_open (fx->path, CARD, NULL, &error); /* and a fresh one starts */
+  g_assert_no_error (error);
+  g_assert_cmpuint (mgv_store_list_msks (fx->store)->len, ==, 0);
+  g_free (copy);
+}
+
+static void
+test_store_damaged_described (void)
+{
+  static const guint8 truncated[] = { 'M', 'B', 'M', 'S', 'M', 'G', 'V', 'S', 0, 1,
+                                      5, 0, 0, 0, 11, 0x00, 0xf1, 0x10, 0x00, 0x01, 0x00, 0x07, 0, 0, 0, 16,
+                                      5, 0, 0, 0, 200, 1, 2 };
+  g_autofree char *t = mgv_store_describe_damaged (truncated, sizeof truncated);
+  g_autofree char *g = mgv_store_describe_damaged ((const guint8 *) "garbage!", 8);
+
+  g_assert_cmpstr (t, ==, "33 octets; it seems to have held 1 MSK (00f110/0x00010007) and 0 MUKs (1 records readable)");
+  g_assert_cmpstr (g, ==, "8 octets that are not an mbmsd key store: no keys can be named");
+}
+
+/* Issue 14 item 1: a FIFO where the store should be is refused at once, not read. */
+static void
+test_store_fifo_refused (Fx *fx, gconstpointer d)
+{
+  g_autoptr(GError) error = NULL;
+  MgvStore *s;
+
+  g_assert_cmpint (g_unlink (fx->path), ==, 0);
+  g_assert_cmpint (mkfifo (fx->path, 0600), ==, 0);
+  s = mgv_store_open (fx->path, CARD, NULL, &error);
+  g_assert_null (s);
+  g_assert_error (error, MGV_ERROR, MGV_ERROR_STORAGE);
+  g_assert_nonnull (strstr (error->message, "a FIFO"));
+  g_assert_cmpint (g_unlink (fx->path), ==, 0);
 }
 
 /* A process killed at any moment of a save leaves a store that opens: the old state or the
@@ -1423,11 +1520,15 @@ main (int argc, char **argv)
   ADD ("store/deferred-mtk-saved-in-background", test_store_deferred_mtk_saved_in_background);
   ADD ("store/background-failure-reported", test_store_background_failure_reported);
   ADD ("store/foreign-refused", test_store_foreign_refused);
+  ADD ("store/msk-kept-in-memory-when-unwritable", test_store_msk_kept_when_unwritable);
+  ADD ("store/damaged-set-aside", test_store_damaged_set_aside);
+  ADD ("store/fifo-refused", test_store_fifo_refused);
   ADD ("store/crash-during-save-leaves-readable-state", test_store_crash_safety);
   ADD ("store/delete-by-key-group", test_store_delete_by_group);
   ADD ("codec/round-trip-with-rfc4771-sp", test_codec_round_trip_rfc4771_sp);
   ADD ("codec/error-names-payload-and-offset", test_codec_error_names_payload_and_offset);
 #undef ADD
   g_test_add_func ("/mgv/serial/rfc1982", test_serial_rfc1982);
+  g_test_add_func ("/mgv/store/damaged-described", test_store_damaged_described);
   return g_test_run ();
 }

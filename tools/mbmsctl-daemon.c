@@ -78,6 +78,8 @@ describe_service (GDBusConnection *bus, const char *path, gboolean json, GString
           mbmsctl_json_string (out, sessions[i]);
           g_string_append (out, ",\"destination\":");
           mbmsctl_json_string (out, mbms_dbus_session_get_destination_address (ss));
+          g_string_append_printf (out, ",\"mtk-replays\":%" G_GUINT64_FORMAT ",\"mtk-auth-failures\":%" G_GUINT64_FORMAT,
+                                  mbms_dbus_session_get_mtk_replays (ss), mbms_dbus_session_get_mtk_auth_failures (ss));
           g_string_append_printf (out, ",\"port\":%u,\"mtk-id\":%u,\"mtk-messages\":%" G_GUINT64_FORMAT
                                   ",\"forward-port\":%u,\"decrypted\":%" G_GUINT64_FORMAT ",\"auth-failures\":%"
                                   G_GUINT64_FORMAT ",\"replays\":%" G_GUINT64_FORMAT ",\"unknown-mki\":%"
@@ -97,9 +99,10 @@ describe_service (GDBusConnection *bus, const char *path, gboolean json, GString
                                 mbms_dbus_session_get_authentication_failures (ss) + mbms_dbus_session_get_replays (ss),
                                 mbms_dbus_session_get_unknown_mki (ss));
       if (!json)
-        g_string_append_printf (out, "            MTK ID %u (%" G_GUINT64_FORMAT " MTK messages)\n",
-                                mbms_dbus_session_get_current_mtk_id (ss),
-                                mbms_dbus_session_get_mtk_messages (ss));
+        g_string_append_printf (out, "            MTK ID %u (%" G_GUINT64_FORMAT " MTK messages, %" G_GUINT64_FORMAT
+                                " refused as replays, %" G_GUINT64_FORMAT " failing their MAC)\n",
+                                mbms_dbus_session_get_current_mtk_id (ss), mbms_dbus_session_get_mtk_messages (ss),
+                                mbms_dbus_session_get_mtk_replays (ss), mbms_dbus_session_get_mtk_auth_failures (ss));
     }
   if (json)
     g_string_append (out, "]}");

@@ -213,6 +213,8 @@ static const struct {
   { "Replays", "replays" },
   { "UnknownMki", "unknown MKI" },
   { "MtkMessages", "MTK messages" },
+  { "MtkReplays", "MTK messages refused as replays" },
+  { "MtkAuthFailures", "MTK messages failing their MAC" },
 };
 
 static void

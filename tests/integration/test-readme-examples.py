@@ -31,7 +31,7 @@ def readme_blocks():
 
 class Demo:
     def __init__(self, keep):
-        args = [os.path.join(SRC, "tools", "demo"), "--seconds", "3", "--build-dir", BUILD] + (["--keep"] if keep else [])
+        args = [os.path.join(SRC, "tools", "demo"), "--seconds", "8", "--build-dir", BUILD] + (["--keep"] if keep else [])
         env = dict(os.environ)
         for k in ("DBUS_SESSION_BUS_ADDRESS", "DBUS_SYSTEM_BUS_ADDRESS", "MBMSCTL_BUS", "G_MESSAGES_DEBUG"):
             env.pop(k, None)

@@ -395,6 +395,32 @@ lab_bmsc_start_mtk_stream (LabBmsc *b, const guint8 domain[3], guint16 key_group
   g_ptr_array_add (b->streams, st);
 }
 
+void
+lab_bmsc_restart (LabBmsc *b)
+{
+  g_hash_table_remove_all (b->ues);
+  g_hash_table_remove_all (b->nonces);
+  g_ptr_array_set_size (b->pending, 0);
+  for (guint i = 0; i < b->groups->len; i++)
+    {
+      Group *g = g_ptr_array_index (b->groups, i);
+      g_autoptr(GbaSecret) rand = gba_secret_new_random (16);
+
+      g->msk_id = (guint32) g->key_group << 16 | 1;
+      gba_secret_unref (g->msk);
+      g->msk = gba_secret_new_random (16);
+      g_bytes_unref (g->rand);
+      g->rand = g_bytes_new (gba_secret_get_data (rand, NULL), 16);
+    }
+  for (guint i = 0; i < b->streams->len; i++)
+    {
+      MtkStream *st = g_ptr_array_index (b->streams, i);
+      st->mtk_id = 0;
+      st->ts = 0;
+    }
+  g_message ("lab BM-SC: restarted: registrations and MSKs gone, MTK IDs and counters from 1 again");
+}
+
 GbaSecret *
 lab_bmsc_current_mtk (LabBmsc *b, const guint8 domain[3], guint16 key_group, guint16 *mtk_id, GbaSecret **salt)
 {
@@ -567,6 +593,7 @@ authenticate (LabBmsc *b, SoupServerMessage *msg, GbaDigestAuthorization **auth_
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_autoptr(GbaSecret) ks_naf = NULL;
   g_autoptr(GbaSecret) mrk = NULL;
+  g_autoptr(GbaSecret) muk = NULL;
   g_autofree char *b64 = NULL;
   g_autofree char *expected = NULL;
   Ue *ue;
@@ -576,7 +603,20 @@ authenticate (LabBmsc *b, SoupServerMessage *msg, GbaDigestAuthorization **auth_
   ks_naf = lab_bsf_naf_key (b->bsf, auth->username, b->naf_id, GBA_NAF_KEY_ME, NULL, NULL);
   if (ks_naf == NULL)
     return NULL; /* unknown or expired B-TID: the 401 asks for a new bootstrap */
-  mrk = gba_derive_mrk (ks_naf, NULL);
+  /* TS 33.246 6.1: GBA_U with a UICC doing MBMS: MRK = Ks_ext_NAF as it is, MUK = Ks_int_NAF;
+   * otherwise (GBA_ME, or GBA_U with ME key management): MUK = Ks_(ext)_NAF, MRK from Annex F. */
+  if (lab_bsf_btid_uicc_mbms (b->bsf, auth->username))
+    {
+      mrk = gba_secret_ref (ks_naf);
+      muk = lab_bsf_naf_key (b->bsf, auth->username, b->naf_id, GBA_NAF_KEY_INT, NULL, NULL);
+      if (muk == NULL)
+        return NULL;
+    }
+  else
+    {
+      mrk = gba_derive_mrk (ks_naf, NULL);
+      muk = gba_secret_ref (ks_naf);
+    }
   b64 = g_base64_encode (gba_secret_get_data (mrk, NULL), gba_secret_get_size (mrk));
   expected = gba_digest_compute (auth->algorithm, auth->username, auth->realm, (const guint8 *) b64, strlen (b64),
                                  auth->nonce, auth->nc, auth->cnonce, auth->qop, "POST", auth->uri,
@@ -588,7 +628,7 @@ authenticate (LabBmsc *b, SoupServerMessage *msg, GbaDigestAuthorization **auth_
     {
       ue = g_new0 (Ue, 1);
       ue->btid = g_strdup (auth->username);
-      ue->muk = gba_secret_ref (ks_naf); /* GBA_ME: MUK = Ks_NAF (6.1) */
+      ue->muk = gba_secret_ref (muk); /* 6.1, chosen above */
       ue->registered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       g_hash_table_insert (b->ues, ue->btid, ue);
     }

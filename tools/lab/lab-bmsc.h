@@ -55,6 +55,12 @@ GbaSecret *lab_bmsc_current_mtk (LabBmsc *bmsc, const guint8 domain[3], guint16 
                                  GbaSecret **salt);
 guint    lab_bmsc_mtk_messages (LabBmsc *bmsc);
 
+/* A BM-SC that restarted without the state it kept: registrations, per-UE MSK message counters
+ * and pending acknowledgements are gone, every key group takes a new MSK under the MSK ID it
+ * began with, and each MTK stream begins again at MTK ID 1 and counter 1 (6.3.3.1, 6.4.3), so
+ * the UE sees MTK IDs and counters it accepted before. */
+void     lab_bmsc_restart (LabBmsc *bmsc);
+
 /* The current MSK of a key group (for the lab media sender and for tests). */
 GbaSecret *lab_bmsc_current_msk (LabBmsc *bmsc, const guint8 domain[3], guint16 key_group, guint32 *msk_id,
                                  GBytes **rand);

@@ -1,8 +1,10 @@
 /* The lab BSF, TS 24.109 clause 4 seen from the network: AKA challenges from Milenage,
- * resynchronisation from AUTS (TS 33.102 6.3.5), B-TID and lifetime (TS 33.220 4.5.2). */
+ * resynchronisation from AUTS (TS 33.102 6.3.5), B-TID and lifetime (TS 33.220 4.5.2); GBA_U
+ * (TS 33.220 5.3.2: AUTN* and the flipped XRES) for subscribers whose settings say so. */
 #include "lab-bsf.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <string.h>
 
 #define LAB_SQN_STEP 32 /* next SEQ, IND 0: TS 33.102 C.1.1 with 5 IND bits */
@@ -13,6 +15,8 @@ typedef struct {
   guint8  opc[16];
   guint8  amf[2];
   guint64 sqn;
+  gboolean gba_u;     /* the GUSS's UICC capability (TS 33.220 5.2.2): run GBA_U for this IMPI */
+  gboolean uicc_mbms; /* its UICC does MBMS key management (TS 33.246 6.1) */
 } Subscriber;
 
 typedef struct {
@@ -20,6 +24,7 @@ typedef struct {
   guint8     rand[16];
   GbaSecret *xres;
   GbaSecret *ks;
+  gboolean   gba_u;
 } Challenge;
 
 typedef struct {
@@ -27,6 +32,8 @@ typedef struct {
   guint8     rand[16];
   GbaSecret *ks;
   GDateTime *lifetime;
+  gboolean   gba_u;
+  gboolean   uicc_mbms;
 } Session;
 
 struct _LabBsf {
@@ -103,6 +110,8 @@ subscriber_from_group (GKeyFile *kf, const char *group, GError **error)
       subscriber_free (sub);
       return NULL;
     }
+  sub->gba_u = g_key_file_get_boolean (kf, group, "gba-u", NULL);
+  sub->uicc_mbms = sub->gba_u && g_key_file_get_boolean (kf, group, "uicc-mbms", NULL);
   if (has_op)
     gba_milenage_opc (sub->k, op, sub->opc);
   gba_wipe (op, sizeof op);
@@ -197,6 +206,23 @@ lab_bsf_count_btids (LabBsf *bsf)
   return g_hash_table_size (bsf->sessions);
 }
 
+/* TS 33.220 5.3.2 step 2, the BSF's side of GBA_U: MAC* = MAC xor Trunc(SHA-1(IK)) with
+ * Trunc = bits [0]..[63] of the digest, so AUTN* = SQN xor AK || AMF || MAC*; the BSF keeps
+ * XRES with its least significant bit flipped (the UICC flips RES the same way). */
+static void
+gba_u_modify (guint8 autn[16], guint8 xres[8], const guint8 ik[16])
+{
+  guint8 digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+
+  if (EVP_Digest (ik, 16, digest, &len, EVP_sha1 (), NULL) != 1 || len != 20)
+    g_error ("lab BSF: SHA-1 unavailable");
+  for (guint i = 0; i < 8; i++)
+    autn[8 + i] ^= digest[i];
+  xres[7] ^= 0x01;
+  OPENSSL_cleanse (digest, sizeof digest);
+}
+
 /* A fresh authentication vector, RFC 3310 3.2: nonce = base64(RAND || AUTN). */
 static char *
 new_challenge (LabBsf *bsf, Subscriber *sub)
@@ -213,6 +239,9 @@ new_challenge (LabBsf *bsf, Subscriber *sub)
   if (bsf->faults.bad_autn)
     autn[15] ^= 0x01;
   gba_milenage_f2345 (sub->k, sub->opc, ch->rand, res, ck, ik, NULL, NULL);
+  if (sub->gba_u)
+    gba_u_modify (autn, res, ik);
+  ch->gba_u = sub->gba_u;
   ch->impi = g_strdup (sub->impi);
   ch->xres = gba_secret_new (res, sizeof res);
   {
@@ -273,12 +302,17 @@ send_bootstrap_info (LabBsf *bsf, SoupServerMessage *msg, Challenge *ch, const c
   memcpy (session->rand, ch->rand, 16);
   session->ks = gba_secret_ref (ch->ks);
   session->lifetime = info.lifetime;
+  session->gba_u = ch->gba_u;
+  {
+    Subscriber *sub = g_hash_table_lookup (bsf->subscribers, ch->impi);
+    session->uicc_mbms = ch->gba_u && sub != NULL && sub->uicc_mbms;
+  }
   g_hash_table_replace (bsf->sessions, g_strdup (btid), session);
 
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Authentication-Info", ai_header);
   soup_server_message_set_response (msg, "application/vnd.3gpp.bsf+xml", SOUP_MEMORY_COPY, xml, strlen (xml));
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  g_message ("lab BSF: issued B-TID %s to %s", btid, ch->impi);
+  g_message ("lab BSF: issued B-TID %s to %s (%s)", btid, ch->impi, ch->gba_u ? "GBA_U" : "GBA_ME");
 }
 
 /* The second request: AUTS (resynchronise, TS 33.102 6.3.5) or RES. */
@@ -415,8 +449,25 @@ lab_bsf_naf_key (LabBsf *bsf, const char *btid, GBytes *naf_id, GbaNafKeyKind ki
   return gba_derive_naf_key (session->ks, kind, session->rand, session->impi, naf_id, error);
 }
 
+gboolean
+lab_bsf_btid_is_gba_u (LabBsf *bsf, const char *btid)
+{
+  Session *session = g_hash_table_lookup (bsf->sessions, btid);
+
+  return session != NULL && session->gba_u;
+}
+
+gboolean
+lab_bsf_btid_uicc_mbms (LabBsf *bsf, const char *btid)
+{
+  Session *session = g_hash_table_lookup (bsf->sessions, btid);
+
+  return session != NULL && session->uicc_mbms;
+}
+
 /* Zn stand-in on loopback: GET /zn?btid=<B-TID>&naf-id=<hex NAF_Id>[&kind=int]
- * answers "ks-naf=<base64>\nimpi=<IMPI>\n". */
+ * answers "ks-naf=<base64>\nimpi=<IMPI>\ngba=<GBA_U|GBA_ME>\n". For a GBA_U B-TID ks-naf is
+ * Ks_ext_NAF (kind=int: Ks_int_NAF); for GBA_ME kind=int has no key (TS 33.220 5.3.3 step 3). */
 static void
 on_zn (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
@@ -436,6 +487,11 @@ on_zn (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable 
       soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
       return;
     }
+  if (g_strcmp0 (kind, "int") == 0 && !lab_bsf_btid_is_gba_u (bsf, btid))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      return;
+    }
   key = lab_bsf_naf_key (bsf, btid, naf_id, g_strcmp0 (kind, "int") == 0 ? GBA_NAF_KEY_INT : GBA_NAF_KEY_ME,
                          &impi, &error);
   if (key == NULL)
@@ -444,7 +500,8 @@ on_zn (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable 
       return;
     }
   b64 = g_base64_encode (gba_secret_get_data (key, NULL), gba_secret_get_size (key));
-  body = g_strdup_printf ("ks-naf=%s\nimpi=%s\n", b64, impi);
+  body = g_strdup_printf ("ks-naf=%s\nimpi=%s\ngba=%s\n", b64, impi,
+                          lab_bsf_btid_is_gba_u (bsf, btid) ? "GBA_U" : "GBA_ME");
   gba_wipe (b64, strlen (b64));
   soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_COPY, body, strlen (body));
   gba_wipe (body, strlen (body));

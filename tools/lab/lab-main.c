@@ -9,6 +9,15 @@
 #include <locale.h>
 #include <signal.h>
 
+/* SIGUSR1: the BM-SC restarts (lab_bmsc_restart), for tests of a UE whose keys stop working. */
+static gboolean
+on_restart (gpointer user_data)
+{
+  if (user_data != NULL)
+    lab_bmsc_restart (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 on_signal (gpointer user_data)
 {
@@ -104,6 +113,7 @@ main (int argc, char **argv)
 
   g_unix_signal_add (SIGTERM, on_signal, loop);
   g_unix_signal_add (SIGINT, on_signal, loop);
+  g_unix_signal_add (SIGUSR1, on_restart, bmsc);
   g_main_loop_run (loop);
   if (media != NULL)
     g_message ("lab media: %" G_GUINT64_FORMAT " SRTP packets sent", lab_media_sent (media));
