@@ -7,19 +7,15 @@
  * every other status ends the procedure with that status as the error code. */
 #include "config.h"
 #include "mbms-keymgmt.h"
+#include "mbms-keymgmt-response.h"
 
 #include <libsoup/soup.h>
 #include <string.h>
 
 #define KM_USER_AGENT        "mbmsd/" MBMSD_VERSION " 3gpp-gba" /* Annex H: "3gpp-gba" */
-#define KM_REALM_PREFIX      "3GPP-bootstrapping@"              /* TS 33.246 H.2.1 step 3 */
-#define KM_MAX_503_RETRIES   3
-#define KM_DEFAULT_RETRY_S   10
-#define KM_MAX_RETRY_AFTER_S 3600
 #define KM_MAX_NET_RETRIES   4
 #define KM_NET_BASE_MS       1000
 #define KM_NET_CAP_MS        30000
-#define KM_MAX_BODY          (64 * 1024)
 
 struct _MbmsKeymgmt {
   GObject          parent_instance;
@@ -185,31 +181,6 @@ retry_after (GTask *task, guint delay_ms)
   r->timer = mbms_clock_add_timeout (self->clock, delay_ms, on_timer_send, task);
 }
 
-/* TS 33.246 H.2.1 step 3: the realm names this BM-SC. */
-static gboolean
-realm_matches (const char *realm, const char *host)
-{
-  return g_str_has_prefix (realm, KM_REALM_PREFIX) && g_ascii_strcasecmp (realm + strlen (KM_REALM_PREFIX), host) == 0;
-}
-
-static GbaDigestChallenge *
-find_challenge (SoupMessage *msg)
-{
-  SoupMessageHeadersIter iter;
-  const char *name, *value;
-
-  soup_message_headers_iter_init (&iter, soup_message_get_response_headers (msg));
-  while (soup_message_headers_iter_next (&iter, &name, &value))
-    if (g_ascii_strcasecmp (name, "WWW-Authenticate") == 0)
-      {
-        GbaDigestChallenge *c = gba_digest_challenge_parse (value, NULL);
-        if (c != NULL && c->algorithm != GBA_DIGEST_AKAV1_MD5)
-          return c;
-        gba_digest_challenge_free (c);
-      }
-  return NULL;
-}
-
 /* Answer the challenge with B-TID and base64(MRK) (TS 33.246 6.2.1, Annex H step 4). */
 static void
 answer_challenge (GTask *task, GbaDigestChallenge *challenge)
@@ -248,90 +219,6 @@ answer_challenge (GTask *task, GbaDigestChallenge *challenge)
 }
 
 static void
-finish_ok (GTask *task, GBytes *response)
-{
-  Request *r = g_task_get_task_data (task);
-  const char *info_header = soup_message_headers_get_one (soup_message_get_response_headers (r->msg),
-                                                          "Authentication-Info");
-  g_autoptr(GbaDigestAuthInfo) info = NULL;
-  g_autoptr(GError) error = NULL;
-  gsize len = 0, pw_len = 0;
-  const guint8 *data = g_bytes_get_data (response, &len);
-  const guint8 *pw;
-
-  if (r->sent == NULL)
-    {
-      fail (task, MBMS_KEYMGMT_ERROR_RSPAUTH, "the BM-SC answered without authenticating us (no challenge)");
-      return;
-    }
-  /* the BM-SC proves knowledge of the MRK over the response body (auth-int) */
-  pw = gba_secret_get_data (r->password, &pw_len);
-  info = info_header ? gba_digest_auth_info_parse (info_header, &error) : NULL;
-  if (info == NULL || !gba_digest_verify_auth_info (r->sent, info, pw, pw_len, data, len, &error))
-    {
-      fail (task, MBMS_KEYMGMT_ERROR_RSPAUTH, "BM-SC %s not authenticated: %s", r->host,
-                 error ? error->message : "no Authentication-Info");
-      return;
-    }
-  r->result->items = mbms_keymgmt_parse_response ((const char *) data, len, r->type == MBMS_KEYMGMT_MSK_REQUEST,
-                                                  &error);
-  if (r->result->items == NULL)
-    {
-      fail (task, MBMS_KEYMGMT_ERROR_RESPONSE, "BM-SC %s: %s", r->host, error->message);
-      return;
-    }
-  g_debug ("Ua: %s done with %s, %u items", r->path_query, r->host, r->result->items->len);
-  g_task_return_pointer (task, g_steal_pointer (&r->result), (GDestroyNotify) mbms_keymgmt_result_free);
-  g_object_unref (task);
-}
-
-static guint
-retry_after_ms (SoupMessage *msg)
-{
-  const char *v = soup_message_headers_get_one (soup_message_get_response_headers (msg), "Retry-After");
-  guint64 s = KM_DEFAULT_RETRY_S;
-
-  /* delta-seconds; an HTTP-date or garbage falls back to the default */
-  if (v != NULL)
-    g_ascii_string_to_unsigned (v, 10, 0, KM_MAX_RETRY_AFTER_S, &s, NULL);
-  return (guint) s * 1000;
-}
-
-static void
-on_401 (GTask *task)
-{
-  Request *r = g_task_get_task_data (task);
-  g_autoptr(GbaDigestChallenge) challenge = find_challenge (r->msg);
-
-  if (challenge == NULL)
-    {
-      fail (task, MBMS_KEYMGMT_ERROR_CHALLENGE, "BM-SC %s sent 401 without a usable Digest challenge", r->host);
-      return;
-    }
-  if (!realm_matches (challenge->realm, r->host))
-    {
-      fail (task, MBMS_KEYMGMT_ERROR_REALM, "realm \"%.128s\" does not name %s", challenge->realm, r->host);
-      return;
-    }
-  if (r->sent == NULL)
-    {
-      answer_challenge (task, challenge);
-      return;
-    }
-  /* our credentials were refused: the BM-SC wants a fresh bootstrap (TS 24.109 5.2.5) */
-  if (r->renegotiated)
-    {
-      fail (task, SOUP_STATUS_UNAUTHORIZED, "BM-SC %s refused the credentials of a fresh bootstrap (401)",
-                 r->host);
-      return;
-    }
-  r->renegotiated = TRUE;
-  g_clear_pointer (&r->sent, gba_digest_authorization_free);
-  g_debug ("Ua: %s asks for bootstrapping renegotiation", r->host);
-  ensure_context (task, TRUE);
-}
-
-static void
 on_response (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   GTask *task = user_data;
@@ -339,7 +226,9 @@ on_response (GObject *source, GAsyncResult *res, gpointer user_data)
   MbmsKeymgmt *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &error);
-  guint status;
+  g_autoptr(GbaDigestChallenge) challenge = NULL;
+  MbmsKeymgmtExchange exchange;
+  guint status, delay_ms = 0;
 
   if (body == NULL)
     {
@@ -365,31 +254,39 @@ on_response (GObject *source, GAsyncResult *res, gpointer user_data)
               KM_MAX_NET_RETRIES, error->message);
       return;
     }
+  exchange = (MbmsKeymgmtExchange) { .host = r->host, .type = r->type, .sent = r->sent,
+                                     .renegotiated = r->renegotiated, .retries_503 = r->result->retries_503 };
+  if (r->password != NULL)
+    exchange.password = gba_secret_get_data (r->password, &exchange.password_len);
   status = soup_message_get_status (r->msg);
   g_debug ("Ua: %s answered %u", r->host, status);
-  if (g_bytes_get_size (body) > KM_MAX_BODY)
+  switch (mbms_keymgmt_read_response (&exchange, status, soup_message_get_reason_phrase (r->msg),
+                                      soup_message_get_response_headers (r->msg), body, &challenge,
+                                      &r->result->items, &delay_ms, &error))
     {
-      fail (task, MBMS_KEYMGMT_ERROR_RESPONSE, "BM-SC %s answered %zu octets", r->host, g_bytes_get_size (body));
-      return;
-    }
-  if (status == SOUP_STATUS_OK)
-    {
-      finish_ok (task, body);
-      return;
-    }
-  if (status == SOUP_STATUS_UNAUTHORIZED)
-    {
-      on_401 (task);
-      return;
-    }
-  if (status == SOUP_STATUS_SERVICE_UNAVAILABLE && r->result->retries_503 < KM_MAX_503_RETRIES)
-    {
+    case MBMS_KEYMGMT_NEXT_DONE:
+      g_debug ("Ua: %s done with %s, %u items", r->path_query, r->host, r->result->items->len);
+      g_task_return_pointer (task, g_steal_pointer (&r->result), (GDestroyNotify) mbms_keymgmt_result_free);
+      g_object_unref (task);
+      break;
+    case MBMS_KEYMGMT_NEXT_ANSWER:
+      answer_challenge (task, challenge);
+      break;
+    case MBMS_KEYMGMT_NEXT_RENEGOTIATE:
+      r->renegotiated = TRUE;
+      g_clear_pointer (&r->sent, gba_digest_authorization_free);
+      g_debug ("Ua: %s asks for bootstrapping renegotiation", r->host);
+      ensure_context (task, TRUE);
+      break;
+    case MBMS_KEYMGMT_NEXT_RETRY:
       r->result->retries_503++;
-      retry_after (task, retry_after_ms (r->msg));
-      return;
+      retry_after (task, delay_ms);
+      break;
+    case MBMS_KEYMGMT_NEXT_FAIL:
+    default:
+      fail (task, error->code, "%s", error->message);
+      break;
     }
-  fail (task, (gint) status, "BM-SC %s answered %u %s", r->host, status,
-        soup_message_get_reason_phrase (r->msg) ? soup_message_get_reason_phrase (r->msg) : "");
 }
 
 static void

@@ -151,6 +151,13 @@ mbms_registrations_get_bmsc (MbmsRegistrations *regs, const char *service_id)
   return g_hash_table_lookup (regs->services, service_id);
 }
 
+/* g_ptr_array_sort hands the comparison pointers to the elements, not the elements */
+static gint
+compare_ids (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
 char **
 mbms_registrations_list (MbmsRegistrations *regs)
 {
@@ -159,7 +166,7 @@ mbms_registrations_list (MbmsRegistrations *regs)
 
   for (guint i = 0; keys[i] != NULL; i++)
     g_ptr_array_add (out, g_strdup (keys[i]));
-  g_ptr_array_sort (out, (GCompareFunc) (void (*) (void)) g_strcmp0);
+  g_ptr_array_sort (out, compare_ids);
   g_ptr_array_add (out, NULL);
   return (char **) g_ptr_array_free (out, FALSE);
 }
