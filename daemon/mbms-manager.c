@@ -35,7 +35,7 @@ struct _MbmsManager {
   MgvStore                 *store;
   MbmsRegistrations        *registrations;
   MbmsMikeyReceiver        *receiver;
-  guint                     counters_timer; /* drop counters on D-Bus */
+  guint                     counters_timer; /* drop counters on D-Bus soon (one-shot) */
   MbmsAddressWatch         *addresses;
   MbmsAuthorizer           *authorizer;
   GDBusObjectManagerServer *objects;
@@ -362,12 +362,15 @@ handle_mtk (MbmsManager *self, GBytes *datagram, const char *destination, const 
   return MBMS_MIKEY_ACCEPTED;
 }
 
+static void counters_soon (MbmsManager *self);
+
 static MbmsMikeyVerdict
 on_datagram (GBytes *datagram, GSocketAddress *source, const char *destination, gpointer data)
 {
   MbmsManager *self = data;
   g_autoptr(MikeyMessage) msg = mikey_message_parse (datagram, NULL);
 
+  counters_soon (self);
   if (msg == NULL || !msg->has_key_ids)
     {
       g_debug ("MIKEY datagram of %zu octets is not an MBMS message", g_bytes_get_size (datagram));
@@ -395,6 +398,25 @@ update_counters (gpointer data)
   for (guint i = 0; i < self->services->len; i++)
     mbms_service_update_counters (g_ptr_array_index (self->services, i));
   return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+update_counters_once (gpointer data)
+{
+  MbmsManager *self = data;
+
+  self->counters_timer = 0;
+  update_counters (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The counters reach D-Bus a second after MIKEY traffic, not on a periodic timer, so that an
+ * idle mbmsd never wakes for nothing (issue 15); streaming services refresh their own. */
+static void
+counters_soon (MbmsManager *self)
+{
+  if (self->counters_timer == 0)
+    self->counters_timer = g_timeout_add_seconds (1, update_counters_once, self);
 }
 
 /* ---------------------------------------------------------------- services */
@@ -1122,7 +1144,6 @@ start_services (MbmsManager *self)
     g_message ("no service descriptions: %s", error->message);
   self->addresses = mbms_address_watch_new (ADDRESS_SETTLE_MS, on_addresses_changed, self);
   update_counters (self);
-  self->counters_timer = g_timeout_add_seconds (1, update_counters, self);
   /* 6.3.2.1A: register again at power on what the user registered before, except what this
    * UE may not register (UICC key management required, perhaps since the last start) */
   for (guint i = 0; kept[i] != NULL; i++)
