@@ -35,7 +35,8 @@ struct _MbmsManager {
   MgvStore                 *store;
   MbmsRegistrations        *registrations;
   MbmsMikeyReceiver        *receiver;
-  guint                     counters_timer; /* drop counters on D-Bus soon (one-shot) */
+  guint                     counters_timer;      /* drop counters on D-Bus soon (one-shot) */
+  gint64                    counters_updated_us; /* when they last were (monotonic) */
   MbmsAddressWatch         *addresses;
   MbmsAuthorizer           *authorizer;
   GDBusObjectManagerServer *objects;
@@ -406,16 +407,27 @@ update_counters_once (gpointer data)
   MbmsManager *self = data;
 
   self->counters_timer = 0;
+  self->counters_updated_us = g_get_monotonic_time ();
   update_counters (self);
   return G_SOURCE_REMOVE;
 }
 
-/* The counters reach D-Bus a second after MIKEY traffic, not on a periodic timer, so that an
- * idle mbmsd never wakes for nothing (issue 15); streaming services refresh their own. */
+/* The counters follow MIKEY traffic, at most once a second, not a periodic timer: an idle
+ * mbmsd never wakes for nothing (issue 15), and traffic a second apart updates them at once,
+ * without a timer; streaming services refresh their own. */
 static void
 counters_soon (MbmsManager *self)
 {
-  if (self->counters_timer == 0)
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->counters_timer != 0)
+    return;
+  if (now - self->counters_updated_us >= G_USEC_PER_SEC)
+    {
+      self->counters_updated_us = now;
+      update_counters (self);
+    }
+  else
     self->counters_timer = g_timeout_add_seconds (1, update_counters_once, self);
 }
 
