@@ -86,20 +86,9 @@ gcm_alloc_256 (srtp_cipher_pointer_t *cp, int key_len, int tag_len)
 static srtp_err_status_t
 gcm_dealloc (srtp_cipher_pointer_t c)
 {
-  GcmState *s;
+  GcmState *s = c != NULL ? c->state : NULL;
 
-  if (c == NULL)
-    return srtp_err_status_bad_param;
-  s = c->state;
-  if (s != NULL)
-    {
-      EVP_CIPHER_CTX_free (s->ctx); /* OpenSSL wipes the key schedule */
-      OPENSSL_cleanse (s, sizeof *s);
-      g_free (s);
-    }
-  OPENSSL_cleanse (c, sizeof *c);
-  g_free (c);
-  return srtp_err_status_ok;
+  return srtp_bridge_ossl_cipher_free (c, s != NULL ? s->ctx : NULL, sizeof *s);
 }
 
 /* key = AES key || salt; the salt goes into the IV, which libsrtp2 forms itself (RFC 7714 8.1) */

@@ -104,16 +104,21 @@ icm_alloc_256 (srtp_cipher_pointer_t *cp, int key_len, int tag_len)
 static srtp_err_status_t
 icm_dealloc (srtp_cipher_pointer_t c)
 {
-  IcmState *s;
+  IcmState *s = c != NULL ? c->state : NULL;
 
+  return srtp_bridge_ossl_cipher_free (c, s != NULL ? s->ctx : NULL, sizeof *s);
+}
+
+srtp_err_status_t
+srtp_bridge_ossl_cipher_free (srtp_cipher_pointer_t c, EVP_CIPHER_CTX *ctx, gsize state_size)
+{
   if (c == NULL)
     return srtp_err_status_bad_param;
-  s = c->state;
-  if (s != NULL)
+  if (c->state != NULL)
     {
-      EVP_CIPHER_CTX_free (s->ctx); /* OpenSSL wipes the key schedule */
-      OPENSSL_cleanse (s, sizeof *s);
-      g_free (s);
+      EVP_CIPHER_CTX_free (ctx); /* OpenSSL wipes the key schedule */
+      OPENSSL_cleanse (c->state, state_size);
+      g_free (c->state);
     }
   OPENSSL_cleanse (c, sizeof *c);
   g_free (c);

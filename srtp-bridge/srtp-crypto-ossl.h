@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include <openssl/evp.h>
 #include <srtp2/auth.h>
 #include <srtp2/cipher.h>
 
@@ -19,6 +20,10 @@ extern const srtp_cipher_type_t srtp_bridge_ossl_aes_icm_256;
 extern const srtp_cipher_type_t srtp_bridge_ossl_aes_gcm_128;
 extern const srtp_cipher_type_t srtp_bridge_ossl_aes_gcm_256;
 extern const srtp_auth_type_t   srtp_bridge_ossl_hmac_sha1;
+
+/* The dealloc of our cipher types: frees the state's OpenSSL context ctx (OpenSSL wipes the
+ * key schedule), then wipes and frees the state of state_size octets and the cipher itself. */
+srtp_err_status_t srtp_bridge_ossl_cipher_free (srtp_cipher_pointer_t c, EVP_CIPHER_CTX *ctx, gsize state_size);
 
 /* Puts the six types into libsrtp2's crypto kernel; libsrtp2 runs their self-tests and the
  * replaced types' vectors first. Call after srtp_init and before the first srtp_create: a
