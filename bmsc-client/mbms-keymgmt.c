@@ -44,6 +44,7 @@ typedef struct {
   GbaSecret              *password; /* base64(MRK) as text, TS 33.246 6.2.1 */
   GbaMbmsKeys            *keys;
   gboolean                renegotiated;
+  GbaDigestChallenge     *challenge; /* answered once the card derived the keys (GBA_U) */
   SoupMessage            *msg;
   guint                   timer;
 } Request;
@@ -71,6 +72,7 @@ request_free (Request *r)
   gba_digest_authorization_free (r->sent);
   gba_secret_unref (r->password);
   gba_mbms_keys_free (r->keys);
+  gba_digest_challenge_free (r->challenge);
   g_clear_object (&r->msg);
   g_free (r);
 }
@@ -181,12 +183,59 @@ retry_after (GTask *task, guint delay_ms)
   r->timer = mbms_clock_add_timeout (self->clock, delay_ms, on_timer_send, task);
 }
 
-/* Answer the challenge with B-TID and base64(MRK) (TS 33.246 6.2.1, Annex H step 4). */
+static void answer_challenge (GTask *task, GbaDigestChallenge *challenge);
+
+/* Takes keys: base64(MRK) becomes the Digest password (TS 33.246 6.2.1). */
+static void
+take_keys (GTask *task, GbaMbmsKeys *keys)
+{
+  MbmsKeymgmt *self = g_task_get_source_object (task);
+  Request *r = g_task_get_task_data (task);
+  g_autofree char *b64 = NULL;
+
+  g_clear_pointer (&r->keys, gba_mbms_keys_free);
+  g_clear_pointer (&r->password, gba_secret_unref);
+  r->keys = keys;
+  b64 = g_base64_encode (gba_secret_get_data (r->keys->mrk, NULL), gba_secret_get_size (r->keys->mrk));
+  r->password = gba_secret_new (b64, strlen (b64));
+  gba_wipe (b64, strlen (b64));
+  /* The MUK is in MGV-S before the authenticated request leaves: a BM-SC pushes the MSK
+   * right after a registration succeeds, often before its 200 reaches us (6.3.2.3.1). */
+  g_signal_emit (self, signals[SIGNAL_MUK_READY], 0, r->host, r->keys);
+}
+
+/* GBA_U: Ks_ext_NAF came from the card's NAF derivation, run in a worker. */
+static void
+on_keys_derived (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  Request *r = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GbaDigestChallenge) challenge = g_steal_pointer (&r->challenge);
+  GbaMbmsKeys *keys = gba_context_derive_mbms_keys_finish (res, &error);
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      gba_mbms_keys_free (keys);
+      g_object_unref (task);
+      return;
+    }
+  if (keys == NULL)
+    {
+      fail (task, MBMS_KEYMGMT_ERROR_BOOTSTRAP, "no MRK for %s: %s", r->host, error->message);
+      return;
+    }
+  take_keys (task, keys);
+  answer_challenge (task, g_steal_pointer (&challenge)); /* again, should the context have changed */
+}
+
+/* Answer the challenge (taken) with B-TID and base64(MRK) (TS 33.246 6.2.1, Annex H step 4). */
 static void
 answer_challenge (GTask *task, GbaDigestChallenge *challenge)
 {
   MbmsKeymgmt *self = g_task_get_source_object (task);
   Request *r = g_task_get_task_data (task);
+  g_autoptr(GbaDigestChallenge) owned = challenge;
   g_autoptr(GError) error = NULL;
   gsize body_len = 0;
   const guint8 *body = g_bytes_get_data (r->body, &body_len);
@@ -195,25 +244,27 @@ answer_challenge (GTask *task, GbaDigestChallenge *challenge)
 
   if (r->keys == NULL || g_strcmp0 (r->keys->muk_idr, self->context->btid) != 0)
     {
-      g_autofree char *b64 = NULL;
-      g_clear_pointer (&r->keys, gba_mbms_keys_free);
-      g_clear_pointer (&r->password, gba_secret_unref);
-      r->keys = gba_context_derive_mbms_keys (self->context, r->host, &error);
-      if (r->keys == NULL)
+      GbaMbmsKeys *keys;
+
+      if (self->context->run == GBA_RUN_U)
         {
-      fail (task, MBMS_KEYMGMT_ERROR_BOOTSTRAP, "no MRK for %s: %s", r->host, error->message);
-      return;
-    }
-      b64 = g_base64_encode (gba_secret_get_data (r->keys->mrk, NULL), gba_secret_get_size (r->keys->mrk));
-      r->password = gba_secret_new (b64, strlen (b64));
-      gba_wipe (b64, strlen (b64));
-      /* The MUK is in MGV-S before the authenticated request leaves: a BM-SC pushes the MSK
-       * right after a registration succeeds, often before its 200 reaches us (6.3.2.3.1). */
-      g_signal_emit (self, signals[SIGNAL_MUK_READY], 0, r->host, r->keys);
+          /* TS 33.220 5.3.2: NAF derivation on the card; the main loop goes on meanwhile */
+          r->challenge = g_steal_pointer (&owned);
+          gba_context_derive_mbms_keys_async (self->context, r->host, g_task_get_cancellable (task), on_keys_derived,
+                                              task);
+          return;
+        }
+      keys = gba_context_derive_mbms_keys (self->context, r->host, &error);
+      if (keys == NULL)
+        {
+          fail (task, MBMS_KEYMGMT_ERROR_BOOTSTRAP, "no MRK for %s: %s", r->host, error->message);
+          return;
+        }
+      take_keys (task, keys);
     }
   pw = gba_secret_get_data (r->password, &pw_len);
   g_clear_pointer (&r->sent, gba_digest_authorization_free);
-  r->sent = gba_digest_answer (challenge, self->context->btid, pw, pw_len, SOUP_METHOD_POST, r->path_query, body,
+  r->sent = gba_digest_answer (owned, self->context->btid, pw, pw_len, SOUP_METHOD_POST, r->path_query, body,
                                body_len, TRUE, 1);
   send_request (task);
 }
@@ -270,7 +321,7 @@ on_response (GObject *source, GAsyncResult *res, gpointer user_data)
       g_object_unref (task);
       break;
     case MBMS_KEYMGMT_NEXT_ANSWER:
-      answer_challenge (task, challenge);
+      answer_challenge (task, g_steal_pointer (&challenge));
       break;
     case MBMS_KEYMGMT_NEXT_RENEGOTIATE:
       r->renegotiated = TRUE;

@@ -66,6 +66,26 @@ get_uint (GKeyFile *kf, const char *group, const char *key, guint64 min, guint64
   return TRUE;
 }
 
+/* true/false (GKeyFile's booleans, also 1/0); an absent key is the fallback. */
+static gboolean
+get_bool (GKeyFile *kf, const char *group, const char *key, gboolean fallback, gboolean *out, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autofree char *v = kf ? g_key_file_get_string (kf, group, key, NULL) : NULL;
+
+  *out = fallback;
+  if (v == NULL)
+    return TRUE;
+  *out = g_key_file_get_boolean (kf, group, key, &local);
+  if (local != NULL)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "[%s] %s = \"%s\" is not true or false",
+                   group, key, g_strstrip (v));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static MbmsConfig *config_from_key_file (GKeyFile *kf, GError **error);
 
 MbmsConfig *
@@ -122,6 +142,9 @@ config_from_key_file (GKeyFile *kf, GError **error)
   if (!get_uint (kf, "gba", "timeout", 1, 300, 15, &v, error))
     return NULL;
   c->http_timeout_s = (guint) v;
+  /* TS 33.220 5.2.1/5.3: a GBA-aware UICC (USIM service n°68) is to be used with GBA_U */
+  if (!get_bool (kf, "gba", "gba-u", TRUE, &c->gba_u, error))
+    return NULL;
   if (!get_uint (kf, "mikey", "port", 1, 65535, DEFAULT_MIKEY_PORT, &v, error))
     return NULL;
   c->mikey_port = (guint16) v;

@@ -15,6 +15,7 @@ typedef struct {
   guint    card_poll_ms;     /* [uicc] poll-interval: removal/insertion checks, milliseconds */
   char    *bsf_uri;          /* [gba] bsf: NULL = derived from the IMSI (TS 23.003 16.2) */
   guint    http_timeout_s;   /* [gba] timeout */
+  gboolean gba_u;            /* [gba] gba-u: GBA_U when the card offers USIM service n°68 (default true) */
   guint16  mikey_port;       /* [mikey] port: 2269 (TS 33.246 6.4.1) */
   char    *mikey_address;    /* [mikey] listen: address for MSK pushes */
   guint    mikey_rate_per_s; /* [mikey] rate-limit: datagrams per source and second */

@@ -11,6 +11,7 @@
 #include "mbms-mikey-receiver.h"
 #include "mbms-msk-requests.h"
 #include "mbms-registrations.h"
+#include "mbms-uicc-keys.h"
 #include "mgv.h"
 
 G_BEGIN_DECLS
@@ -25,6 +26,8 @@ typedef struct {
   MbmsAuthorizer           *authorizer;
   MbmsMskRequests          *msk_requests;  /* what was asked of the BM-SCs, per key group */
   MbmsMikeyReceiver        *mikey;         /* MIKEY sockets: read for the sessions' drop counters */
+  const char               *key_management; /* the card's mode, MBMS_KM_ME or MBMS_KM_UICC (mbms-km-mode.h) */
+  MbmsUiccKeys             *uicc_keys;     /* UICC key management; NULL with "me" */
 } MbmsContext;
 
 G_END_DECLS

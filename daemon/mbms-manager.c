@@ -16,6 +16,8 @@
 #include "mbms-mikey-receiver.h"
 #include "mbms-service.h"
 #include "mbms-fileio.h"
+#include "mbms-km-mode.h"
+#include "mbms-uicc-keys.h"
 #include "mbms-socket-plan.h"
 
 #include <glib/gstdio.h>
@@ -35,6 +37,7 @@ struct _MbmsManager {
   MgvStore                 *store;
   MbmsRegistrations        *registrations;
   MbmsMikeyReceiver        *receiver;
+  MbmsUiccKeys             *uicc_keys; /* UICC key management (TS 33.246 Annex D); NULL: in the ME */
   guint                     counters_timer;      /* drop counters on D-Bus soon (one-shot) */
   gint64                    counters_updated_us; /* when they last were (monotonic) */
   MbmsAddressWatch         *addresses;
@@ -83,6 +86,9 @@ mbms_manager_dispose (GObject *object)
   g_clear_pointer (&self->services, g_ptr_array_unref);
   g_clear_object (&self->objects);
   g_clear_object (&self->iface);
+  if (self->uicc_keys != NULL)
+    mbms_uicc_keys_stop (self->uicc_keys); /* before the receiver it reports to goes */
+  g_clear_object (&self->uicc_keys);
   g_clear_pointer (&self->receiver, mbms_mikey_receiver_free);
   g_clear_object (&self->keymgmt);
   g_clear_object (&self->bootstrapper);
@@ -138,6 +144,13 @@ on_muk_ready (MbmsKeymgmt *km, const char *fqdn, GbaMbmsKeys *keys, gpointer dat
   g_autofree char *idr = NULL;
   g_autoptr(GError) error = NULL;
 
+  if (keys->muk_on_uicc)
+    {
+      /* TS 33.246 6.1: the MUK is Ks_int_NAF, on the card; the ME knows its ID only */
+      if (self->uicc_keys != NULL)
+        mbms_uicc_keys_set_muk (self->uicc_keys, keys->muk_idi, keys->muk_idr);
+      return;
+    }
   /* TS 33.246 6.1: a MUK from a new GBA run becomes the last generated one in MGV-S */
   if (mgv_store_get_muk_ids (self->store, FALSE, &idi, &idr) && g_strcmp0 (idi, keys->muk_idi) == 0
       && g_strcmp0 (idr, keys->muk_idr) == 0)
@@ -209,7 +222,8 @@ static void
 on_msk_missing (MbmsService *service, const guint8 *domain, guint32 msk_id, gpointer data)
 {
   MbmsManager *self = data;
-  g_autoptr(GArray) msks = mgv_store_list_msks (self->store);
+  g_autoptr(GArray) msks = self->uicc_keys != NULL ? mbms_uicc_msks_list (mbms_uicc_keys_get_msks (self->uicc_keys))
+                                                   : mgv_store_list_msks (self->store);
 
   for (guint i = 0; i < msks->len; i++)
     {
@@ -242,6 +256,29 @@ verdict_of (const GError *error)
     }
 }
 
+/* An MSK message MGV-F (in the ME or on the card) accepted: the services using the group hear
+ * of the MSK; a pull (6.3.2.2.4 / 6.3.2.3.1) requests the group's current MSK, no back-off. */
+static void
+msk_accepted (const guint8 domain[3], guint32 msk_id, gboolean pull, gpointer data)
+{
+  MbmsManager *self = data;
+  guint16 group = MGV_MSK_KEY_GROUP (msk_id);
+
+  if (pull)
+    {
+      MbmsService *s = service_for_group (self, domain, group, TRUE);
+      if (s != NULL)
+        mbms_service_request_keys (s, domain, group, FALSE);
+      return;
+    }
+  for (guint i = 0; i < self->services->len; i++)
+    {
+      MbmsService *s = g_ptr_array_index (self->services, i);
+      if (mbms_service_uses_key_group (s, domain, group))
+        mbms_service_msk_updated (s, domain, msk_id, 0, 0);
+    }
+}
+
 static MbmsMikeyVerdict
 handle_msk (MbmsManager *self, GBytes *datagram, GSocketAddress *source)
 {
@@ -257,29 +294,11 @@ handle_msk (MbmsManager *self, GBytes *datagram, GSocketAddress *source)
     g_warning ("MSK 0x%08x is kept in memory for this session only: %s", r->msk_id, r->not_saved->message);
   if (r->verification != NULL && !mbms_mikey_receiver_reply (self->receiver, source, r->verification, &error))
     g_warning ("cannot send the MIKEY verification message: %s", error->message);
-  switch (r->outcome)
-    {
-    case MGV_MSK_STORED:
-    case MGV_MSK_KV_UPDATED:
-      g_message ("MSK 0x%08x %s", r->msk_id, r->outcome == MGV_MSK_STORED ? "stored" : "validity updated");
-      for (guint i = 0; i < self->services->len; i++)
-        {
-          MbmsService *s = g_ptr_array_index (self->services, i);
-          if (mbms_service_uses_key_group (s, r->domain, MGV_MSK_KEY_GROUP (r->msk_id)))
-            mbms_service_msk_updated (s, r->domain, r->msk_id, 0, 0);
-        }
-      break;
-    case MGV_MSK_PULL:
-    case MGV_MSK_PULL_OLD_MUK:
-      /* 6.3.2.2.4 / 6.3.2.3.1: request the current MSK of the group, no back-off */
-      g_message ("BM-SC asks us to fetch the MSKs of key group %u", MGV_MSK_KEY_GROUP (r->msk_id));
-      {
-        MbmsService *s = service_for_group (self, r->domain, MGV_MSK_KEY_GROUP (r->msk_id), TRUE);
-        if (s != NULL)
-          mbms_service_request_keys (s, r->domain, MGV_MSK_KEY_GROUP (r->msk_id), FALSE);
-      }
-      break;
-    }
+  if (r->outcome == MGV_MSK_STORED || r->outcome == MGV_MSK_KV_UPDATED)
+    g_message ("MSK 0x%08x %s", r->msk_id, r->outcome == MGV_MSK_STORED ? "stored" : "validity updated");
+  else
+    g_message ("BM-SC asks us to fetch the MSKs of key group %u", MGV_MSK_KEY_GROUP (r->msk_id));
+  msk_accepted (r->domain, r->msk_id, r->outcome == MGV_MSK_PULL || r->outcome == MGV_MSK_PULL_OLD_MUK, self);
   return MBMS_MIKEY_ACCEPTED;
 }
 
@@ -363,6 +382,33 @@ handle_mtk (MbmsManager *self, GBytes *datagram, const char *destination, const 
   return MBMS_MIKEY_ACCEPTED;
 }
 
+/* UICC key management: the card wants an MSK request for the group (spaced). */
+static void
+uicc_msk_wanted (const guint8 domain[3], guint16 group, gpointer data)
+{
+  request_missing_msk (data, domain, group);
+}
+
+/* UICC key management: the card's MTK generation, handled as MGV-F's in the ME (handle_mtk). */
+static void
+uicc_mtk_done (const char *destination, const MikeyKeyIds *ids, const MgvMtk *mtk, const GError *error, gpointer data)
+{
+  MbmsManager *self = data;
+
+  if (mtk != NULL)
+    {
+      for (guint i = 0; i < self->services->len; i++)
+        mbms_service_mtk_received (g_ptr_array_index (self->services, i), destination, mtk);
+      return;
+    }
+  if (g_error_matches (error, GBA_ERROR, GBA_ERROR_CARD_NOT_FOUND))
+    request_missing_msk (self, ids->domain, MGV_MSK_KEY_GROUP (ids->msk_id));
+  else if (g_error_matches (error, GBA_ERROR, GBA_ERROR_CARD_KEY_FRESHNESS)
+           || g_error_matches (error, GBA_ERROR, GBA_ERROR_CARD_CONDITIONS)
+           || g_error_matches (error, GBA_ERROR, GBA_ERROR_NETWORK_AUTH))
+    mtk_refused (self, destination, ids, !g_error_matches (error, GBA_ERROR, GBA_ERROR_NETWORK_AUTH));
+}
+
 static void counters_soon (MbmsManager *self);
 
 static MbmsMikeyVerdict
@@ -377,6 +423,8 @@ on_datagram (GBytes *datagram, GSocketAddress *source, const char *destination, 
       g_debug ("MIKEY datagram of %zu octets is not an MBMS message", g_bytes_get_size (datagram));
       return MBMS_MIKEY_MALFORMED;
     }
+  if (self->uicc_keys != NULL)
+    return mbms_uicc_keys_submit (self->uicc_keys, datagram, msg, source, destination); /* Annex D */
   if (msg->key_ids.has_mtk_id)
     return destination != NULL ? handle_mtk (self, datagram, destination, &msg->key_ids) : MBMS_MIKEY_IGNORED;
   return handle_msk (self, datagram, source);
@@ -429,6 +477,41 @@ counters_soon (MbmsManager *self)
     }
   else
     self->counters_timer = g_timeout_add_seconds (1, update_counters_once, self);
+}
+
+/* UICC key management, the user's deregistration (TS 33.246 6.3.2.1A: "the ME shall control
+ * the deletion of MSKs stored on the UICC"): MSK deletion mode for the groups of the service
+ * that no registered service still uses; with no registered service left, MUK deletion mode
+ * for the MUK (6.1: the ME controls MUK deletion), and the card drops Ks of that B-TID with
+ * it, so the next procedure bootstraps again. See docs/interpretations.md. */
+static void
+on_deregistered (MbmsService *service, gboolean keep_intent, gpointer data)
+{
+  MbmsManager *self = data;
+  MbmsUserService *d = mbms_service_get_description (service);
+  const GbaContext *context = mbms_keymgmt_get_context (self->keymgmt);
+  gboolean any = FALSE;
+
+  if (self->uicc_keys == NULL || keep_intent)
+    return;
+  for (guint i = 0; i < d->keys->len; i++)
+    {
+      MbmsKeyGroup *k = &g_array_index (d->keys, MbmsKeyGroup, i);
+      if (service_for_group (self, k->domain, k->key_group, TRUE) == NULL)
+        mbms_uicc_keys_delete_group (self->uicc_keys, k->domain, k->key_group);
+    }
+  for (guint i = 0; i < self->services->len; i++)
+    any |= mbms_service_is_registered (g_ptr_array_index (self->services, i));
+  if (!any && context != NULL && context->run == GBA_RUN_U)
+    {
+      g_autoptr(GUri) uri = g_uri_parse (mbms_service_get_bmsc (service) ? mbms_service_get_bmsc (service) : "",
+                                         G_URI_FLAGS_NONE, NULL);
+      if (uri != NULL && g_uri_get_host (uri) != NULL)
+        {
+          mbms_uicc_keys_delete_muk (self->uicc_keys, g_uri_get_host (uri), context->btid);
+          mbms_keymgmt_forget_context (self->keymgmt);
+        }
+    }
 }
 
 /* ---------------------------------------------------------------- services */
@@ -532,6 +615,7 @@ apply_description (MbmsManager *self, const char *path, MbmsUserService *d)
       s = mbms_service_new (&self->context, d, opath, &self->next_session);
       g_signal_connect_object (s, "msk-missing", G_CALLBACK (on_msk_missing), self, 0);
       g_signal_connect_object (s, "keys-stale", G_CALLBACK (on_keys_stale), self, 0);
+      g_signal_connect_object (s, "deregistered", G_CALLBACK (on_deregistered), self, 0);
       g_ptr_array_add (self->services, s);
       g_message ("service %s (%s) from %s", mbms_service_get_id (s), d->protected ? "protected" : "unprotected", path);
     }
@@ -929,6 +1013,7 @@ attach_card (MbmsManager *self, GError **error)
   g_autofree char *reg_path = NULL;
   g_autofree char *bsf = NULL;
   gboolean wiped = FALSE, reg_wiped = FALSE;
+  const char *km;
 
   if ((card = card_identity (self->uicc, error)) == NULL)
     return FALSE;
@@ -944,6 +1029,8 @@ attach_card (MbmsManager *self, GError **error)
       bsf = g_strdup_printf ("http://%s/", host);
     }
   self->bootstrapper = gba_bootstrapper_new (self->uicc, bsf, config->http_timeout_s);
+  /* TS 33.220 5.2.1/5.3: GBA_U with a GBA-aware card unless [gba] gba-u = false */
+  gba_bootstrapper_set_gba_u (self->bootstrapper, config->gba_u);
   self->keymgmt = mbms_keymgmt_new (self->bootstrapper, NULL, config->http_timeout_s);
   g_signal_connect (self->keymgmt, "muk-ready", G_CALLBACK (on_muk_ready), self);
   g_signal_connect (self->keymgmt, "bootstrapped", G_CALLBACK (on_bootstrapped), self);
@@ -962,10 +1049,19 @@ attach_card (MbmsManager *self, GError **error)
                                             config->mikey_rate_per_s, on_datagram, self, error);
   if (self->receiver == NULL)
     return FALSE;
+  km = mbms_km_mode_of_card (gba_uicc_get_capabilities (self->uicc), config->gba_u);
+  if (g_strcmp0 (km, MBMS_KM_UICC) == 0)
+    {
+      static const MbmsUiccKeysFuncs funcs = { msk_accepted, uicc_msk_wanted, uicc_mtk_done };
+      self->uicc_keys = mbms_uicc_keys_new (self->uicc, self->receiver, &funcs, self);
+      g_message ("UICC key management: MSK and MTK messages go to the card (TS 33.246 Annex D)");
+    }
+  mbms_dbus_manager_set_key_management (self->iface, km);
   self->context = (MbmsContext) { .config = self->config, .clock = mbms_clock_get_system (), .store = self->store,
                                   .keymgmt = self->keymgmt, .registrations = self->registrations,
                                   .objects = self->objects, .authorizer = self->authorizer,
-                                  .msk_requests = self->msk_requests, .mikey = self->receiver };
+                                  .msk_requests = self->msk_requests, .mikey = self->receiver,
+                                  .key_management = km, .uicc_keys = self->uicc_keys };
   self->card_id = g_steal_pointer (&card);
   show_card (self, "ready");
   return TRUE;

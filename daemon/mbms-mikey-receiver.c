@@ -144,6 +144,40 @@ seen_recently (MbmsMikeyReceiver *rx, const guint8 *data, gsize len)
   return FALSE;
 }
 
+/* Step 5's outcome: counted, and a failure charged to the budget that let it through. */
+static void
+apply_verdict (Endpoint *ep, Bucket *b, Bucket *charge, MbmsMikeyVerdict verdict)
+{
+  MbmsMikeyCounters *c = &ep->counters;
+
+  switch (verdict)
+    {
+    case MBMS_MIKEY_ACCEPTED:
+      c->accepted++;
+      b->trusted = TRUE;
+      return; /* authenticated traffic costs no budget */
+    case MBMS_MIKEY_IGNORED:
+    case MBMS_MIKEY_PENDING:
+      return;
+    case MBMS_MIKEY_BUSY:
+      c->rate_limited++;
+      return;
+    case MBMS_MIKEY_MALFORMED:
+      c->malformed++;
+      break;
+    case MBMS_MIKEY_NOT_AUTHENTICATED:
+      c->not_authenticated++;
+      break;
+    case MBMS_MIKEY_REPLAY:
+      c->replay++;
+      break;
+    case MBMS_MIKEY_UNKNOWN_KEY:
+      c->unknown_key++;
+      break;
+    }
+  charge->tokens -= 1.0;
+}
+
 /* Steps 2-5 of the file's comment for one datagram of ep. */
 static void
 judge (Endpoint *ep, const guint8 *data, gsize len, GSocketAddress *from)
@@ -183,28 +217,7 @@ judge (Endpoint *ep, const guint8 *data, gsize len, GSocketAddress *from)
       c->rate_limited++;
       return;
     }
-  switch (rx->func (datagram, from, ep->destination, rx->user_data))
-    {
-    case MBMS_MIKEY_ACCEPTED:
-      c->accepted++;
-      b->trusted = TRUE;
-      return; /* authenticated traffic costs no budget */
-    case MBMS_MIKEY_IGNORED:
-      return;
-    case MBMS_MIKEY_MALFORMED:
-      c->malformed++;
-      break;
-    case MBMS_MIKEY_NOT_AUTHENTICATED:
-      c->not_authenticated++;
-      break;
-    case MBMS_MIKEY_REPLAY:
-      c->replay++;
-      break;
-    case MBMS_MIKEY_UNKNOWN_KEY:
-      c->unknown_key++;
-      break;
-    }
-  charge->tokens -= 1.0;
+  apply_verdict (ep, b, charge, rx->func (datagram, from, ep->destination, rx->user_data));
 }
 
 /* The endpoint a datagram on the push socket belongs to: a group joined there, or the push. */
@@ -476,6 +489,20 @@ void
 mbms_mikey_receiver_remove_destination (MbmsMikeyReceiver *rx, const char *address)
 {
   g_hash_table_remove (rx->destinations, address);
+}
+
+void
+mbms_mikey_receiver_report (MbmsMikeyReceiver *rx, const char *destination, GSocketAddress *source,
+                            MbmsMikeyVerdict verdict)
+{
+  Endpoint *ep = destination == NULL ? rx->push : g_hash_table_lookup (rx->destinations, destination);
+  Bucket *b;
+
+  if (ep == NULL || (b = bucket_of (ep, source)) == NULL)
+    return; /* a destination left meanwhile */
+  /* the budget was checked when the datagram came; a failure is paid from the source's own
+   * budget, or the trusted one of a trusted source that has spent its own */
+  apply_verdict (ep, b, b->tokens < 1.0 && b->trusted ? &ep->trusted_budget : b, verdict);
 }
 
 gboolean

@@ -18,6 +18,9 @@ typedef enum {
   MBMS_MIKEY_NOT_AUTHENTICATED, /* MAC verification failed */
   MBMS_MIKEY_REPLAY,            /* counter or MTK ID not newer (6.4.3, 6.5.4) */
   MBMS_MIKEY_UNKNOWN_KEY,       /* names a MUK or MSK we lack */
+  MBMS_MIKEY_PENDING,           /* handed to the card (UICC key management): the verdict
+                                 * follows with mbms_mikey_receiver_report */
+  MBMS_MIKEY_BUSY,              /* the card has too much queued already: counted as rate-limited */
 } MbmsMikeyVerdict;
 
 /* A datagram worth processing: its bytes, its source (to answer a verification message to)
@@ -43,6 +46,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MbmsMikeyReceiver, mbms_mikey_receiver_free)
 gboolean mbms_mikey_receiver_add_destination (MbmsMikeyReceiver *rx, const char *address, GError **error);
 gboolean mbms_mikey_receiver_has_destination (MbmsMikeyReceiver *rx, const char *address);
 void     mbms_mikey_receiver_remove_destination (MbmsMikeyReceiver *rx, const char *address);
+/* The verdict on a datagram the owner answered MBMS_MIKEY_PENDING for, once the card spoke:
+ * counted and charged to its source's budget as if it had come at once. */
+void     mbms_mikey_receiver_report (MbmsMikeyReceiver *rx, const char *destination, GSocketAddress *source,
+                                     MbmsMikeyVerdict verdict);
 /* Sends a verification message back to where the MSK message came from (6.4.5.2). */
 gboolean mbms_mikey_receiver_reply (MbmsMikeyReceiver *rx, GSocketAddress *to, GBytes *message, GError **error);
 guint16  mbms_mikey_receiver_get_port (MbmsMikeyReceiver *rx);

@@ -7,6 +7,7 @@
 #include "mbms-dbus-error.h"
 #include "mbms-session.h"
 #include "mbms-downloads.h"
+#include "mbms-km-mode.h"
 
 #include <gio/gunixfdlist.h>
 #include <glib/gstdio.h>
@@ -48,7 +49,7 @@ struct _MbmsService {
 
 G_DEFINE_FINAL_TYPE (MbmsService, mbms_service, G_TYPE_OBJECT)
 
-enum { SIGNAL_MSK_MISSING, SIGNAL_KEYS_STALE, N_SIGNALS };
+enum { SIGNAL_MSK_MISSING, SIGNAL_KEYS_STALE, SIGNAL_DEREGISTERED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 const char *
@@ -134,6 +135,8 @@ mbms_service_class_init (MbmsServiceClass *klass)
   /* the MSK request is the owner's: it spaces them out per key group over all services */
   signals[SIGNAL_MSK_MISSING] = g_signal_new ("msk-missing", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                               NULL, NULL, G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_UINT);
+  signals[SIGNAL_DEREGISTERED] = g_signal_new ("deregistered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                               NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
   signals[SIGNAL_KEYS_STALE] = g_signal_new ("keys-stale", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                              NULL, NULL, G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_UINT);
 }
@@ -179,7 +182,10 @@ static void
 update_key_groups (MbmsService *self)
 {
   GVariantBuilder b;
-  g_autoptr(GArray) msks = mgv_store_list_msks (self->ctx->store);
+  /* UICC key management: the MSK IDs the card holds; their validity is the card's */
+  g_autoptr(GArray) msks = self->ctx->uicc_keys != NULL
+                             ? mbms_uicc_msks_list (mbms_uicc_keys_get_msks (self->ctx->uicc_keys))
+                             : mgv_store_list_msks (self->ctx->store);
 
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(squuu)"));
   for (guint i = 0; i < self->desc->keys->len; i++)
@@ -218,12 +224,13 @@ static gboolean on_start_streaming_to_sockets (MbmsDBusService *iface, GDBusMeth
 
 /* TS 33.246 6.3.2.1A: with UICC key management required (keyManagement@uiccKeyManagement,
  * default true, TS 26.346 11.3.1) the UE only tries the service with a UICC application
- * capable of MBMS key management; mbmsd's key management is ME-based until card backends
- * exist, so such a service is not registered. */
+ * capable of MBMS key management: without one (or with GBA_U turned off) such a service is
+ * not registered. */
 gboolean
 mbms_service_needs_uicc_key_management (MbmsService *self)
 {
-  return self->desc->protected && self->desc->uicc_key_management;
+  return mbms_km_mode_of_service (self->ctx->key_management, self->desc->protected,
+                                  self->desc->uicc_key_management) == NULL;
 }
 
 /* FALSE, with the error a caller sees, when the service needs UICC key management. */
@@ -234,7 +241,7 @@ check_key_management (MbmsService *self, GError **error)
     return TRUE;
   g_set_error (error, MBMS_DBUS_ERROR, MBMS_DBUS_ERROR_NOT_SUPPORTED,
                "%s requires UICC-based key management (uiccKeyManagement, TS 33.246 6.3.2.1A); "
-               "mbmsd manages keys in the ME only", self->desc->service_id);
+               "the card does not offer it (USIM services n°68 and n°69, with [gba] gba-u)", self->desc->service_id);
   return FALSE;
 }
 
@@ -253,6 +260,10 @@ mbms_service_new (const MbmsContext *ctx, MbmsUserService *desc, const char *pat
   mbms_dbus_service_set_names (self->iface, (const char *const *) desc->names);
   mbms_dbus_service_set_protected (self->iface, desc->protected);
   mbms_dbus_service_set_key_management_server (self->iface, "");
+  {
+    const char *km = mbms_km_mode_of_service (ctx->key_management, desc->protected, desc->uicc_key_management);
+    mbms_dbus_service_set_key_management (self->iface, km != NULL ? km : "");
+  }
   for (guint i = 0; desc->protected && i < desc->sessions->len; i++)
     {
       MbmsRtpSession *r = g_ptr_array_index (desc->sessions, i);
@@ -547,6 +558,7 @@ on_deregistered (GObject *source, GAsyncResult *res, gpointer data)
   g_autoptr(MbmsKeymgmtResult) r = mbms_keymgmt_request_finish (MBMS_KEYMGMT (source), res, &error);
 
   set_state (self, MBMS_STATE_DISCOVERED, r != NULL ? "deregistered" : "deregistered-locally");
+  g_signal_emit (self, signals[SIGNAL_DEREGISTERED], 0, c->keep_intent);
   if (c->invocation != NULL)
     {
       if (r == NULL)

@@ -4,7 +4,9 @@
  * management procedures run on its behalf. Its owner hears what it cannot do alone by its
  * signal "msk-missing" (domain as const guint8[3], MSK ID): SRTP traffic of a session names
  * an MSK that MGV-S lacks (6.3.2.2.3); and by "keys-stale" (domain, key group): packets of a
- * session arrive and none decrypts, so the group's MSK is wanted again. */
+ * session arrive and none decrypts, so the group's MSK is wanted again; and by
+ * "deregistered" (gboolean keep_intent): a deregistration ended (keep_intent FALSE: the
+ * user's, whose keys may go). */
 #pragma once
 
 #include "mbms-context.h"
@@ -41,7 +43,7 @@ MbmsUserService *mbms_service_get_description (MbmsService *self);
 MbmsState        mbms_service_get_state (MbmsService *self);
 gboolean         mbms_service_is_registered (MbmsService *self);
 /* The service's security description requires UICC-based key management (TS 26.346 11.3.1),
- * which this UE lacks: it is unavailable and never registered. */
+ * which this card lacks (mbms-km-mode.h): it is unavailable and never registered. */
 gboolean         mbms_service_needs_uicc_key_management (MbmsService *self);
 const char      *mbms_service_get_bmsc (MbmsService *self);
 /* The groups where the MTK messages of its sessions arrive, one per session (transfer container). */

@@ -129,7 +129,11 @@ gboolean mbms_session_has_key (MbmsSession *self) { return self->mtks[0] != NULL
 static gboolean
 policy_for (MbmsSession *self, const MgvMtk *mtk, SrtpBridgePolicy *policy, GError **error)
 {
-  g_autoptr(GBytes) sp = mgv_store_get_policy (self->ctx->store, mtk->domain, mtk->msk_id, NULL);
+  /* UICC key management: the SP payload of the MSK message the card took (mbms-uicc-msks.h) */
+  g_autoptr(GBytes) sp = self->ctx->uicc_keys != NULL
+                           ? mbms_uicc_msks_get_policy (mbms_uicc_keys_get_msks (self->ctx->uicc_keys), mtk->domain,
+                                                        mtk->msk_id)
+                           : mgv_store_get_policy (self->ctx->store, mtk->domain, mtk->msk_id, NULL);
 
   return srtp_bridge_policy_parse (sp ? g_bytes_get_data (sp, NULL) : NULL, sp ? g_bytes_get_size (sp) : 0, policy,
                                    error);

@@ -2,6 +2,8 @@
  * and Ks, and the MBMS keys derived from it for one BM-SC (TS 33.246 6.1). */
 #include "gba.h"
 
+#include <string.h>
+
 void
 gba_context_free (GbaContext *context)
 {
@@ -58,4 +60,52 @@ gba_context_derive_mbms_keys (const GbaContext *context, const char *bmsc_fqdn, 
   if (ks_naf == NULL)
     return NULL;
   return gba_mbms_keys_derive (GBA_RUN_ME, FALSE, ks_naf, context->btid, bmsc_fqdn, error);
+}
+
+/* What the worker needs of a context, copied: the caller's context may be replaced (a new
+ * GBA run) before the card answers. */
+static GbaContext *
+context_copy (const GbaContext *context)
+{
+  GbaContext *copy = g_new0 (GbaContext, 1);
+
+  copy->btid = g_strdup (context->btid);
+  copy->lifetime = context->lifetime != NULL ? g_date_time_ref (context->lifetime) : NULL;
+  copy->impi = g_strdup (context->impi);
+  memcpy (copy->rand, context->rand, sizeof copy->rand);
+  copy->run = context->run;
+  copy->ks = context->ks != NULL ? gba_secret_ref (context->ks) : NULL;
+  copy->uicc = context->uicc != NULL ? g_object_ref (context->uicc) : NULL;
+  return copy;
+}
+
+static void
+derive_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GbaMbmsKeys *keys = gba_context_derive_mbms_keys (task_data, g_object_get_data (G_OBJECT (task), "fqdn"), &error);
+
+  if (keys == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, keys, (GDestroyNotify) gba_mbms_keys_free);
+}
+
+void
+gba_context_derive_mbms_keys_async (const GbaContext *context, const char *bmsc_fqdn, GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_task_data (task, context_copy (context), (GDestroyNotify) gba_context_free);
+  g_object_set_data_full (G_OBJECT (task), "fqdn", g_strdup (bmsc_fqdn), g_free);
+  /* GBA_U: the card's NAF derivation blocks; a worker waits for the card thread */
+  g_task_run_in_thread (task, derive_thread);
+}
+
+GbaMbmsKeys *
+gba_context_derive_mbms_keys_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

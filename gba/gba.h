@@ -461,6 +461,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbaContext, gba_context_free)
  * derivation mode, TS 31.102 7.1.1.5), which blocks on card I/O: call it off the main loop. */
 GbaMbmsKeys *gba_context_derive_mbms_keys (const GbaContext *context, const char *bmsc_fqdn,
                                            GError **error);
+/* The same in a worker thread (GBA_U: the card's NAF derivation runs off the main loop). The
+ * context is copied: the caller may free or replace it meanwhile. */
+void         gba_context_derive_mbms_keys_async (const GbaContext *context, const char *bmsc_fqdn,
+                                                 GCancellable *cancellable, GAsyncReadyCallback callback,
+                                                 gpointer user_data);
+GbaMbmsKeys *gba_context_derive_mbms_keys_finish (GAsyncResult *result, GError **error);
 
 #define GBA_TYPE_BOOTSTRAPPER (gba_bootstrapper_get_type ())
 G_DECLARE_FINAL_TYPE (GbaBootstrapper, gba_bootstrapper, GBA, BOOTSTRAPPER, GObject)

@@ -1,0 +1,425 @@
+/* UICC key management in the daemon: the mode choice (TS 33.246 6.1, 6.3.2.1A), the MSK IDs
+ * the ME tracks for the card (EF_MSK's two per group, TS 31.102 7.1.1.6), and MbmsUiccKeys
+ * against a card double that answers the MBMS security context as told: MSK update with a
+ * verification message sent back to the sender, MTK generation in order with MTK || salt
+ * handed over, card errors mapped to the receiver's verdicts and the ME's reactions. */
+#include "mbms-km-mode.h"
+#include "mbms-uicc-keys.h"
+#include "mbms-uicc-msks.h"
+
+#include <string.h>
+
+static const guint8 DOMAIN[3] = { 0x00, 0xf1, 0x10 };
+
+static void
+test_mode (void)
+{
+  GbaUiccCaps both = GBA_UICC_CAP_GBA_U | GBA_UICC_CAP_MBMS;
+
+  g_assert_cmpstr (mbms_km_mode_of_card (both, TRUE), ==, "uicc");
+  g_assert_cmpstr (mbms_km_mode_of_card (both, FALSE), ==, "me");  /* [gba] gba-u = false */
+  g_assert_cmpstr (mbms_km_mode_of_card (GBA_UICC_CAP_GBA_U, TRUE), ==, "me"); /* no n°69 */
+  g_assert_cmpstr (mbms_km_mode_of_card (GBA_UICC_CAP_MBMS, TRUE), ==, "me");  /* no GBA_U */
+  g_assert_cmpstr (mbms_km_mode_of_card (GBA_UICC_CAP_NONE, TRUE), ==, "me");
+
+  g_assert_cmpstr (mbms_km_mode_of_service ("uicc", FALSE, TRUE), ==, "");
+  g_assert_cmpstr (mbms_km_mode_of_service ("me", FALSE, TRUE), ==, "");
+  g_assert_cmpstr (mbms_km_mode_of_service ("uicc", TRUE, TRUE), ==, "uicc");
+  g_assert_cmpstr (mbms_km_mode_of_service ("uicc", TRUE, FALSE), ==, "uicc"); /* 6.3.2.1A: shall */
+  g_assert_cmpstr (mbms_km_mode_of_service ("me", TRUE, FALSE), ==, "me");
+  g_assert_null (mbms_km_mode_of_service ("me", TRUE, TRUE)); /* unavailable */
+  g_assert_null (mbms_km_mode_of_service (NULL, TRUE, TRUE));
+}
+
+static void
+test_msks (void)
+{
+  g_autoptr(MbmsUiccMsks) m = mbms_uicc_msks_new ();
+  g_autoptr(GBytes) rand1 = g_bytes_new_static ("r1", 2);
+  g_autoptr(GBytes) pol = g_bytes_new_static ("\x0d\x01\x0a", 3);
+  const guint8 other[3] = { 0x00, 0xf1, 0x20 };
+  g_autoptr(GArray) list = NULL;
+  g_autoptr(GBytes) got = NULL;
+
+  g_assert_false (mbms_uicc_msks_holds (m, DOMAIN, 0x00010001));
+  mbms_uicc_msks_add (m, DOMAIN, 0x00010001, rand1, pol);
+  mbms_uicc_msks_add (m, DOMAIN, 0x00010002, NULL, NULL);
+  mbms_uicc_msks_add (m, DOMAIN, 0x00020001, NULL, NULL);
+  mbms_uicc_msks_add (m, other, 0x00010001, NULL, NULL);
+  g_assert_true (mbms_uicc_msks_holds (m, DOMAIN, 0x00010001));
+  g_assert_true (mbms_uicc_msks_holds (m, DOMAIN, 0x00010002));
+  /* a third MSK ID in group 1 of the domain: the oldest goes, as from EF_MSK */
+  mbms_uicc_msks_add (m, DOMAIN, 0x00010003, NULL, NULL);
+  g_assert_false (mbms_uicc_msks_holds (m, DOMAIN, 0x00010001));
+  g_assert_true (mbms_uicc_msks_holds (m, DOMAIN, 0x00010002));
+  g_assert_true (mbms_uicc_msks_holds (m, DOMAIN, 0x00010003));
+  g_assert_true (mbms_uicc_msks_holds (m, DOMAIN, 0x00020001));
+  g_assert_true (mbms_uicc_msks_holds (m, other, 0x00010001)); /* another domain is another group */
+  /* the same MSK ID again keeps what it had and becomes the newest */
+  mbms_uicc_msks_add (m, DOMAIN, 0x00010002, rand1, pol);
+  mbms_uicc_msks_add (m, DOMAIN, 0x00010002, NULL, NULL);
+  got = mbms_uicc_msks_get_policy (m, DOMAIN, 0x00010002);
+  g_assert_nonnull (got);
+  g_assert_true (g_bytes_equal (got, pol));
+  g_clear_pointer (&got, g_bytes_unref);
+  got = mbms_uicc_msks_get_rand (m, DOMAIN, 0x00010002);
+  g_assert_true (g_bytes_equal (got, rand1));
+  mbms_uicc_msks_add (m, DOMAIN, 0x00010004, NULL, NULL);
+  g_assert_true (mbms_uicc_msks_holds (m, DOMAIN, 0x00010002));
+  g_assert_false (mbms_uicc_msks_holds (m, DOMAIN, 0x00010003));
+  list = mbms_uicc_msks_list (m);
+  g_assert_cmpuint (list->len, ==, 4);
+  g_assert_cmphex (g_array_index (list, MgvMskInfo, 0).msk_id, ==, 0x00010004);
+  g_assert_cmpuint (g_array_index (list, MgvMskInfo, 0).seq_high, ==, 0);
+  mbms_uicc_msks_forget (m, DOMAIN, 0x00010004);
+  g_assert_false (mbms_uicc_msks_holds (m, DOMAIN, 0x00010004));
+  g_assert_cmpuint (mbms_uicc_msks_forget_group (m, DOMAIN, 1), ==, 1);
+  g_assert_false (mbms_uicc_msks_holds (m, DOMAIN, 0x00010002));
+  g_assert_true (mbms_uicc_msks_holds (m, DOMAIN, 0x00020001));
+  g_assert_cmpuint (mbms_uicc_msks_forget_group (m, DOMAIN, -1), ==, 1);
+  g_assert_true (mbms_uicc_msks_holds (m, other, 0x00010001));
+}
+
+/* ---------------------------------------------------------------- a card double */
+
+#define TEST_TYPE_CARD (test_card_get_type ())
+G_DECLARE_FINAL_TYPE (TestCard, test_card, TEST, CARD, GbaUicc)
+
+struct _TestCard {
+  GbaUicc   parent_instance;
+  GMutex    lock;
+  GPtrArray *modes;   /* GINT_TO_POINTER (mode), in the order the card saw them */
+  GPtrArray *data;    /* GBytes of each command */
+  GQueue    answers;  /* GBytes answer, or a GError * marked by error_mark */
+};
+
+G_DEFINE_FINAL_TYPE (TestCard, test_card, GBA_TYPE_UICC)
+
+typedef struct {
+  GBytes *answer;
+  GError *error;
+} Answer;
+
+static GBytes *
+card_mbms (GbaUicc *uicc, GbaUiccMbmsMode mode, GBytes *data, GCancellable *cancellable, GError **error)
+{
+  TestCard *self = TEST_CARD (uicc);
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  Answer *a;
+  GBytes *out = NULL;
+
+  g_assert_false (g_main_context_is_owner (g_main_context_default ())); /* never the main loop */
+  g_usleep (2000); /* a card takes its time: what queues behind must wait its turn */
+  g_ptr_array_add (self->modes, GINT_TO_POINTER (mode));
+  g_ptr_array_add (self->data, g_bytes_ref (data));
+  a = g_queue_pop_head (&self->answers);
+  g_assert_nonnull (a);
+  if (a->error != NULL)
+    g_propagate_error (error, a->error);
+  else
+    out = a->answer;
+  g_free (a);
+  return out;
+}
+
+static GbaUiccCaps
+card_caps (GbaUicc *uicc)
+{
+  return GBA_UICC_CAP_GBA_U | GBA_UICC_CAP_MBMS;
+}
+
+static void
+test_card_finalize (GObject *object)
+{
+  TestCard *self = TEST_CARD (object);
+
+  g_ptr_array_unref (self->modes);
+  g_ptr_array_unref (self->data);
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (test_card_parent_class)->finalize (object);
+}
+
+static void
+test_card_class_init (TestCardClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_card_finalize;
+  GBA_UICC_CLASS (klass)->mbms_command = card_mbms;
+  GBA_UICC_CLASS (klass)->get_capabilities = card_caps;
+}
+
+static void
+test_card_init (TestCard *self)
+{
+  g_mutex_init (&self->lock);
+  self->modes = g_ptr_array_new ();
+  self->data = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_queue_init (&self->answers);
+}
+
+static void
+answer (TestCard *card, const void *data, gsize len, gint error_code)
+{
+  Answer *a = g_new0 (Answer, 1);
+
+  if (error_code >= 0)
+    a->error = g_error_new (GBA_ERROR, error_code, "card answered an error (test)");
+  else
+    a->answer = g_bytes_new (data, len);
+  g_mutex_lock (&card->lock);
+  g_queue_push_tail (&card->answers, a);
+  g_mutex_unlock (&card->lock);
+}
+
+/* ---------------------------------------------------------------- the owner */
+
+typedef struct {
+  guint      taken, pulls, wanted, mtks, mtk_errors;
+  guint32    last_msk_id;
+  gint       last_error;
+  guint16    mtk_ids[8];
+  guint8     last_key[16], last_salt[14];
+} Owner;
+
+static void
+owner_msk_taken (const guint8 domain[3], guint32 msk_id, gboolean pull, gpointer data)
+{
+  Owner *o = data;
+
+  if (pull)
+    o->pulls++;
+  else
+    o->taken++;
+  o->last_msk_id = msk_id;
+}
+
+static void
+owner_msk_wanted (const guint8 domain[3], guint16 key_group, gpointer data)
+{
+  ((Owner *) data)->wanted++;
+}
+
+static void
+owner_mtk_done (const char *destination, const MikeyKeyIds *ids, const MgvMtk *mtk, const GError *error,
+                gpointer data)
+{
+  Owner *o = data;
+
+  g_assert_cmpstr (destination, ==, "127.0.0.2");
+  if (mtk == NULL)
+    {
+      o->mtk_errors++;
+      o->last_error = error->code;
+      return;
+    }
+  g_assert_nonnull (mtk->salt);
+  if (o->mtks < G_N_ELEMENTS (o->mtk_ids))
+    o->mtk_ids[o->mtks] = mtk->mtk_id;
+  o->mtks++;
+  memcpy (o->last_key, gba_secret_get_data (mtk->mtk, NULL), 16);
+  memcpy (o->last_salt, gba_secret_get_data (mtk->salt, NULL), 14);
+}
+
+static MbmsMikeyVerdict
+no_datagrams (GBytes *datagram, GSocketAddress *source, const char *destination, gpointer user_data)
+{
+  g_assert_not_reached ();
+}
+
+static GBytes *
+msk_message (guint32 msk_id, gboolean v_bit)
+{
+  g_autoptr(GbaSecret) muk = gba_secret_new ("0123456789abcdef0123456789abcdef", 32);
+  g_autoptr(GbaSecret) msk = gba_secret_new ("MSK-MSK-MSK-MSK!", 16);
+  g_autoptr(GBytes) rand = g_bytes_new_static ("0123456789abcdef", 16);
+  MikeyBuildParams p = { .csb_id = 7, .v_bit = v_bit, .ts_counter = 1, .rand = rand, .idi = "bmsc.test",
+                         .idr = "btid@bsf", .msk_id = msk_id, .key = msk, .seq_low = 0, .seq_high = 100 };
+
+  memcpy (p.domain, DOMAIN, 3);
+  return mikey_build_msk_message (&p, muk);
+}
+
+static GBytes *
+mtk_message (guint32 msk_id, guint16 mtk_id)
+{
+  g_autoptr(GbaSecret) msk = gba_secret_new ("MSK-MSK-MSK-MSK!", 16);
+  g_autoptr(GbaSecret) mtk = gba_secret_new ("MTK-MTK-MTK-MTK!", 16);
+  g_autoptr(GbaSecret) salt = gba_secret_new ("salt-salt-salt", 14);
+  g_autoptr(GBytes) rand = g_bytes_new_static ("0123456789abcdef", 16);
+  MikeyBuildParams p = { .csb_id = 9, .ts_counter = mtk_id, .streaming = TRUE, .msk_id = msk_id, .mtk_id = mtk_id,
+                         .key = mtk, .salt = salt };
+
+  memcpy (p.domain, DOMAIN, 3);
+  return mikey_build_mtk_message (&p, msk, rand);
+}
+
+static MbmsMikeyVerdict
+submit (MbmsUiccKeys *keys, GBytes *datagram, GSocketAddress *from, const char *destination)
+{
+  g_autoptr(MikeyMessage) msg = mikey_message_parse (datagram, NULL);
+
+  g_assert_nonnull (msg);
+  return mbms_uicc_keys_submit (keys, datagram, msg, from, destination);
+}
+
+static void
+spin_until (guint *counter, guint value)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (*counter < value && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (*counter, ==, value);
+}
+
+static void
+test_card_path (void)
+{
+  g_autoptr(TestCard) card = g_object_new (TEST_TYPE_CARD, NULL);
+  g_autoptr(GError) error = NULL;
+  MbmsMikeyReceiver *rx = mbms_mikey_receiver_new ("127.0.0.1", 0, NULL, 50, no_datagrams, NULL, &error);
+  static const MbmsUiccKeysFuncs funcs = { owner_msk_taken, owner_msk_wanted, owner_mtk_done };
+  Owner o = { 0 };
+  g_autoptr(MbmsUiccKeys) keys = NULL;
+  g_autoptr(GSocket) bmsc = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) from = NULL;
+  g_autoptr(GBytes) m1 = msk_message (0x00010001, TRUE);
+  g_autoptr(GBytes) pull = msk_message (0x00010000, FALSE);
+  guint8 buf[256], key_salt[30];
+  gssize n;
+  MbmsMikeyCounters c;
+
+  g_assert_no_error (error);
+  g_assert_true (mbms_mikey_receiver_add_destination (rx, "127.0.0.2", &error));
+  g_assert_true (g_socket_bind (bmsc, any, FALSE, &error));
+  from = g_socket_get_local_address (bmsc, &error);
+  g_socket_set_timeout (bmsc, 5);
+  keys = mbms_uicc_keys_new (GBA_UICC (card), rx, &funcs, &o);
+  mbms_uicc_keys_set_muk (keys, "bmsc.test", "btid@bsf");
+
+  /* MSK update with the V bit: the card's verification message goes back to the sender */
+  answer (card, "VERIFICATION", 12, -1);
+  g_assert_cmpint (submit (keys, m1, from, NULL), ==, MBMS_MIKEY_PENDING);
+  spin_until (&o.taken, 1);
+  g_assert_cmphex (o.last_msk_id, ==, 0x00010001);
+  g_assert_cmpint (GPOINTER_TO_INT (g_ptr_array_index (card->modes, 0)), ==, GBA_UICC_MBMS_MSK_UPDATE);
+  g_assert_true (g_bytes_equal (g_ptr_array_index (card->data, 0), m1)); /* the whole MIKEY message */
+  n = g_socket_receive (bmsc, (gchar *) buf, sizeof buf, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (buf, n, "VERIFICATION", 12);
+  g_assert_true (mbms_uicc_msks_holds (mbms_uicc_keys_get_msks (keys), DOMAIN, 0x00010001));
+  c = mbms_mikey_receiver_get_counters (rx, NULL);
+  g_assert_cmpuint (c.accepted, ==, 1);
+
+  /* a solicited pull (Key Number 0): no MSK tracked, the owner asked to request */
+  answer (card, "", 0, -1);
+  g_assert_cmpint (submit (keys, pull, from, NULL), ==, MBMS_MIKEY_PENDING);
+  spin_until (&o.pulls, 1);
+  g_assert_false (mbms_uicc_msks_holds (mbms_uicc_keys_get_msks (keys), DOMAIN, 0x00010000));
+
+  /* MTK messages in arrival order, MTK || salt handed over; errors mapped */
+  for (guint i = 0; i < 30; i++)
+    key_salt[i] = (guint8) (0xA0 + i);
+  answer (card, key_salt, 30, -1);
+  answer (card, NULL, 0, GBA_ERROR_CARD_KEY_FRESHNESS);
+  answer (card, key_salt, 30, -1);
+  answer (card, NULL, 0, GBA_ERROR_CARD_NOT_FOUND);
+  answer (card, key_salt, 29, -1); /* not 16 or 30 octets: refused */
+  for (guint16 id = 1; id <= 5; id++)
+    {
+      g_autoptr(GBytes) m = mtk_message (0x00010001, id);
+      g_assert_cmpint (submit (keys, m, from, "127.0.0.2"), ==, MBMS_MIKEY_PENDING);
+    }
+  spin_until (&o.mtk_errors, 3);
+  g_assert_cmpuint (o.mtks, ==, 2);
+  g_assert_cmpuint (o.mtk_ids[0], ==, 1);
+  g_assert_cmpuint (o.mtk_ids[1], ==, 3);
+  g_assert_cmpmem (o.last_key, 16, key_salt, 16);
+  g_assert_cmpmem (o.last_salt, 14, key_salt + 16, 14);
+  g_assert_cmpint (o.last_error, ==, GBA_ERROR_PARSE);
+  /* 6A88: the card lacks the MSK, and the ME no longer counts it held */
+  g_assert_false (mbms_uicc_msks_holds (mbms_uicc_keys_get_msks (keys), DOMAIN, 0x00010001));
+  c = mbms_mikey_receiver_get_counters (rx, "127.0.0.2");
+  g_assert_cmpuint (c.accepted, ==, 2);
+  g_assert_cmpuint (c.replay, ==, 1);
+  g_assert_cmpuint (c.unknown_key, ==, 1);
+  g_assert_cmpuint (c.malformed, ==, 1);
+  for (guint i = 2; i < card->modes->len; i++)
+    g_assert_cmpint (GPOINTER_TO_INT (g_ptr_array_index (card->modes, i)), ==, GBA_UICC_MBMS_MTK_GENERATION);
+
+  /* an MTK message on the push socket is not one; an MSK message under an older MUK (98 65
+   * with another IDr) asks for an MSK request */
+  {
+    g_autoptr(GBytes) m = mtk_message (0x00010001, 9);
+    g_assert_cmpint (submit (keys, m, from, NULL), ==, MBMS_MIKEY_IGNORED);
+  }
+  mbms_uicc_keys_set_muk (keys, "bmsc.test", "newer-btid@bsf");
+  answer (card, NULL, 0, GBA_ERROR_CARD_KEY_FRESHNESS);
+  g_assert_cmpint (submit (keys, m1, from, NULL), ==, MBMS_MIKEY_PENDING);
+  spin_until (&o.wanted, 1);
+
+  /* MSK deletion: Key Domain ID || Key Group, and the group forgotten at once */
+  mbms_uicc_msks_add (mbms_uicc_keys_get_msks (keys), DOMAIN, 0x00010005, NULL, NULL);
+  answer (card, "", 0, -1);
+  mbms_uicc_keys_delete_group (keys, DOMAIN, 1);
+  g_assert_false (mbms_uicc_msks_holds (mbms_uicc_keys_get_msks (keys), DOMAIN, 0x00010005));
+  answer (card, "", 0, -1);
+  mbms_uicc_keys_delete_muk (keys, "bmsc.test", "btid@bsf");
+  {
+    gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    guint want = card->modes->len + 2;
+    while (card->modes->len < want && g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, FALSE);
+    g_usleep (10000);
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+    g_assert_cmpuint (card->modes->len, ==, want);
+  }
+  g_assert_cmpint (GPOINTER_TO_INT (g_ptr_array_index (card->modes, card->modes->len - 2)), ==,
+                   GBA_UICC_MBMS_MSK_DELETION);
+  g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (card->data, card->data->len - 2), NULL), 5,
+                   "\x00\xf1\x10\x00\x01", 5);
+  g_assert_cmpint (GPOINTER_TO_INT (g_ptr_array_index (card->modes, card->modes->len - 1)), ==,
+                   GBA_UICC_MBMS_MUK_DELETION);
+  g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (card->data, card->data->len - 1), NULL),
+                   g_bytes_get_size (g_ptr_array_index (card->data, card->data->len - 1)),
+                   "\xa0\x15\x80\x08" "btid@bsf" "\x82\x09" "bmsc.test", 23);
+
+  /* a flood beyond the queue is BUSY, not an unbounded backlog */
+  {
+    guint busy = 0;
+    for (guint i = 0; i < 40; i++)
+      {
+        g_autoptr(GBytes) m = mtk_message (0x00010001, (guint16) (10 + i));
+        answer (card, NULL, 0, GBA_ERROR_CARD_NOT_FOUND);
+        busy += submit (keys, m, from, "127.0.0.2") == MBMS_MIKEY_BUSY;
+      }
+    g_assert_cmpuint (busy, >=, 40 - 33);
+  }
+  mbms_uicc_keys_stop (keys);
+  g_clear_object (&keys);
+  g_usleep (200000); /* what the card still runs finishes unheard */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  mbms_mikey_receiver_free (rx);
+  {
+    Answer *a;
+    while ((a = g_queue_pop_head (&card->answers)) != NULL)
+      {
+        g_clear_error (&a->error);
+        g_clear_pointer (&a->answer, g_bytes_unref);
+        g_free (a);
+      }
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/uicc-keys/mode", test_mode);
+  g_test_add_func ("/uicc-keys/msk-ids", test_msks);
+  g_test_add_func ("/uicc-keys/card-path", test_card_path);
+  return g_test_run ();
+}
