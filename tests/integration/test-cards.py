@@ -35,9 +35,14 @@ class PcscCard(td.Daemon):
             return [DEBIAN_PYTHON, WITH_PCSCD, *card_opts]
         return [DEBIAN_PYTHON, WITH_MODEM, *self.modem_options, *[f"--card={o}" for o in card_opts]]
 
+    usim_services = None  # "68,69": the virtual USIM offers GBA_U and MBMS security
+
     def setUp(self):
         super().setUp()
         self.envfile = os.path.join(self.dir, "pcsc.env")
+        if self.usim_services:
+            with open(self.usim, "a") as f:
+                f.write(f"services={self.usim_services}\n")
         opts = ["--config", self.usim, "--protocol", self.protocol]
         if "pin_locked" in self._testMethodName:
             opts += ["--pin-state", "enabled"]
@@ -119,6 +124,10 @@ class PcscCard(td.Daemon):
         self.assertNotIn("8988211000000000001", text + self.daemon_log())
         # the card answered the AUTHENTICATE: its SQN moved
         self.assertGreater(self.control("state")["sqn_ms"], 0)
+        with open(os.path.join(self.dir, "state", "keys.mgv"), "rb") as f:
+            self.assertIn(bytes.fromhex("00f1100001"), f.read())  # ME key management: the MSK in MGV-S
+        self.assertIn("me", self.manager("KeyManagement"))
+        self.assertIn("'me'", self.prop(f"{ROOT}/Service/0", "Service", "KeyManagement"))
 
     def test_pin_locked_card_is_reported_and_never_unlocked(self):
         self.start()
@@ -188,6 +197,134 @@ class AtModemQuirky(PcscCard):
                      "--urc-before-answer", "+CREG: 1", "--raw-t0")
 
 
+class UiccKeyManagement(PcscCard):
+    """UICC key management end to end (TS 33.246 6.1, Annex D): the lab BSF runs GBA_U for the
+    subscriber and its BM-SC takes MUK = Ks_int_NAF, MRK = Ks_ext_NAF; the virtual USIM offers
+    n°68 and n°69 and does MGV-F itself. mbmsd bootstraps with GBA_U, registers a service whose
+    security description leaves uiccKeyManagement at its default (true), hands the pushed MSK
+    message to the card (which answers the verification message the lab BM-SC checks) and the
+    MTK messages to it in MTK generation mode; the lab's SRTP comes out decrypted with the
+    card's MTKs, and MGV-S (keys.mgv) holds no MSK and no MUK of it. A card without n°69 leaves
+    such a service unavailable."""
+    own_tests = True
+    usim_services = "68,69"
+
+    def lab_subscriber(self, text):
+        text = text.replace("#gba-u=false", "gba-u=true")
+        if "me_key_management" not in self._testMethodName:
+            text = text.replace("#uicc-mbms=false", "uicc-mbms=true")
+        return text
+
+    def setUp(self):
+        if "without_n69" in self._testMethodName:
+            self.usim_services = "68"
+        super().setUp()
+        # uiccKeyManagement left at its default (true, TS 26.346 11.3.1), or false
+        uicc = "false" if "me_key_management" in self._testMethodName else None
+        self.write("usd/news.prot.xml", td.security_description(self.uri, f"{self.group}/5004", uicc=uicc))
+
+    def service(self, name):
+        return re.sub(r"^\(<'(.*)'>,\)$", r"\1", self.prop(f"{ROOT}/Service/0", "Service", name))
+
+    def keys_mgv(self):
+        path = os.path.join(self.dir, "state", "keys.mgv")
+        if not os.path.exists(path):
+            return b""
+        with open(path, "rb") as f:
+            return f.read()
+
+    def test_uicc_lab_media_through_the_card(self):
+        self.start()
+        td.wait_for(lambda: self.card_state() == "ready", what="the card")
+        self.assertIn("uicc", self.manager("KeyManagement"))
+        self.assertIn("'gba-u'", self.manager("CardServices"))
+        self.assertIn("'mbms-security'", self.manager("CardServices"))
+        td.wait_for(lambda: self.state() == "discovered", what="the service")
+        self.assertEqual(self.service("KeyManagement"), "uicc")
+        holder, _ = self.player()
+        td.wait_for(lambda: self.state() == "receiving", timeout=40, what="MSK on the card and MTKs from it")
+        card = self.control("state")
+        self.assertTrue(card["gba"]["bootstrapped"], card)
+        btid = card["gba"]["btid"]
+        self.assertIn(btid, self.manager("BootstrapTransactionId"))  # GBA_U: the card's B-TID
+        msks = [m for m in card["mbms"]["msks"] if m["domain"] == "00f110"]
+        self.assertTrue(msks and all(m["msk_id"].startswith("0001") for m in msks), card)
+        self.assertEqual([m["idr"] for m in card["mbms"]["muks"]], [btid])  # the MUK last used: ours
+        # the lab BM-SC got the card's verification message (it checks it, 6.4.5.2)
+        td.wait_for(lambda: f"acknowledgement from {btid} verified" in self.lab_log(),
+                    what="the card's verification message accepted by the lab BM-SC")
+        # decrypted RTP at the player's port, as the GBA_ME path delivers it
+        td.wait_for(lambda: self.stream_state() == "streaming", what="streaming")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sink:
+            sink.bind(("127.0.0.1", self.forward_base))
+            sink.settimeout(5)
+            seqs = []
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline and len(seqs) < 100:
+                data = sink.recv(2048)
+                seq = int.from_bytes(data[2:4], "big")
+                self.assertEqual(data[12:], bytes((seq + 13 * i) % 256 for i in range(500)))
+                seqs.append(seq)
+        self.assertGreaterEqual(len(seqs), 50)
+        holder.stdin.close()
+        # MGV-S holds no MSK (Key Domain ID || MSK ID of group 1) and no MUK of this B-TID
+        store = self.keys_mgv()
+        self.assertNotIn(bytes.fromhex("00f1100001"), store)
+        self.assertNotIn(btid.encode(), store)
+        log = self.daemon_log()
+        self.assertIn("UICC key management", log)
+        self.assertIn("stored on the card", log)
+
+    def test_uicc_deregistration_deletes_keys_on_the_card(self):
+        """The user's deregistration: MSK deletion mode for the service's key group and, with no
+        service registered any more, MUK deletion mode (the card drops Ks_int_NAF and Ks of that
+        B-TID with it); registering again bootstraps again and the card gets the MSK again."""
+        self.start()
+        self.register_until_receiving()
+        card = self.control("state")
+        first = card["gba"]["btid"]
+        self.assertTrue(card["mbms"]["msks"] and card["mbms"]["muks"], card)
+        self.assertIn("'00f110', uint16 1, uint32 65537", self.prop(f"{ROOT}/Service/0", "Service", "KeyGroups"))
+        self.mbmsctl("deregister", SERVICE)
+        td.wait_for(lambda: self.state() == "discovered", what="deregistered")
+        td.wait_for(lambda: not self.control("state")["mbms"]["msks"], what="MSK deletion on the card")
+        td.wait_for(lambda: not self.control("state")["mbms"]["muks"], what="MUK deletion on the card")
+        self.assertFalse(self.control("state")["gba"]["bootstrapped"])  # Ks of that B-TID went with the MUK
+        self.register_until_receiving()
+        card = self.control("state")
+        self.assertNotEqual(card["gba"]["btid"], first)
+        self.assertTrue(card["mbms"]["msks"], card)
+
+    def test_gba_u_with_me_key_management_without_n69(self):
+        """GBA_U with a card that offers n°68 but not n°69 (TS 33.246 6.1): MUK = Ks_ext_NAF in
+        the ME, MRK from Annex F, a service with uiccKeyManagement false managed in the ME."""
+        self.start()
+        self.register_until_receiving()
+        self.assertIn("me", self.manager("KeyManagement"))
+        self.assertEqual(self.service("KeyManagement"), "me")
+        card = self.control("state")
+        self.assertTrue(card["gba"]["bootstrapped"], card)
+        self.assertIn(card["gba"]["btid"], self.manager("BootstrapTransactionId"))  # the GBA_U run's
+        self.assertIn(bytes.fromhex("00f1100001"), self.keys_mgv())  # the MSK in MGV-S
+
+    def test_uicc_key_management_required_without_n69(self):
+        self.start()
+        td.wait_for(lambda: self.card_state() == "ready", what="the card")
+        self.assertIn("me", self.manager("KeyManagement"))
+        td.wait_for(lambda: self.state() == "unavailable", what="the service unavailable")
+        self.assertEqual(self.service("StateReason"), "uicc-key-management-required")
+        self.assertEqual(self.service("KeyManagement"), "")
+        r = self.gdbus("call", "--object-path", f"{ROOT}/Service/0", "--method", f"{td.NAME}.Service.Register",
+                       check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("UICC-based key management", r.stderr)
+
+
+class UiccKeyManagementAt(UiccKeyManagement):
+    """The same through the pty modem (+CCHO/+CGLA carry the MBMS context's ODD AUTHENTICATE)."""
+    backend = "at"
+
+
 BOOTSTRAP = os.path.join(td.BUILD, "tools", "mbms-bootstrap")
 LABNET = os.path.join(td.BUILD, "tools", "lab", "mbms-labnet")
 
@@ -241,7 +378,8 @@ class GbaUThroughTheCard(unittest.TestCase):
                          "--at \"$MODEM_TTY\"")
 
 
-CLASSES = {c.__name__: c for c in (PcscCard, PcscCardT0, AtModem, AtModemQuirky, GbaUThroughTheCard)}
+CLASSES = {c.__name__: c for c in (PcscCard, PcscCardT0, AtModem, AtModemQuirky, GbaUThroughTheCard,
+                                    UiccKeyManagement, UiccKeyManagementAt)}
 
 if __name__ == "__main__":
     # arguments name classes; each runs only the tests of this file (not those inherited)
@@ -251,6 +389,8 @@ if __name__ == "__main__":
     for cls in chosen:
         if cls is GbaUThroughTheCard:
             suite.addTests(unittest.defaultTestLoader.loadTestsFromTestCase(cls))
+        elif getattr(cls, "own_tests", False):
+            suite.addTests(cls(n) for n in sorted(UiccKeyManagement.__dict__) if n.startswith("test_"))
         else:
             suite.addTests(cls(n) for n in names)
     result = unittest.TextTestRunner(verbosity=2).run(suite)

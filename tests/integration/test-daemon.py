@@ -68,7 +68,7 @@ class Daemon(unittest.TestCase):
         # gdbus would print GLib's debug lines on stdout; mbmsd gets --verbose instead
         self.env.pop("G_MESSAGES_DEBUG", None)
         with open(os.path.join(SRC, "data", "lab", "labnet.conf")) as f:
-            lab = f.read().split("[bmsc]")[0]
+            lab = self.lab_subscriber(f.read().split("[bmsc]")[0])
         # a multicast group of this host (as on the air, 6.3.3.2.2), or a loopback address of
         # this test's own, so that runs side by side never share a session's SRTP address
         self.group = f"239.255.{os.getpid() % 250}.{self.port % 250 + 1}" if "multicast" in self._testMethodName \
@@ -108,6 +108,10 @@ class Daemon(unittest.TestCase):
                    f"runtime-directory={self.dir}/run\n{iface}"
                    f"[uicc]\nsoft-usim={self.usim}\n[gba]\nbsf={self.uri}/\n[mikey]\nport={self.port}\n"
                    f"listen=127.0.0.1\n[bridge]\nforward-port-base={self.forward_base}\n")
+
+    def lab_subscriber(self, text):
+        """The lab's [bsf] and subscriber part, as subclasses want it (GBA_U, UICC MBMS)."""
+        return text
 
     def tearDown(self):
         for p in [*self.procs, self.lab, self.bus]:
