@@ -479,18 +479,27 @@ counters_soon (MbmsManager *self)
     self->counters_timer = g_timeout_add_seconds (1, update_counters_once, self);
 }
 
+static char *
+bmsc_host (MbmsService *s)
+{
+  g_autoptr(GUri) uri = mbms_service_get_bmsc (s) != NULL ? g_uri_parse (mbms_service_get_bmsc (s), G_URI_FLAGS_NONE, NULL)
+                                                          : NULL;
+
+  return uri != NULL && g_uri_get_host (uri) != NULL ? g_strdup (g_uri_get_host (uri)) : NULL;
+}
+
 /* UICC key management, the user's deregistration (TS 33.246 6.3.2.1A: "the ME shall control
  * the deletion of MSKs stored on the UICC"): MSK deletion mode for the groups of the service
- * that no registered service still uses; with no registered service left, MUK deletion mode
- * for the MUK (6.1: the ME controls MUK deletion), and the card drops Ks of that B-TID with
- * it, so the next procedure bootstraps again. See docs/interpretations.md. */
+ * that no registered service still uses; with no registered service left at that BM-SC, MUK
+ * deletion mode for its MUK (6.1: the ME controls MUK deletion), and the card drops Ks of that
+ * B-TID with it, so the next procedure bootstraps again. See docs/interpretations.md. */
 static void
 on_deregistered (MbmsService *service, gboolean keep_intent, gpointer data)
 {
   MbmsManager *self = data;
   MbmsUserService *d = mbms_service_get_description (service);
   const GbaContext *context = mbms_keymgmt_get_context (self->keymgmt);
-  gboolean any = FALSE;
+  g_autofree char *host = bmsc_host (service);
 
   if (self->uicc_keys == NULL || keep_intent)
     return;
@@ -500,18 +509,17 @@ on_deregistered (MbmsService *service, gboolean keep_intent, gpointer data)
       if (service_for_group (self, k->domain, k->key_group, TRUE) == NULL)
         mbms_uicc_keys_delete_group (self->uicc_keys, k->domain, k->key_group);
     }
+  if (host == NULL || context == NULL || context->run != GBA_RUN_U)
+    return;
   for (guint i = 0; i < self->services->len; i++)
-    any |= mbms_service_is_registered (g_ptr_array_index (self->services, i));
-  if (!any && context != NULL && context->run == GBA_RUN_U)
     {
-      g_autoptr(GUri) uri = g_uri_parse (mbms_service_get_bmsc (service) ? mbms_service_get_bmsc (service) : "",
-                                         G_URI_FLAGS_NONE, NULL);
-      if (uri != NULL && g_uri_get_host (uri) != NULL)
-        {
-          mbms_uicc_keys_delete_muk (self->uicc_keys, g_uri_get_host (uri), context->btid);
-          mbms_keymgmt_forget_context (self->keymgmt);
-        }
+      MbmsService *s = g_ptr_array_index (self->services, i);
+      g_autofree char *other = mbms_service_is_registered (s) ? bmsc_host (s) : NULL;
+      if (g_strcmp0 (other, host) == 0)
+        return; /* the MUK is still in use */
     }
+  mbms_uicc_keys_delete_muk (self->uicc_keys, host, context->btid);
+  mbms_keymgmt_forget_context (self->keymgmt);
 }
 
 /* ---------------------------------------------------------------- services */

@@ -185,8 +185,9 @@ msk_done (MbmsUiccKeys *self, Job *job, GBytes *answer, const GError *error)
 
   if (answer == NULL)
     {
-      g_message ("MSK message for %02x%02x%02x/0x%08x refused by the card: %s", ids->domain[0], ids->domain[1],
-                 ids->domain[2], msk_id, error->message);
+      /* debug, as MGV-F's refusals in the ME: forgeries must not flood the log */
+      g_debug ("MSK message for %02x%02x%02x/0x%08x refused by the card: %s", ids->domain[0], ids->domain[1],
+               ids->domain[2], msk_id, error->message);
       if (g_error_matches (error, GBA_ERROR, GBA_ERROR_CARD_KEY_FRESHNESS)
           && g_strcmp0 (job->msg->idr, self->muk_idr) != 0)
         /* 6.3.2.3.1: under a MUK older than the last generated one: request the group's MSK

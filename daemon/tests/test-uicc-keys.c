@@ -122,6 +122,19 @@ card_mbms (GbaUicc *uicc, GbaUiccMbmsMode mode, GBytes *data, GCancellable *canc
   return out;
 }
 
+/* NAF derivation mode (TS 31.102 7.1.2.4): a fixed Ks_ext_NAF, after checking the NAF_Id. */
+static GbaSecret *
+card_naf_derive (GbaUicc *uicc, GBytes *naf_id, const char *impi, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GBytes) want = gba_naf_id_new ("bmsc.test", GBA_UA_PROTOCOL_MBMS);
+
+  g_assert_false (g_main_context_is_owner (g_main_context_default ())); /* never the main loop */
+  g_assert_true (g_bytes_equal (naf_id, want));
+  g_assert_cmpstr (impi, ==, "001010123456789@ims.mnc001.mcc001.3gppnetwork.org");
+  g_usleep (20000);
+  return gba_secret_new ("Ks_ext_NAF-Ks_ext_NAF-Ks_ext_NA!", 32);
+}
+
 static GbaUiccCaps
 card_caps (GbaUicc *uicc)
 {
@@ -145,6 +158,7 @@ test_card_class_init (TestCardClass *klass)
   G_OBJECT_CLASS (klass)->finalize = test_card_finalize;
   GBA_UICC_CLASS (klass)->mbms_command = card_mbms;
   GBA_UICC_CLASS (klass)->get_capabilities = card_caps;
+  GBA_UICC_CLASS (klass)->gba_naf_derive = card_naf_derive;
 }
 
 static void
@@ -414,6 +428,45 @@ test_card_path (void)
   }
 }
 
+static void
+on_derived (GObject *source, GAsyncResult *res, gpointer data)
+{
+  GbaMbmsKeys **out = data;
+  g_autoptr(GError) error = NULL;
+
+  *out = gba_context_derive_mbms_keys_finish (res, &error);
+  g_assert_no_error (error);
+}
+
+/* GBA_U: the MUK and MRK of a BM-SC (TS 33.246 6.1) come from the card's NAF derivation, run
+ * off the main loop; the context may go before the card answers. */
+static void
+test_naf_derivation_async (void)
+{
+  g_autoptr(TestCard) card = g_object_new (TEST_TYPE_CARD, NULL);
+  GbaContext *context = g_new0 (GbaContext, 1);
+  g_autoptr(GbaSecret) ks_ext = gba_secret_new ("Ks_ext_NAF-Ks_ext_NAF-Ks_ext_NA!", 32);
+  GbaMbmsKeys *keys = NULL;
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  context->btid = g_strdup ("btid@bsf");
+  context->impi = g_strdup ("001010123456789@ims.mnc001.mcc001.3gppnetwork.org");
+  context->run = GBA_RUN_U;
+  context->uicc = g_object_ref (GBA_UICC (card));
+  gba_context_derive_mbms_keys_async (context, "bmsc.test", NULL, on_derived, &keys);
+  gba_context_free (context);
+  g_assert_null (keys); /* not before the main loop runs again */
+  while (keys == NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (keys);
+  g_assert_true (keys->muk_on_uicc); /* n°69: the MUK is Ks_int_NAF, on the card */
+  g_assert_null (keys->muk);
+  g_assert_true (gba_secret_equal (keys->mrk, ks_ext)); /* 6.1: Ks_ext_NAF is the MRK */
+  g_assert_cmpstr (keys->muk_idr, ==, "btid@bsf");
+  g_assert_cmpstr (keys->muk_idi, ==, "bmsc.test");
+  gba_mbms_keys_free (keys);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -421,5 +474,6 @@ main (int argc, char **argv)
   g_test_add_func ("/uicc-keys/mode", test_mode);
   g_test_add_func ("/uicc-keys/msk-ids", test_msks);
   g_test_add_func ("/uicc-keys/card-path", test_card_path);
+  g_test_add_func ("/uicc-keys/naf-derivation-async", test_naf_derivation_async);
   return g_test_run ();
 }
