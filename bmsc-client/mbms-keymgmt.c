@@ -181,6 +181,8 @@ retry_after (GTask *task, guint delay_ms)
   r->timer = mbms_clock_add_timeout (self->clock, delay_ms, on_timer_send, task);
 }
 
+static void ensure_context (GTask *task, gboolean renegotiate);
+
 /* Answer the challenge with B-TID and base64(MRK) (TS 33.246 6.2.1, Annex H step 4). */
 static void
 answer_challenge (GTask *task, GbaDigestChallenge *challenge)
@@ -193,6 +195,12 @@ answer_challenge (GTask *task, GbaDigestChallenge *challenge)
   gsize pw_len = 0;
   const guint8 *pw;
 
+  if (self->context == NULL)
+    {
+      /* forgotten while the request was out (the card removed, a recovery): GBA again */
+      ensure_context (task, FALSE);
+      return;
+    }
   if (r->keys == NULL || g_strcmp0 (r->keys->muk_idr, self->context->btid) != 0)
     {
       g_autofree char *b64 = NULL;
