@@ -183,6 +183,7 @@ retry_after (GTask *task, guint delay_ms)
   r->timer = mbms_clock_add_timeout (self->clock, delay_ms, on_timer_send, task);
 }
 
+static void ensure_context (GTask *task, gboolean renegotiate);
 static void answer_challenge (GTask *task, GbaDigestChallenge *challenge);
 
 /* Takes keys: base64(MRK) becomes the Digest password (TS 33.246 6.2.1). */
@@ -229,7 +230,8 @@ on_keys_derived (GObject *source, GAsyncResult *res, gpointer user_data)
   answer_challenge (task, g_steal_pointer (&challenge)); /* again, should the context have changed */
 }
 
-/* Answer the challenge (taken) with B-TID and base64(MRK) (TS 33.246 6.2.1, Annex H step 4). */
+/* Answer the challenge (taken) with B-TID and base64(MRK) (TS 33.246 6.2.1, Annex H step 4).
+ * After a GBA_U derivation it comes here again: the context may have gone meanwhile. */
 static void
 answer_challenge (GTask *task, GbaDigestChallenge *challenge)
 {
@@ -242,6 +244,12 @@ answer_challenge (GTask *task, GbaDigestChallenge *challenge)
   gsize pw_len = 0;
   const guint8 *pw;
 
+  if (self->context == NULL)
+    {
+      /* forgotten while the request was out (the card removed, a recovery): GBA again */
+      ensure_context (task, FALSE);
+      return;
+    }
   if (r->keys == NULL || g_strcmp0 (r->keys->muk_idr, self->context->btid) != 0)
     {
       GbaMbmsKeys *keys;

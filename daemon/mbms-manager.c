@@ -48,6 +48,7 @@ struct _MbmsManager {
   GDBusConnection          *connection;
   GPtrArray                *services; /* MbmsService */
   MbmsLifetime             *lifetime; /* of the bootstrapped B-TID */
+  gboolean                  card_missing_seen; /* no card at some point: GBA keys deleted */
   GHashTable               *sources;  /* service ID -> the bundle that last described it */
   GPtrArray                *added;    /* bundles added over D-Bus, read again on Rescan */
   GHashTable               *watched;  /* destinations joined for MTK messages */
@@ -518,8 +519,15 @@ on_deregistered (MbmsService *service, gboolean keep_intent, gpointer data)
       if (g_strcmp0 (other, host) == 0)
         return; /* the MUK is still in use */
     }
+  g_message ("no service registered at %s: its MUK is deleted on the card, with Ks of B-TID %s", host,
+             context->btid);
   mbms_uicc_keys_delete_muk (self->uicc_keys, host, context->btid);
-  mbms_keymgmt_forget_context (self->keymgmt);
+  mbms_keymgmt_forget_context (self->keymgmt); /* context->btid is gone with it */
+  mbms_lifetime_free (self->lifetime);
+  self->lifetime = mbms_lifetime_new (mbms_clock_get_system (), on_lifetime_over, self);
+  mbms_dbus_manager_set_bootstrap_state (self->iface, "none");
+  mbms_dbus_manager_set_bootstrap_transaction_id (self->iface, "");
+  mbms_dbus_manager_set_bootstrap_expiry (self->iface, 0);
 }
 
 /* ---------------------------------------------------------------- services */
@@ -1053,6 +1061,8 @@ attach_card (MbmsManager *self, GError **error)
     return FALSE;
   if (wiped || reg_wiped)
     g_message ("a different card (IMSI %s): every stored MBMS key and registration was deleted", id->imsi);
+  else if (self->card_missing_seen && !mgv_store_forget_muks (self->store, error))
+    return FALSE; /* mbmsd started without the card: its MUKs go (TS 33.220 4.4.11 condition 3) */
   self->receiver = mbms_mikey_receiver_new (config->mikey_address, config->mikey_port, config->multicast_interface,
                                             config->mikey_rate_per_s, on_datagram, self, error);
   if (self->receiver == NULL)
@@ -1084,6 +1094,8 @@ card_opened (GObject *source, GAsyncResult *res, gpointer data)
   self->card_opening = FALSE;
   if (!g_task_propagate_boolean (G_TASK (res), &error))
     {
+      if (g_error_matches (error, GBA_ERROR, GBA_ERROR_CARD_ABSENT))
+        self->card_missing_seen = TRUE;
       show_card (self, mbms_card_state_for_error (error));
       g_debug ("card not usable yet: %s", error->message);
       return;
@@ -1141,6 +1153,29 @@ open_card_async (MbmsManager *self)
   g_task_run_in_thread (task, open_card_thread);
 }
 
+/* TS 33.220 4.4.11: with the UICC removed (or found missing at power-up) the ME deletes Ks,
+ * the NAF-specific keys and what goes with them (NAF_Ids, B-TID, lifetimes). mbmsd keeps Ks
+ * in memory (GbaContext, wiped when freed) and the MUK, derived from Ks_(ext)_NAF (TS 33.246
+ * 6.1), in MGV-S; the MSKs are not GBA keys and stay. The next key management procedure
+ * bootstraps again. */
+static void
+forget_gba_keys (MbmsManager *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->keymgmt != NULL)
+    mbms_keymgmt_forget_context (self->keymgmt);
+  if (self->store != NULL && !mgv_store_forget_muks (self->store, &error))
+    g_warning ("the MUKs could not be deleted from the key store: %s", error->message);
+  mbms_lifetime_free (self->lifetime);
+  self->lifetime = mbms_lifetime_new (mbms_clock_get_system (), on_lifetime_over, self);
+  if (g_strcmp0 (mbms_dbus_manager_get_bootstrap_state (self->iface), "none") != 0)
+    g_message ("no card: Ks, B-TID and MUKs deleted (TS 33.220 4.4.11)");
+  mbms_dbus_manager_set_bootstrap_state (self->iface, "none");
+  mbms_dbus_manager_set_bootstrap_transaction_id (self->iface, "");
+  mbms_dbus_manager_set_bootstrap_expiry (self->iface, 0);
+}
+
 static void
 on_card_presence (GbaUiccCard *card, gboolean present, gpointer data)
 {
@@ -1148,6 +1183,8 @@ on_card_presence (GbaUiccCard *card, gboolean present, gpointer data)
 
   if (!present)
     {
+      self->card_missing_seen = TRUE;
+      forget_gba_keys (self);
       show_card (self, "absent");
       for (guint i = 0; i < self->services->len; i++)
         mbms_service_set_card_absent (g_ptr_array_index (self->services, i), TRUE);

@@ -537,6 +537,18 @@ mgv_store_install_muk (MgvStore *store, const char *idi, const char *idr, GbaSec
   return mgv_store_save (store, error);
 }
 
+gboolean
+mgv_store_forget_muks (MgvStore *store, GError **error)
+{
+  if (store->last_generated == NULL && store->last_used == NULL)
+    return TRUE;
+  /* gba_secret_unref wipes the key octets when the last reference goes */
+  g_clear_pointer (&store->last_generated, mgv_muk_free);
+  g_clear_pointer (&store->last_used, mgv_muk_free);
+  g_debug ("MGV-S: MUKs deleted");
+  return mgv_store_save (store, error);
+}
+
 MgvMsk *
 mgv_store_find_msk (MgvStore *store, const guint8 domain[3], guint32 msk_id)
 {

@@ -71,6 +71,10 @@ gboolean  mgv_store_install_muk (MgvStore *store, const char *idi, const char *i
 
 /* Deletes the MSKs of a key group (or of the whole domain with key_group < 0). */
 guint     mgv_store_delete_msks (MgvStore *store, const guint8 domain[3], gint key_group, GError **error);
+/* Deletes the MUKs (last generated and last used) and keeps the MSKs: the card was removed
+ * or is missing at start (TS 33.220 4.4.11: the ME deletes the NAF-specific keys, and the
+ * MUK is derived from Ks_(ext)_NAF, TS 33.246 6.1). TRUE when there was one to delete. */
+gboolean  mgv_store_forget_muks (MgvStore *store, GError **error);
 /* Deletes every key: a different card, or the user's reset. */
 gboolean  mgv_store_wipe (MgvStore *store, GError **error);
 

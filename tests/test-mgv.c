@@ -1096,6 +1096,32 @@ test_store_persists_across_restart (Fx *fx, gconstpointer d)
   mgv_mtk_free (accept_mtk (fx, b));
 }
 
+/* TS 33.220 4.4.11: the card removed, the MUKs go (on disk too); the MSKs stay and still
+ * open MTKs, an MSK message under the forgotten MUK is refused. */
+static void
+test_store_forget_muks_keeps_msks (Fx *fx, gconstpointer d)
+{
+  g_autofree char *idi = NULL;
+  g_autofree char *idr = NULL;
+  g_autoptr(GBytes) msk = NULL;
+  g_autoptr(GBytes) mtk = NULL;
+  g_autoptr(GError) error = NULL;
+
+  deliver_msk (fx);
+  g_assert_true (mgv_store_forget_muks (fx->store, &error));
+  g_assert_no_error (error);
+  g_assert_false (mgv_store_get_muk_ids (fx->store, FALSE, &idi, &idr));
+  g_assert_false (mgv_store_get_muk_ids (fx->store, TRUE, &idi, &idr));
+  reopen (fx, CARD, FALSE);
+  g_assert_false (mgv_store_get_muk_ids (fx->store, FALSE, &idi, &idr));
+  assert_has_msk (fx, 0x00010002, TRUE);
+  mtk = next_mtk (fx, 5, NULL, NULL);
+  mgv_mtk_free (accept_mtk (fx, mtk));
+  msk = next_msk (fx);
+  reject_msk (fx, msk, MGV_ERROR_UNKNOWN_KEY);
+  g_assert_true (mgv_store_forget_muks (fx->store, &error)); /* nothing left: still fine */
+}
+
 static void
 test_store_sim_change_wipes (Fx *fx, gconstpointer d)
 {
@@ -1516,6 +1542,7 @@ main (int argc, char **argv)
   ADD ("mtk/two-most-recent-per-session", test_mtk_two_most_recent_per_session);
   ADD ("store/persists-across-restart", test_store_persists_across_restart);
   ADD ("store/sim-change-wipes", test_store_sim_change_wipes);
+  ADD ("store/forget-muks-keeps-msks", test_store_forget_muks_keeps_msks);
   ADD ("store/corrupt-refused-untouched", test_store_corrupt_refused);
   ADD ("store/deferred-mtk-saved-in-background", test_store_deferred_mtk_saved_in_background);
   ADD ("store/background-failure-reported", test_store_background_failure_reported);

@@ -38,6 +38,7 @@ FILES:${PN} += " \
     ${datadir}/dbus-1/system-services/org.mbmsd.Mbmsd1.service \
     ${datadir}/dbus-1/interfaces/org.mbmsd.Mbmsd1.xml \
     ${datadir}/polkit-1/actions/org.mbmsd.Mbmsd1.policy \
+    ${datadir}/polkit-1/rules.d/50-mbmsd-pcscd.rules \
 "
 CONFFILES:${PN} = "${sysconfdir}/mbmsd/mbmsd.conf"
 

@@ -146,9 +146,16 @@ class PcscCard(td.Daemon):
     def test_removed_and_inserted_again(self):
         self.start()
         self.register_until_receiving()
+        first_btid = self.manager("BootstrapTransactionId")
+        self.assertIn("@bsf.lab.mbmsd.test", first_btid)
+        sqn = self.control("state")["sqn_ms"]
         self.control("remove")
         td.wait_for(lambda: self.card_state() == "absent", what="the removal noticed")
         td.wait_for(lambda: self.state() == "unavailable", what="the service unavailable")
+        # TS 33.220 4.4.11: Ks, B-TID and the NAF-specific keys (the MUK) are deleted
+        self.assertEqual(self.manager("BootstrapState"), "(<'none'>,)")
+        self.assertEqual(self.manager("BootstrapTransactionId"), "(<''>,)")
+        self.assertIn("Ks, B-TID and MUKs deleted", self.daemon_log())
         self.assertIn("card-absent", self.prop(f"{ROOT}/Service/0", "Service", "StateReason"))
         r = self.gdbus("call", "--object-path", f"{ROOT}/Service/0", "--method", f"{td.NAME}.Service.Register",
                        check=False)
@@ -158,8 +165,15 @@ class PcscCard(td.Daemon):
         td.wait_for(lambda: self.control("state")["apdus"] > 0, what="the card selected and read again")
         td.wait_for(lambda: self.card_state() == "ready", timeout=20, what="the same card back")
         self.assertEqual(self.procs[-1].poll(), None)
-        self.assertEqual(self.state(), "receiving")
+        self.assertEqual(self.state(), "receiving")  # the MSKs stayed: the stream goes on
         self.assertEqual(len(self.control("state")["channels"]), 2)  # the USIM on a logical channel again
+        # the next key management procedure bootstraps afresh with the card: a new B-TID
+        self.gdbus("call", "--object-path", f"{ROOT}/Service/0", "--method", f"{td.NAME}.Service.Deregister")
+        td.wait_for(lambda: self.state() == "discovered", timeout=30, what="deregistered")
+        self.register_until_receiving()
+        self.assertIn("@bsf.lab.mbmsd.test", self.manager("BootstrapTransactionId"))
+        self.assertNotEqual(self.manager("BootstrapTransactionId"), first_btid)
+        self.assertGreater(self.control("state")["sqn_ms"], sqn)
 
     def test_another_card_restarts_and_wipes(self):
         daemon = self.start()
@@ -290,6 +304,8 @@ class UiccKeyManagement(PcscCard):
         td.wait_for(lambda: not self.control("state")["mbms"]["msks"], what="MSK deletion on the card")
         td.wait_for(lambda: not self.control("state")["mbms"]["muks"], what="MUK deletion on the card")
         self.assertFalse(self.control("state")["gba"]["bootstrapped"])  # Ks of that B-TID went with the MUK
+        self.assertEqual(self.manager("BootstrapState"), "(<'none'>,)")
+        self.assertEqual(self.manager("BootstrapTransactionId"), "(<''>,)")
         self.register_until_receiving()
         card = self.control("state")
         self.assertNotEqual(card["gba"]["btid"], first)

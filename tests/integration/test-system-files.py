@@ -81,6 +81,45 @@ class SystemFiles(unittest.TestCase):
             for default in ("allow_any", "allow_inactive", "allow_active"):
                 self.assertEqual(action.find(f"defaults/{default}").text, "no")
 
+    def test_pcscd_polkit_rule_grants_the_daemons_user_only(self):
+        """data/polkit/50-mbmsd-pcscd.rules, run by a JavaScript engine (node; polkitd's is
+        duktape, the rule uses nothing either lacks) against polkit's rule API: the user the
+        unit runs as gets pcscd's two actions, nobody else and nothing else is decided."""
+        need("node", "nodejs")
+        with open(os.path.join(BUILD, "data", "mbmsd.service")) as f:
+            unit = f.read()
+        # DynamicUser= without User= names the user after the unit (systemd.exec(5))
+        self.assertIn("DynamicUser=yes\n", unit)
+        self.assertNotRegex(unit, r"(?m)^User=")
+        harness = r"""
+const fs = require("fs");
+const rules = [];
+const polkit = { Result: { YES: "yes", NO: "no", AUTH_SELF: "auth_self", NOT_HANDLED: null },
+                 addRule: (f) => rules.push(f) };
+new Function("polkit", fs.readFileSync(process.argv[1], "utf8"))(polkit);
+const ask = (id, user) => {
+  const subject = { user: user, isInGroup: () => false, local: false, active: false };
+  for (const r of rules) { const v = r({ id: id, lookup: () => "Virtual PCD 00 00" }, subject);
+                           if (v !== undefined && v !== null) return v; }
+  return "not-handled";
+};
+const out = {};
+for (const user of ["mbmsd", "nobody", "mbmsd2"])
+  for (const id of ["org.debian.pcsc-lite.access_pcsc", "org.debian.pcsc-lite.access_card",
+                    "org.freedesktop.login1.reboot", "org.mbmsd.Mbmsd1.keys"])
+    out[user + " " + id] = ask(id, user);
+console.log(JSON.stringify(out));
+"""
+        import json
+        r = subprocess.run(["node", "-e", harness, "--", os.path.join(SRC, "data", "polkit", "50-mbmsd-pcscd.rules")],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = json.loads(r.stdout)
+        for key, verdict in got.items():
+            user, action = key.split()
+            wanted = "yes" if user == "mbmsd" and action.startswith("org.debian.pcsc-lite.") else "not-handled"
+            self.assertEqual(verdict, wanted, key)
+
     def test_dbus_policy_accepted(self):
         need("dbus-daemon", "dbus")
         with tempfile.TemporaryDirectory() as tmp:
