@@ -245,6 +245,16 @@ check_key_management (MbmsService *self, GError **error)
   return FALSE;
 }
 
+/* KeyManagement: "me", "uicc", or "" (unprotected, or unavailable for want of UICC key management). */
+static void
+show_key_management (MbmsService *self)
+{
+  const char *km = mbms_km_mode_of_service (self->ctx->key_management, self->desc->protected,
+                                            self->desc->uicc_key_management);
+
+  mbms_dbus_service_set_key_management (self->iface, km != NULL ? km : "");
+}
+
 MbmsService *
 mbms_service_new (const MbmsContext *ctx, MbmsUserService *desc, const char *path, guint *next_session)
 {
@@ -260,10 +270,7 @@ mbms_service_new (const MbmsContext *ctx, MbmsUserService *desc, const char *pat
   mbms_dbus_service_set_names (self->iface, (const char *const *) desc->names);
   mbms_dbus_service_set_protected (self->iface, desc->protected);
   mbms_dbus_service_set_key_management_server (self->iface, "");
-  {
-    const char *km = mbms_km_mode_of_service (ctx->key_management, desc->protected, desc->uicc_key_management);
-    mbms_dbus_service_set_key_management (self->iface, km != NULL ? km : "");
-  }
+  show_key_management (self);
   for (guint i = 0; desc->protected && i < desc->sessions->len; i++)
     {
       MbmsRtpSession *r = g_ptr_array_index (desc->sessions, i);
@@ -1261,6 +1268,7 @@ mbms_service_update (MbmsService *self, MbmsUserService *desc, guint *next_sessi
       g_array_append_val (added, g_array_index (desc->keys, MbmsKeyGroup, i));
   mbms_dbus_service_set_names (self->iface, (const char *const *) desc->names);
   mbms_dbus_service_set_protected (self->iface, desc->protected);
+  show_key_management (self);
   if (update_sessions (self, next_session) && g_hash_table_size (self->holds) > 0)
     {
       sync_loopback (self); /* new sessions serve the loopback port too while it is wanted */

@@ -29,6 +29,8 @@ test_defaults_and_example (void)
   g_assert_cmpuint (d->download_max_object_mib, ==, 64);
   g_assert_cmpuint (e->download_max_session_mib, ==, d->download_max_session_mib);
   g_assert_cmpuint (e->download_max_held, ==, d->download_max_held);
+  g_assert_true (d->gba_u); /* TS 33.220 5.2.1/5.3: GBA_U with a GBA-aware card */
+  g_assert_true (e->gba_u);
 }
 
 static MbmsConfig *
@@ -100,6 +102,17 @@ test_values_and_errors (void)
   g_assert_nonnull (strstr (error->message, "[download] directory"));
   g_clear_error (&error);
   g_assert_null (load_text ("[download]\nmax-object-size=0\n", &error));
+  g_clear_error (&error);
+  {
+    g_autoptr(MbmsConfig) me = load_text ("[gba]\ngba-u=false\n", &error);
+    g_autoptr(MbmsConfig) u = load_text ("[gba]\ngba-u = true\n", &error);
+
+    g_assert_no_error (error);
+    g_assert_false (me->gba_u);
+    g_assert_true (u->gba_u);
+  }
+  g_assert_null (load_text ("[gba]\ngba-u=maybe\n", &error));
+  g_assert_nonnull (strstr (error->message, "[gba] gba-u = \"maybe\" is not true or false"));
   g_clear_error (&error);
   g_assert_null (load_text ("not a key file", &error));
   g_assert_nonnull (error);

@@ -10,6 +10,17 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Service.KeyManagement as a reader says it: where the MSKs and MTKs are checked. */
+static const char *
+key_management_place (const char *mode)
+{
+  if (g_strcmp0 (mode, "uicc") == 0)
+    return "the UICC (TS 33.246 Annex D)";
+  if (g_strcmp0 (mode, "me") == 0)
+    return "the ME";
+  return "-";
+}
+
 static void
 describe_service (GDBusConnection *bus, const char *path, gboolean json, GString *out)
 {
@@ -35,6 +46,8 @@ describe_service (GDBusConnection *bus, const char *path, gboolean json, GString
       mbmsctl_json_string (out, mbms_dbus_service_get_state_reason (s));
       g_string_append (out, ",\"bmsc\":");
       mbmsctl_json_string (out, mbms_dbus_service_get_key_management_server (s));
+      g_string_append (out, ",\"key-management\":");
+      mbmsctl_json_string (out, mbms_dbus_service_get_key_management (s) ? mbms_dbus_service_get_key_management (s) : "");
       g_string_append (out, ",\"stream\":");
       mbmsctl_json_string (out, mbms_dbus_service_get_stream_state (s));
       g_string_append (out, ",\"playback-uri\":");
@@ -43,11 +56,12 @@ describe_service (GDBusConnection *bus, const char *path, gboolean json, GString
     }
   else
     g_string_append_printf (out, "%s\n  service   %s\n  protected %s\n  state     %s%s%s%s\n  bm-sc     %s\n"
-                            "  stream    %s%s%s\n", path,
+                            "  keys in   %s\n  stream    %s%s%s\n", path,
                             mbms_dbus_service_get_service_id (s), mbms_dbus_service_get_protected (s) ? "yes" : "no",
                             mbms_dbus_service_get_state (s), *mbms_dbus_service_get_state_reason (s) ? " (" : "",
                             mbms_dbus_service_get_state_reason (s), *mbms_dbus_service_get_state_reason (s) ? ")" : "",
                             *mbms_dbus_service_get_key_management_server (s) ? mbms_dbus_service_get_key_management_server (s) : "-",
+                            key_management_place (mbms_dbus_service_get_key_management (s)),
                             mbms_dbus_service_get_stream_state (s), *mbms_dbus_service_get_playback_uri (s) ? ", " : "",
                             mbms_dbus_service_get_playback_uri (s));
   if (groups != NULL)

@@ -224,6 +224,8 @@ class UiccKeyManagement(PcscCard):
     usim_services = "68,69"
 
     def lab_subscriber(self, text):
+        if "gba_u_off" in self._testMethodName:
+            return text  # a GBA_ME subscriber
         text = text.replace("#gba-u=false", "gba-u=true")
         if "me_key_management" not in self._testMethodName:
             text = text.replace("#uicc-mbms=false", "uicc-mbms=true")
@@ -236,6 +238,10 @@ class UiccKeyManagement(PcscCard):
         # uiccKeyManagement left at its default (true, TS 26.346 11.3.1), or false
         uicc = "false" if "me_key_management" in self._testMethodName else None
         self.write("usd/news.prot.xml", td.security_description(self.uri, f"{self.group}/5004", uicc=uicc))
+        if "gba_u_off" in self._testMethodName:
+            with open(os.path.join(self.dir, "mbmsd.conf")) as f:
+                conf = f.read().replace("[gba]\n", "[gba]\ngba-u=false\n")
+            self.write("mbmsd.conf", conf)
 
     def service(self, name):
         return re.sub(r"^\(<'(.*)'>,\)$", r"\1", self.prop(f"{ROOT}/Service/0", "Service", name))
@@ -285,6 +291,9 @@ class UiccKeyManagement(PcscCard):
         store = self.keys_mgv()
         self.assertNotIn(bytes.fromhex("00f1100001"), store)
         self.assertNotIn(btid.encode(), store)
+        shown = json.loads(self.mbmsctl("--json", "show", "0"))
+        self.assertEqual(shown["key-management"], "uicc")
+        self.assertIn("keys in   the UICC (TS 33.246 Annex D)", self.mbmsctl("show", "0"))
         log = self.daemon_log()
         self.assertIn("UICC key management", log)
         self.assertIn("stored on the card", log)
@@ -322,6 +331,22 @@ class UiccKeyManagement(PcscCard):
         self.assertTrue(card["gba"]["bootstrapped"], card)
         self.assertIn(card["gba"]["btid"], self.manager("BootstrapTransactionId"))  # the GBA_U run's
         self.assertIn(bytes.fromhex("00f1100001"), self.keys_mgv())  # the MSK in MGV-S
+        self.assertIn("keys in   the ME\n", self.mbmsctl("show", "0"))
+
+    def test_gba_u_off_keys_in_the_me_with_a_capable_card(self):
+        """[gba] gba-u=false: GBA_ME even with n°68 and n°69, keys in the ME; a service that
+        requires UICC key management is then unavailable, one that does not is received."""
+        self.start()
+        td.wait_for(lambda: self.card_state() == "ready", what="the card")
+        self.assertIn("me", self.manager("KeyManagement"))
+        td.wait_for(lambda: self.state() == "unavailable", what="uiccKeyManagement true: unavailable")
+        self.assertEqual(self.service("StateReason"), "uicc-key-management-required")
+        self.write("usd/news.prot.xml", td.security_description(self.uri, f"{self.group}/5004", uicc="false"))
+        self.gdbus("call", "--object-path", ROOT, "--method", f"{td.NAME}.Manager.Rescan")
+        self.register_until_receiving()
+        self.assertEqual(self.service("KeyManagement"), "me")
+        self.assertFalse(self.control("state")["gba"]["bootstrapped"])  # 3G AUTHENTICATE, not the GBA context
+        self.assertIn(bytes.fromhex("00f1100001"), self.keys_mgv())
 
     def test_uicc_key_management_required_without_n69(self):
         self.start()
