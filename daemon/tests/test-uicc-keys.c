@@ -104,15 +104,16 @@ static GBytes *
 card_mbms (GbaUicc *uicc, GbaUiccMbmsMode mode, GBytes *data, GCancellable *cancellable, GError **error)
 {
   TestCard *self = TEST_CARD (uicc);
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   Answer *a;
   GBytes *out = NULL;
 
   g_assert_false (g_main_context_is_owner (g_main_context_default ())); /* never the main loop */
   g_usleep (2000); /* a card takes its time: what queues behind must wait its turn */
+  g_mutex_lock (&self->lock);
   g_ptr_array_add (self->modes, GINT_TO_POINTER (mode));
   g_ptr_array_add (self->data, g_bytes_ref (data));
   a = g_queue_pop_head (&self->answers);
+  g_mutex_unlock (&self->lock);
   g_assert_nonnull (a);
   if (a->error != NULL)
     g_propagate_error (error, a->error);
