@@ -130,7 +130,7 @@ mbms_uicc_keys_verdict_of (const GError *error)
     case GBA_ERROR_NETWORK_AUTH: /* 98 62: the MAC did not verify */
       return MBMS_MIKEY_NOT_AUTHENTICATED;
     case GBA_ERROR_CARD_KEY_FRESHNESS: /* 98 65: counter or MTK ID not fresh (6.4.3, 6.5.4) */
-    case GBA_ERROR_CARD_CONDITIONS:    /* 69 85: an invalidated MSK (SEQl > SEQu), or no MUK */
+    case GBA_ERROR_CARD_CONDITIONS:    /* 69 85 to an MTK message: an invalidated MSK (SEQl > SEQu) */
       return MBMS_MIKEY_REPLAY;
     case GBA_ERROR_CARD_NOT_FOUND:     /* 6A 88: no such MSK or MUK on the card */
       return MBMS_MIKEY_UNKNOWN_KEY;
@@ -194,8 +194,12 @@ msk_done (MbmsUiccKeys *self, Job *job, GBytes *answer, const GError *error)
          * (the card answered 98 65; spaced, the message's origin being unproven to us) */
         self->funcs.msk_wanted (ids->domain, group, self->data);
       else if (g_error_matches (error, GBA_ERROR, GBA_ERROR_CARD_CONDITIONS))
-        /* 6.1: the card lacks Ks_int_NAF for the BM-SC; an MSK request derives it again */
-        self->funcs.msk_wanted (ids->domain, group, self->data);
+        {
+          /* 6.1: the card lacks Ks_int_NAF for the BM-SC (a MUK we lack, as MGV-F in the ME
+           * would say); an MSK request derives it again */
+          self->funcs.msk_wanted (ids->domain, group, self->data);
+          return MBMS_MIKEY_UNKNOWN_KEY;
+        }
       else if (g_error_matches (error, GBA_ERROR, GBA_ERROR_CARD_NO_MEMORY))
         g_warning ("the card has no room for the MSK or MUK of key group %u (98 66/67)", group);
       return mbms_uicc_keys_verdict_of (error);

@@ -373,6 +373,25 @@ test_card_path (void)
   answer (card, NULL, 0, GBA_ERROR_CARD_KEY_FRESHNESS);
   g_assert_cmpint (submit (keys, m1, from, NULL), ==, MBMS_MIKEY_PENDING);
   spin_until (&o.wanted, 1);
+  c = mbms_mikey_receiver_get_counters (rx, NULL);
+  g_assert_cmpuint (c.replay, ==, 1);
+  /* 69 85: no Ks_int_NAF for the IDi (6.1): a MUK we lack, and an MSK request derives it again */
+  answer (card, NULL, 0, GBA_ERROR_CARD_CONDITIONS);
+  g_assert_cmpint (submit (keys, m1, from, NULL), ==, MBMS_MIKEY_PENDING);
+  spin_until (&o.wanted, 2);
+  c = mbms_mikey_receiver_get_counters (rx, NULL);
+  g_assert_cmpuint (c.unknown_key, ==, 1);
+  /* 98 62: the MAC did not verify; nothing asked, nothing tracked */
+  answer (card, NULL, 0, GBA_ERROR_NETWORK_AUTH);
+  {
+    g_autoptr(GBytes) m = msk_message (0x00010009, FALSE);
+    g_assert_cmpint (submit (keys, m, from, NULL), ==, MBMS_MIKEY_PENDING);
+    while (mbms_mikey_receiver_get_counters (rx, NULL).not_authenticated == 0)
+      g_main_context_iteration (NULL, TRUE);
+  }
+  g_assert_cmpuint (o.wanted, ==, 2);
+  g_assert_cmpuint (o.taken, ==, 1);
+  g_assert_false (mbms_uicc_msks_holds (mbms_uicc_keys_get_msks (keys), DOMAIN, 0x00010009));
 
   /* MSK deletion: Key Domain ID || Key Group, and the group forgotten at once */
   mbms_uicc_msks_add (mbms_uicc_keys_get_msks (keys), DOMAIN, 0x00010005, NULL, NULL);
