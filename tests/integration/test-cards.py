@@ -320,6 +320,23 @@ class UiccKeyManagement(PcscCard):
         self.assertNotEqual(card["gba"]["btid"], first)
         self.assertTrue(card["mbms"]["msks"], card)
 
+    def test_uicc_restart_registers_again_through_the_card(self):
+        """6.3.2.1A at power on: the kept registration is sent again (a new NAF derivation on
+        the card), the BM-SC pushes the MSK to the card again and MTKs come from it; the
+        deregistration at shutdown (6.3.2.1B) deleted nothing on the card."""
+        daemon = self.start()
+        self.register_until_receiving()
+        daemon.terminate()
+        self.assertEqual(daemon.wait(timeout=20), 0)
+        card = self.control("state")
+        self.assertTrue(card["mbms"]["msks"] and card["mbms"]["muks"], card)  # kept on the card
+        pushes = self.lab_log().count("pushed MSK")
+        self.start()
+        td.wait_for(lambda: self.state() == "receiving", timeout=40, what="receiving again through the card")
+        self.assertGreater(self.lab_log().count("pushed MSK"), pushes)
+        self.assertEqual(self.service("KeyManagement"), "uicc")
+        self.assertNotIn(bytes.fromhex("00f1100001"), self.keys_mgv())
+
     def test_gba_u_with_me_key_management_without_n69(self):
         """GBA_U with a card that offers n°68 but not n°69 (TS 33.246 6.1): MUK = Ks_ext_NAF in
         the ME, MRK from Annex F, a service with uiccKeyManagement false managed in the ME."""
