@@ -17,6 +17,7 @@
 #include "mbms-service.h"
 #include "mbms-fileio.h"
 #include "mbms-km-mode.h"
+#include "mbms-uicc-cleanup.h"
 #include "mbms-uicc-keys.h"
 #include "mbms-socket-plan.h"
 
@@ -480,49 +481,19 @@ counters_soon (MbmsManager *self)
     self->counters_timer = g_timeout_add_seconds (1, update_counters_once, self);
 }
 
-static char *
-bmsc_host (MbmsService *s)
-{
-  g_autoptr(GUri) uri = mbms_service_get_bmsc (s) != NULL ? g_uri_parse (mbms_service_get_bmsc (s), G_URI_FLAGS_NONE, NULL)
-                                                          : NULL;
-
-  return uri != NULL && g_uri_get_host (uri) != NULL ? g_strdup (g_uri_get_host (uri)) : NULL;
-}
-
-/* UICC key management, the user's deregistration (TS 33.246 6.3.2.1A: "the ME shall control
- * the deletion of MSKs stored on the UICC"): MSK deletion mode for the groups of the service
- * that no registered service still uses; with no registered service left at that BM-SC, MUK
- * deletion mode for its MUK (6.1: the ME controls MUK deletion), and the card drops Ks of that
- * B-TID with it, so the next procedure bootstraps again. See docs/interpretations.md. */
+/* UICC key management, the user's deregistration: the card's keys of the service go
+ * (mbms-uicc-cleanup.h); with the MUK goes Ks of that B-TID, so the next procedure bootstraps
+ * again. */
 static void
 on_deregistered (MbmsService *service, gboolean keep_intent, gpointer data)
 {
   MbmsManager *self = data;
-  MbmsUserService *d = mbms_service_get_description (service);
-  const GbaContext *context = mbms_keymgmt_get_context (self->keymgmt);
-  g_autofree char *host = bmsc_host (service);
 
-  if (self->uicc_keys == NULL || keep_intent)
+  if (self->uicc_keys == NULL || keep_intent
+      || !mbms_uicc_cleanup_after_deregistration (self->uicc_keys, self->services, service,
+                                                  mbms_keymgmt_get_context (self->keymgmt)))
     return;
-  for (guint i = 0; i < d->keys->len; i++)
-    {
-      MbmsKeyGroup *k = &g_array_index (d->keys, MbmsKeyGroup, i);
-      if (service_for_group (self, k->domain, k->key_group, TRUE) == NULL)
-        mbms_uicc_keys_delete_group (self->uicc_keys, k->domain, k->key_group);
-    }
-  if (host == NULL || context == NULL || context->run != GBA_RUN_U)
-    return;
-  for (guint i = 0; i < self->services->len; i++)
-    {
-      MbmsService *s = g_ptr_array_index (self->services, i);
-      g_autofree char *other = mbms_service_is_registered (s) ? bmsc_host (s) : NULL;
-      if (g_strcmp0 (other, host) == 0)
-        return; /* the MUK is still in use */
-    }
-  g_message ("no service registered at %s: its MUK is deleted on the card, with Ks of B-TID %s", host,
-             context->btid);
-  mbms_uicc_keys_delete_muk (self->uicc_keys, host, context->btid);
-  mbms_keymgmt_forget_context (self->keymgmt); /* context->btid is gone with it */
+  mbms_keymgmt_forget_context (self->keymgmt);
   mbms_lifetime_free (self->lifetime);
   self->lifetime = mbms_lifetime_new (mbms_clock_get_system (), on_lifetime_over, self);
   mbms_dbus_manager_set_bootstrap_state (self->iface, "none");
