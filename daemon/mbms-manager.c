@@ -391,6 +391,19 @@ uicc_msk_wanted (const guint8 domain[3], guint16 group, gpointer data)
   request_missing_msk (data, domain, group);
 }
 
+/* UICC key management: the card has no room for the group's MSK: what no service uses goes,
+ * and the MSK is asked for again (spaced) once there is room. */
+static void
+uicc_card_full (const guint8 domain[3], guint16 group, gpointer data)
+{
+  MbmsManager *self = data;
+  guint n = mbms_uicc_cleanup_free_space (self->uicc_keys, self->services);
+
+  g_message ("the card is full: MSKs of %u key groups no service uses deleted", n);
+  if (n > 0)
+    request_missing_msk (self, domain, group);
+}
+
 /* UICC key management: the card's MTK generation, handled as MGV-F's in the ME (handle_mtk). */
 static void
 uicc_mtk_done (const char *destination, const MikeyKeyIds *ids, const MgvMtk *mtk, const GError *error, gpointer data)
@@ -1041,7 +1054,7 @@ attach_card (MbmsManager *self, GError **error)
   km = mbms_km_mode_of_card (gba_uicc_get_capabilities (self->uicc), config->gba_u);
   if (g_strcmp0 (km, MBMS_KM_UICC) == 0)
     {
-      static const MbmsUiccKeysFuncs funcs = { msk_accepted, uicc_msk_wanted, uicc_mtk_done };
+      static const MbmsUiccKeysFuncs funcs = { msk_accepted, uicc_msk_wanted, uicc_card_full, uicc_mtk_done };
       self->uicc_keys = mbms_uicc_keys_new (self->uicc, self->receiver, &funcs, self);
       g_message ("UICC key management: MSK and MTK messages go to the card (TS 33.246 Annex D)");
     }

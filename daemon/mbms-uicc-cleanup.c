@@ -50,3 +50,27 @@ mbms_uicc_cleanup_after_deregistration (MbmsUiccKeys *keys, GPtrArray *services,
   mbms_uicc_keys_delete_muk (keys, host, context->btid);
   return TRUE;
 }
+
+guint
+mbms_uicc_cleanup_free_space (MbmsUiccKeys *keys, GPtrArray *services)
+{
+  g_autoptr(GArray) held = mbms_uicc_msks_list (mbms_uicc_keys_get_msks (keys));
+  guint n = 0;
+
+  for (guint i = 0; i < held->len; i++)
+    {
+      const MgvMskInfo *m = &g_array_index (held, MgvMskInfo, i);
+      gboolean used = FALSE;
+
+      if (!mbms_uicc_msks_holds (mbms_uicc_keys_get_msks (keys), m->domain, m->msk_id))
+        continue; /* its group went a moment ago */
+      for (guint j = 0; j < services->len && !used; j++)
+        used = mbms_service_uses_key_group (g_ptr_array_index (services, j), m->domain, MGV_MSK_KEY_GROUP (m->msk_id));
+      if (!used)
+        {
+          mbms_uicc_keys_delete_group (keys, m->domain, MGV_MSK_KEY_GROUP (m->msk_id));
+          n++;
+        }
+    }
+  return n;
+}

@@ -16,4 +16,9 @@ G_BEGIN_DECLS
 gboolean mbms_uicc_cleanup_after_deregistration (MbmsUiccKeys *keys, GPtrArray *services, MbmsService *left,
                                                  const GbaContext *context);
 
+/* The card is full (98 66): MSK deletion mode for each key group the card holds (as far as the
+ * ME knows) that no service uses, registered or not (6.3.2.1A: "The UE should delete MSKs and
+ * MTKs that are no longer needed"). Returns how many groups went. */
+guint    mbms_uicc_cleanup_free_space (MbmsUiccKeys *keys, GPtrArray *services);
+
 G_END_DECLS

@@ -201,7 +201,10 @@ msk_done (MbmsUiccKeys *self, Job *job, GBytes *answer, const GError *error)
           return MBMS_MIKEY_UNKNOWN_KEY;
         }
       else if (g_error_matches (error, GBA_ERROR, GBA_ERROR_CARD_NO_MEMORY))
-        g_warning ("the card has no room for the MSK or MUK of key group %u (98 66/67)", group);
+        {
+          g_warning ("the card has no room for the MSK or MUK of key group %u (98 66/67)", group);
+          self->funcs.card_full (ids->domain, group, self->data);
+        }
       return mbms_uicc_keys_verdict_of (error);
     }
   if (g_bytes_get_size (answer) > 0)

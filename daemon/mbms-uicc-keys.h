@@ -21,6 +21,9 @@ typedef struct {
   /* An MSK request for the group is due (spaced by the owner): the card lacks the MUK, or
    * the message came under a MUK older than the last generated one (6.1, 6.3.2.3.1) */
   void (*msk_wanted) (const guint8 domain[3], guint16 key_group, gpointer data);
+  /* The card has no room for the MSK of the group (98 66, 7.1.1.6): the owner frees what no
+   * service needs (6.3.2.1A) */
+  void (*card_full) (const guint8 domain[3], guint16 key_group, gpointer data);
   /* MTK generation for destination: mtk, or error (GBA_ERROR_CARD_* as the card answered) */
   void (*mtk_done) (const char *destination, const MikeyKeyIds *ids, const MgvMtk *mtk, const GError *error,
                     gpointer data);

@@ -188,7 +188,7 @@ answer (TestCard *card, const void *data, gsize len, gint error_code)
 /* ---------------------------------------------------------------- the owner */
 
 typedef struct {
-  guint      taken, pulls, wanted, mtks, mtk_errors;
+  guint      taken, pulls, wanted, full, mtks, mtk_errors;
   guint32    last_msk_id;
   gint       last_error;
   guint16    mtk_ids[8];
@@ -211,6 +211,12 @@ static void
 owner_msk_wanted (const guint8 domain[3], guint16 key_group, gpointer data)
 {
   ((Owner *) data)->wanted++;
+}
+
+static void
+owner_card_full (const guint8 domain[3], guint16 key_group, gpointer data)
+{
+  ((Owner *) data)->full++;
 }
 
 static void
@@ -292,7 +298,7 @@ test_card_path (void)
   g_autoptr(TestCard) card = g_object_new (TEST_TYPE_CARD, NULL);
   g_autoptr(GError) error = NULL;
   MbmsMikeyReceiver *rx = mbms_mikey_receiver_new ("127.0.0.1", 0, NULL, 50, no_datagrams, NULL, &error);
-  static const MbmsUiccKeysFuncs funcs = { owner_msk_taken, owner_msk_wanted, owner_mtk_done };
+  static const MbmsUiccKeysFuncs funcs = { owner_msk_taken, owner_msk_wanted, owner_card_full, owner_mtk_done };
   Owner o = { 0 };
   g_autoptr(MbmsUiccKeys) keys = NULL;
   g_autoptr(GSocket) bmsc = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
@@ -391,6 +397,17 @@ test_card_path (void)
   }
   g_assert_cmpuint (o.wanted, ==, 2);
   g_assert_cmpuint (o.taken, ==, 1);
+  /* 98 66: no room on the card; the owner hears it, the sender is not blamed */
+  answer (card, NULL, 0, GBA_ERROR_CARD_NO_MEMORY);
+  g_test_expect_message ("mbmsd", G_LOG_LEVEL_WARNING, "the card has no room for the MSK*");
+  {
+    g_autoptr(GBytes) m = msk_message (0x0001000a, FALSE);
+    g_assert_cmpint (submit (keys, m, from, NULL), ==, MBMS_MIKEY_PENDING);
+  }
+  spin_until (&o.full, 1);
+  g_test_assert_expected_messages ();
+  c = mbms_mikey_receiver_get_counters (rx, NULL);
+  g_assert_cmpuint (c.not_authenticated + c.replay + c.unknown_key + c.malformed, ==, 3);
   g_assert_false (mbms_uicc_msks_holds (mbms_uicc_keys_get_msks (keys), DOMAIN, 0x00010009));
 
   /* MSK deletion: Key Domain ID || Key Group, and the group forgotten at once */
