@@ -24,6 +24,7 @@ struct _MbmsKeymgmt {
   SoupSession     *session;
   GbaContext      *context;
   GQueue           waiting; /* requests waiting for the one GBA run in flight (GTask *) */
+  GHashTable      *naf_keys; /* GBA_U: BM-SC host -> GbaMbmsKeys derived on the card for context */
 };
 
 G_DEFINE_FINAL_TYPE (MbmsKeymgmt, mbms_keymgmt, G_TYPE_OBJECT)
@@ -85,6 +86,7 @@ mbms_keymgmt_finalize (GObject *object)
   g_clear_object (&self->bootstrapper);
   g_clear_object (&self->session);
   g_clear_pointer (&self->context, gba_context_free);
+  g_clear_pointer (&self->naf_keys, g_hash_table_unref);
   g_queue_clear (&self->waiting); /* empty: each waiting request holds a reference on us */
   G_OBJECT_CLASS (mbms_keymgmt_parent_class)->finalize (object);
 }
@@ -102,6 +104,26 @@ mbms_keymgmt_class_init (MbmsKeymgmtClass *klass)
 static void
 mbms_keymgmt_init (MbmsKeymgmt *self)
 {
+  self->naf_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) gba_mbms_keys_free);
+}
+
+static GbaMbmsKeys *
+keys_copy (const GbaMbmsKeys *keys)
+{
+  GbaMbmsKeys *copy = g_new0 (GbaMbmsKeys, 1);
+
+  copy->muk = keys->muk != NULL ? gba_secret_ref (keys->muk) : NULL;
+  copy->mrk = gba_secret_ref (keys->mrk);
+  copy->muk_on_uicc = keys->muk_on_uicc;
+  copy->muk_idr = g_strdup (keys->muk_idr);
+  copy->muk_idi = g_strdup (keys->muk_idi);
+  return copy;
+}
+
+void
+mbms_keymgmt_forget_naf_keys (MbmsKeymgmt *self, const char *bmsc_fqdn)
+{
+  g_hash_table_remove (self->naf_keys, bmsc_fqdn);
 }
 
 MbmsKeymgmt *
@@ -127,6 +149,7 @@ mbms_keymgmt_get_context (MbmsKeymgmt *self)
 void
 mbms_keymgmt_forget_context (MbmsKeymgmt *self)
 {
+  g_hash_table_remove_all (self->naf_keys);
   g_clear_pointer (&self->context, gba_context_free);
 }
 
@@ -212,6 +235,7 @@ on_keys_derived (GObject *source, GAsyncResult *res, gpointer user_data)
   GTask *task = user_data;
   Request *r = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  MbmsKeymgmt *self = g_task_get_source_object (task);
   g_autoptr(GbaDigestChallenge) challenge = g_steal_pointer (&r->challenge);
   GbaMbmsKeys *keys = gba_context_derive_mbms_keys_finish (res, &error);
 
@@ -226,6 +250,9 @@ on_keys_derived (GObject *source, GAsyncResult *res, gpointer user_data)
       fail (task, MBMS_KEYMGMT_ERROR_BOOTSTRAP, "no MRK for %s: %s", r->host, error->message);
       return;
     }
+  if (self->context != NULL && g_strcmp0 (keys->muk_idr, self->context->btid) == 0)
+    g_hash_table_replace (self->naf_keys, g_strdup (r->host), keys_copy (keys));
+  g_debug ("Ua: NAF keys for %s derived on the card (B-TID %s)", r->host, keys->muk_idr);
   take_keys (task, keys);
   answer_challenge (task, g_steal_pointer (&challenge)); /* again, should the context have changed */
 }
@@ -256,14 +283,21 @@ answer_challenge (GTask *task, GbaDigestChallenge *challenge)
 
       if (self->context->run == GBA_RUN_U)
         {
-          /* TS 33.220 5.3.2: NAF derivation on the card; the main loop goes on meanwhile */
-          r->challenge = g_steal_pointer (&owned);
-          gba_context_derive_mbms_keys_async (self->context, r->host, g_task_get_cancellable (task), on_keys_derived,
-                                              task);
-          return;
+          GbaMbmsKeys *known = g_hash_table_lookup (self->naf_keys, r->host);
+
+          /* once per Ks and BM-SC: the card takes each NAF derivation as a new MUK and resets
+           * its MSK message counter (TS 31.102 7.1.1.6), which would let old MSK messages in */
+          if (known == NULL || g_strcmp0 (known->muk_idr, self->context->btid) != 0)
+            {
+              /* TS 33.220 5.3.2: NAF derivation on the card; the main loop goes on meanwhile */
+              r->challenge = g_steal_pointer (&owned);
+              gba_context_derive_mbms_keys_async (self->context, r->host, g_task_get_cancellable (task),
+                                                  on_keys_derived, task);
+              return;
+            }
+          keys = keys_copy (known);
         }
-      keys = gba_context_derive_mbms_keys (self->context, r->host, &error);
-      if (keys == NULL)
+      else if ((keys = gba_context_derive_mbms_keys (self->context, r->host, &error)) == NULL)
         {
           fail (task, MBMS_KEYMGMT_ERROR_BOOTSTRAP, "no MRK for %s: %s", r->host, error->message);
           return;
@@ -388,6 +422,7 @@ on_bootstrapped (GObject *source, GAsyncResult *res, gpointer user_data)
   self->waiting = (GQueue) G_QUEUE_INIT;
   if (context != NULL)
     {
+      g_hash_table_remove_all (self->naf_keys); /* of the old Ks */
       g_clear_pointer (&self->context, gba_context_free);
       self->context = context;
       g_signal_emit (self, signals[SIGNAL_BOOTSTRAPPED], 0, context);

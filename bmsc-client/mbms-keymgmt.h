@@ -65,6 +65,11 @@ const GbaContext  *mbms_keymgmt_get_context (MbmsKeymgmt *self);
  * (whose MSK message counter starts afresh, TS 33.246 6.4.3). */
 void               mbms_keymgmt_forget_context (MbmsKeymgmt *self);
 
+/* GBA_U: the keys of a BM-SC are derived on the card once per bootstrapped context and then
+ * reused; this drops them, so that the next procedure derives them again (TS 33.246 6.1: the
+ * card lost Ks_int_NAF, "the UE shall re-generate a Ks_int_NAF key"). */
+void               mbms_keymgmt_forget_naf_keys (MbmsKeymgmt *self, const char *bmsc_fqdn);
+
 /* TS 33.246 6.3.2.1A: one BM-SC chosen at random among those announced. */
 const char        *mbms_keymgmt_choose_bmsc (const char *const *uris, MbmsClock *clock);
 

@@ -384,11 +384,16 @@ handle_mtk (MbmsManager *self, GBytes *datagram, const char *destination, const 
   return MBMS_MIKEY_ACCEPTED;
 }
 
-/* UICC key management: the card wants an MSK request for the group (spaced). */
+/* UICC key management: the card wants an MSK request for the group (spaced); one that lacks
+ * the BM-SC's Ks_int_NAF gets it from a new NAF derivation with that request (6.1). */
 static void
-uicc_msk_wanted (const guint8 domain[3], guint16 group, gpointer data)
+uicc_msk_wanted (const guint8 domain[3], guint16 group, const char *muk_missing, gpointer data)
 {
-  request_missing_msk (data, domain, group);
+  MbmsManager *self = data;
+
+  if (muk_missing != NULL)
+    mbms_keymgmt_forget_naf_keys (self->keymgmt, muk_missing);
+  request_missing_msk (self, domain, group);
 }
 
 /* UICC key management: the card has no room for the group's MSK: what no service uses goes,

@@ -192,12 +192,12 @@ msk_done (MbmsUiccKeys *self, Job *job, GBytes *answer, const GError *error)
           && g_strcmp0 (job->msg->idr, self->muk_idr) != 0)
         /* 6.3.2.3.1: under a MUK older than the last generated one: request the group's MSK
          * (the card answered 98 65; spaced, the message's origin being unproven to us) */
-        self->funcs.msk_wanted (ids->domain, group, self->data);
+        self->funcs.msk_wanted (ids->domain, group, NULL, self->data);
       else if (g_error_matches (error, GBA_ERROR, GBA_ERROR_CARD_CONDITIONS))
         {
           /* 6.1: the card lacks Ks_int_NAF for the BM-SC (a MUK we lack, as MGV-F in the ME
            * would say); an MSK request derives it again */
-          self->funcs.msk_wanted (ids->domain, group, self->data);
+          self->funcs.msk_wanted (ids->domain, group, job->msg->idi, self->data);
           return MBMS_MIKEY_UNKNOWN_KEY;
         }
       else if (g_error_matches (error, GBA_ERROR, GBA_ERROR_CARD_NO_MEMORY))

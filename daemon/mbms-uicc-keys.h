@@ -18,9 +18,10 @@ typedef struct {
   /* The card took an MSK message for msk_id; pull: Key Number 0, the BM-SC wants an MSK
    * request for the group (6.3.2.2.4) */
   void (*msk_taken) (const guint8 domain[3], guint32 msk_id, gboolean pull, gpointer data);
-  /* An MSK request for the group is due (spaced by the owner): the card lacks the MUK, or
-   * the message came under a MUK older than the last generated one (6.1, 6.3.2.3.1) */
-  void (*msk_wanted) (const guint8 domain[3], guint16 key_group, gpointer data);
+  /* An MSK request for the group is due (spaced by the owner): the message came under a MUK
+   * older than the last generated one (6.3.2.3.1), or the card lacks the MUK of BM-SC
+   * muk_missing (its FQDN, else NULL), whose NAF keys are to be derived again (6.1) */
+  void (*msk_wanted) (const guint8 domain[3], guint16 key_group, const char *muk_missing, gpointer data);
   /* The card has no room for the MSK of the group (98 66, 7.1.1.6): the owner frees what no
    * service needs (6.3.2.1A) */
   void (*card_full) (const guint8 domain[3], guint16 key_group, gpointer data);

@@ -193,6 +193,7 @@ typedef struct {
   gint       last_error;
   guint16    mtk_ids[8];
   guint8     last_key[16], last_salt[14];
+  char      *muk_missing;
 } Owner;
 
 static void
@@ -208,9 +209,13 @@ owner_msk_taken (const guint8 domain[3], guint32 msk_id, gboolean pull, gpointer
 }
 
 static void
-owner_msk_wanted (const guint8 domain[3], guint16 key_group, gpointer data)
+owner_msk_wanted (const guint8 domain[3], guint16 key_group, const char *muk_missing, gpointer data)
 {
-  ((Owner *) data)->wanted++;
+  Owner *o = data;
+
+  o->wanted++;
+  g_free (o->muk_missing);
+  o->muk_missing = g_strdup (muk_missing);
 }
 
 static void
@@ -379,12 +384,14 @@ test_card_path (void)
   answer (card, NULL, 0, GBA_ERROR_CARD_KEY_FRESHNESS);
   g_assert_cmpint (submit (keys, m1, from, NULL), ==, MBMS_MIKEY_PENDING);
   spin_until (&o.wanted, 1);
+  g_assert_null (o.muk_missing); /* an older MUK: the card has the MUK */
   c = mbms_mikey_receiver_get_counters (rx, NULL);
   g_assert_cmpuint (c.replay, ==, 1);
   /* 69 85: no Ks_int_NAF for the IDi (6.1): a MUK we lack, and an MSK request derives it again */
   answer (card, NULL, 0, GBA_ERROR_CARD_CONDITIONS);
   g_assert_cmpint (submit (keys, m1, from, NULL), ==, MBMS_MIKEY_PENDING);
   spin_until (&o.wanted, 2);
+  g_assert_cmpstr (o.muk_missing, ==, "bmsc.test"); /* derive the NAF keys of that BM-SC again */
   c = mbms_mikey_receiver_get_counters (rx, NULL);
   g_assert_cmpuint (c.unknown_key, ==, 1);
   /* 98 62: the MAC did not verify; nothing asked, nothing tracked */
@@ -454,6 +461,7 @@ test_card_path (void)
   while (g_main_context_iteration (NULL, FALSE))
     ;
   mbms_mikey_receiver_free (rx);
+  g_free (o.muk_missing);
   {
     Answer *a;
     while ((a = g_queue_pop_head (&card->answers)) != NULL)

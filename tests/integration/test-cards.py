@@ -291,6 +291,12 @@ class UiccKeyManagement(PcscCard):
         store = self.keys_mgv()
         self.assertNotIn(bytes.fromhex("00f1100001"), store)
         self.assertNotIn(btid.encode(), store)
+        # an MSK request of the user's: the NAF keys of this Ks are reused, not derived again (a
+        # new derivation would be a new MUK to the card, its MSK counter back to 0)
+        requests = self.lab_log().count("MSK request from")
+        self.mbmsctl("request-keys", "0")
+        td.wait_for(lambda: self.lab_log().count("MSK request from") > requests, what="the MSK request")
+        self.assertEqual(self.daemon_log().count("NAF keys for 127.0.0.1 derived on the card"), 1)
         shown = json.loads(self.mbmsctl("--json", "show", "0"))
         self.assertEqual(shown["key-management"], "uicc")
         self.assertIn("keys in   the UICC (TS 33.246 Annex D)", self.mbmsctl("show", "0"))
