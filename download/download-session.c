@@ -212,7 +212,19 @@ try_open (DownloadSession *s, GBytes *content, guint64 toi, guint32 instance_id)
   mtks = s->store != NULL ? mgv_store_session_mtks (s->store, s->mgv_session) : NULL;
   plain = download_dcf_open_with (dcf, content, mtks, &error);
   if (plain == NULL && g_error_matches (error, DOWNLOAD_ERROR, DOWNLOAD_ERROR_KEY))
-    return FALSE;
+    {
+      /* the ME keeps the session's two most recent MTKs and MGV-F takes no MTK at or below the
+       * current MTK ID (TS 33.246 6.5.4, 6.4.6.2 step 3): a DCF under an older one can never
+       * open, so it is refused now rather than held */
+      if (s->store == NULL || mgv_store_mtk_may_come (s->store, dcf->domain, dcf->msk_id, dcf->mtk_id))
+        return FALSE;
+      g_clear_error (&error);
+      download_fail (&error, DOWNLOAD_ERROR_KEY, "DCF: MTK ID %u of MSK ID 0x%08x is older than the session's MTKs "
+                     "and cannot come again (TS 33.246 6.5.4)", dcf->mtk_id, dcf->msk_id);
+      s->stats.files_stale++;
+      refuse (s, toi, error);
+      return TRUE;
+    }
   if (plain == NULL)
     {
       refuse (s, toi, error);
@@ -301,6 +313,10 @@ take_mikey (DownloadSession *s, guint64 toi, GBytes *message)
 
   if (mtk == NULL)
     {
+      /* before the MSK was pushed (a UE registering after it joined): the carousel's next
+       * copy of the object is tried again; replays and stale MTK IDs stay refused */
+      if (g_error_matches (error, MGV_ERROR, MGV_ERROR_UNKNOWN_KEY))
+        g_hash_table_remove (s->done, &toi);
       s->stats.mikey_refused++;
       g_debug ("download TSI %" G_GUINT64_FORMAT ": MIKEY object TOI %" G_GUINT64_FORMAT " not taken: %s",
                s->tsi, toi, error->message);
