@@ -166,6 +166,29 @@ mark_done (DownloadSession *s, guint64 key)
   g_hash_table_add (s->done, key_new (key));
 }
 
+/* An object given up for room or time was neither delivered nor refused: the carousel's next
+ * copy of it is received again. */
+static void
+drop_oldest_orphan (DownloadSession *s)
+{
+  Orphan *o = g_queue_pop_head (&s->orphans);
+
+  g_hash_table_remove (s->done, &o->toi);
+  orphan_free (o);
+  s->stats.objects_abandoned++;
+}
+
+static void
+drop_oldest_held (DownloadSession *s)
+{
+  Held *h = g_queue_pop_head (&s->held);
+  guint64 key = h->toi == DOWNLOAD_FDT_TOI ? FDT_KEY (h->fdt_instance_id) : h->toi;
+
+  g_hash_table_remove (s->done, &key);
+  held_free (h);
+  s->stats.held_dropped++;
+}
+
 static const DownloadFdtFile *
 lookup_file (DownloadSession *s, guint64 toi)
 {
@@ -254,8 +277,7 @@ hold (DownloadSession *s, GBytes *content, guint64 toi, guint32 instance_id)
 
   if (s->held.length >= s->limits.max_held)
     {
-      held_free (g_queue_pop_head (&s->held));
-      s->stats.held_dropped++;
+      drop_oldest_held (s);
     }
   h->content = g_bytes_ref (content);
   h->toi = toi;
@@ -469,6 +491,8 @@ handle_object (DownloadSession *s, DownloadObject *obj, GBytes *raw)
    * MGV-F authenticates it with the MSK, so it is safe to offer before the FDT (6.3.3.2.1). */
   if (!obj->has_cenc && take_mikey (s, obj->toi, raw))
     return;
+  if (!g_hash_table_contains (s->done, &obj->toi))
+    return; /* a MIKEY object before its MSK: its next copy is taken, this one is not kept */
   {
     Orphan *o = g_new0 (Orphan, 1);
 
@@ -480,8 +504,7 @@ handle_object (DownloadSession *s, DownloadObject *obj, GBytes *raw)
     g_queue_push_tail (&s->orphans, o);
     while (s->orphans.length > s->limits.max_unknown_objects)
       {
-        orphan_free (g_queue_pop_head (&s->orphans));
-        s->stats.objects_abandoned++;
+        drop_oldest_orphan (s);
       }
   }
 }
@@ -564,14 +587,12 @@ make_room (DownloadSession *s, gsize footprint, GError **error)
         continue;
       if (s->orphans.head != NULL)
         {
-          orphan_free (g_queue_pop_head (&s->orphans));
-          s->stats.objects_abandoned++;
+          drop_oldest_orphan (s);
           continue;
         }
       if (s->held.head != NULL)
         {
-          held_free (g_queue_pop_head (&s->held));
-          s->stats.held_dropped++;
+          drop_oldest_held (s);
           continue;
         }
       return download_fail (error, DOWNLOAD_ERROR_LIMIT, "FLUTE: the session holds %zu octets already", buffered (s));
@@ -698,13 +719,11 @@ download_session_sweep (DownloadSession *s)
       }
   while (s->orphans.head != NULL && ((Orphan *) s->orphans.head->data)->since_us <= object_limit)
     {
-      orphan_free (g_queue_pop_head (&s->orphans));
-      s->stats.objects_abandoned++;
+      drop_oldest_orphan (s);
     }
   while (s->held.head != NULL && ((Held *) s->held.head->data)->since_us <= hold_limit)
     {
-      held_free (g_queue_pop_head (&s->held));
-      s->stats.held_dropped++;
+      drop_oldest_held (s);
     }
   for (guint i = s->fdts->len; i > 0; i--)
     if (((DownloadFdt *) g_ptr_array_index (s->fdts, i - 1))->expires < now_ntp)
