@@ -948,6 +948,35 @@ test_mikey_before_msk (Fx *fx, gconstpointer d)
   carousel_clear (&c);
 }
 
+static void
+test_given_up_received_again (Fx *fx, gconstpointer d)
+{
+  /* an object given up for room (here: one orphan only) was neither delivered nor refused: the
+   * carousel's next copy of it is received, not skipped as a repeat */
+  Carousel c = { 0 };
+  DownloadStats st;
+  g_autoptr(GPtrArray) a = NULL;
+  g_autoptr(GPtrArray) b = NULL;
+
+  fx->limits.max_unknown_objects = 1;
+  fx_restart (fx);
+  carousel_make (fx, &c, DCF_SHAPE ());
+  a = packets_of (2, 0, c.dcf_a, TRUE); /* with EXT_FTI: complete before the FDT, kept as orphans */
+  b = packets_of (3, 0, c.dcf_b, TRUE);
+  send_object (fx, 0, 1, c.fdt);
+  send_all (fx, a);
+  send_all (fx, b);
+  download_session_get_stats (fx->session, &st);
+  g_assert_cmpuint (st.objects_abandoned, ==, 1);
+  send_object (fx, 1, 0, c.mikey);
+  assert_got (fx, "news/b.bin", c.plain_b);
+  g_assert_null (got_at (fx, "http://lab.example/news/a.txt"));
+  send_all (fx, a);
+  assert_got (fx, "http://lab.example/news/a.txt", c.plain_a);
+  g_assert_cmpuint (fx->got->len, ==, 2);
+  carousel_clear (&c);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -970,5 +999,6 @@ main (int argc, char **argv)
   ADD ("held-cannot-pin-memory", test_held_cannot_pin_memory);
   ADD ("mtk-change-mid-session", test_mtk_change_mid_session);
   ADD ("mikey-before-msk-taken-from-the-next-copy", test_mikey_before_msk);
+  ADD ("given-up-received-again", test_given_up_received_again);
   return g_test_run ();
 }
