@@ -252,7 +252,7 @@ new_mtk (LabDownload *d)
   return mikey;
 }
 
-/* A DCF file of the session under keys (MTK ID mtk_id), sent from round from_round on. */
+/* A DCF file of the session under keys (MTK ID mtk_id), on the carousel from now on. */
 static void
 add_file (LabDownload *d, const FileSpec *spec, const LabDcfKeys *keys, guint16 mtk_id, const char *key_uri)
 {
