@@ -367,6 +367,14 @@ class LabMtkChange(LabFixture):
         return shown
 
     def test_files_before_and_after_the_change_and_a_stale_one(self):
+        # mbmsctl monitor tells the files and the counters in plain words
+        monitor = subprocess.Popen([MBMSCTL, "--session-bus", "monitor"], env=self.env, stdout=subprocess.PIPE,
+                                   text=True)
+        self.procs.append(monitor)
+        # a few carousel rounds (each well under a second) reach mbmsd before its MSK: their MIKEY
+        # objects are refused as of an unknown MSK, and a later copy must still be taken
+        wait_for(lambda: "receiving" in self.mbmsctl("downloads", PODCASTS), what="the FLUTE session joined")
+        time.sleep(2)
         self.mbmsctl("register", PODCASTS)
         first = {toi: sec for toi, sec in self.sent().items() if not sec.getboolean("bad-signature")}
         shown = self.wait_delivered([sec["content-location"] for sec in first.values()], 1, 90)
@@ -388,6 +396,14 @@ class LabMtkChange(LabFixture):
         self.assertFalse(any("stale" in n for _, _, files in os.walk(self.downloads) for n in files))
         self.assertEqual(len(shown["files"]), len(first) + 2)
         self.assertIn("MTK ID 3 of MSK ID", self.log())
+        # the refusal after the last delivered file reaches DownloadCounters (at the next sweep)
+        wait_for(lambda: "2 refused" in self.mbmsctl("downloads", PODCASTS), timeout=15, what="2 refused on D-Bus")
+        time.sleep(0.5)
+        monitor.terminate()
+        said = monitor.communicate(timeout=10)[0]
+        self.assertRegex(said, rf"{PODCASTS}: file http://lab\.mbmsd\.test/download/news/under-mtk-3\.txt, \d+ octets, "
+                               r"verified, in /\S+/under-mtk-3\.txt")
+        self.assertRegex(said, rf"{PODCASTS}: downloads {len(first) + 2} delivered, 2 refused, 0 held")
 
 
 if __name__ == "__main__":
