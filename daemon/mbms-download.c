@@ -12,17 +12,17 @@
 #define MIB            (1024 * 1024)
 
 struct _MbmsDownload {
-  const MbmsContext   *ctx;
-  char                *dir;
-  gint                 gid;
-  DownloadSession     *session;
-  DownloadReceiver    *receiver;
-  guint                sweep_id;
-  MbmsDownloadFileFunc func;
+  const MbmsContext       *ctx;
+  char                    *dir;
+  gint                     gid;
+  DownloadSession         *session;
+  DownloadReceiver        *receiver;
+  guint                    sweep_id;
+  MbmsDownloadFileFunc     func;
   MbmsDownloadCountersFunc counters;
-  gpointer             data;
-  DownloadStats        told;        /* the counters as last told */
-  guint64              not_written; /* delivered by the session, refused here (path, disk) */
+  gpointer                 data;
+  DownloadStats            told;        /* the counters as last told */
+  guint64                  not_written; /* delivered by the session, refused here (path, disk) */
 };
 
 char *
