@@ -1101,6 +1101,14 @@ test_mtk_two_most_recent_per_session (Fx *fx, gconstpointer d)
   g_assert_cmpuint (kept->len, ==, 2);
   g_assert_cmpuint (((MgvMtk *) g_ptr_array_index (kept, 0))->mtk_id, ==, 3);
   g_assert_cmpuint (((MgvMtk *) g_ptr_array_index (kept, 1))->mtk_id, ==, 2);
+  /* MTK ID 1 is gone from the session and MGV-F takes none at or below SEQl = 3 again, nor
+   * above SEQu = 100 (6.5.4); MTK 4 may still come, and any MTK of an MSK not stored */
+  g_assert_false (mgv_store_mtk_may_come (fx->store, DOMAIN, 0x00010002, 1));
+  g_assert_false (mgv_store_mtk_may_come (fx->store, DOMAIN, 0x00010002, 3));
+  g_assert_true (mgv_store_mtk_may_come (fx->store, DOMAIN, 0x00010002, 4));
+  g_assert_true (mgv_store_mtk_may_come (fx->store, DOMAIN, 0x00010002, 100));
+  g_assert_false (mgv_store_mtk_may_come (fx->store, DOMAIN, 0x00010002, 101));
+  g_assert_true (mgv_store_mtk_may_come (fx->store, DOMAIN, 0x00010003, 1));
   mgv_store_end_session (fx->store, "session-1");
   g_assert_null (mgv_store_session_mtks (fx->store, "session-1"));
 }
