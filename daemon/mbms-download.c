@@ -12,15 +12,17 @@
 #define MIB            (1024 * 1024)
 
 struct _MbmsDownload {
-  const MbmsContext   *ctx;
-  char                *dir;
-  gint                 gid;
-  DownloadSession     *session;
-  DownloadReceiver    *receiver;
-  guint                sweep_id;
-  MbmsDownloadFileFunc func;
-  gpointer             data;
-  guint64              not_written; /* delivered by the session, refused here (path, disk) */
+  const MbmsContext       *ctx;
+  char                    *dir;
+  gint                     gid;
+  DownloadSession         *session;
+  DownloadReceiver        *receiver;
+  guint                    sweep_id;
+  MbmsDownloadFileFunc     func;
+  MbmsDownloadCountersFunc counters;
+  gpointer                 data;
+  DownloadStats            told;        /* the counters as last told */
+  guint64                  not_written; /* delivered by the session, refused here (path, disk) */
 };
 
 char *
@@ -54,13 +56,24 @@ on_file (const DownloadFile *file, gpointer data)
 static gboolean
 on_sweep (gpointer data)
 {
-  download_session_sweep (((MbmsDownload *) data)->session);
+  MbmsDownload *self = data;
+  DownloadStats st;
+
+  download_session_sweep (self->session);
+  mbms_download_get_stats (self, &st);
+  /* a refusal after the last delivered file (a forged or stale one) reaches D-Bus too */
+  if (st.files_refused != self->told.files_refused || st.held != self->told.held || st.dropped != self->told.dropped
+      || st.files_delivered != self->told.files_delivered)
+    {
+      self->told = st;
+      self->counters (self->data);
+    }
   return G_SOURCE_CONTINUE;
 }
 
 MbmsDownload *
 mbms_download_new (const MbmsContext *ctx, const char *service_dir, const MbmsRtpSession *desc, gboolean protected,
-                   MbmsDownloadFileFunc func, gpointer data, GError **error)
+                   MbmsDownloadFileFunc func, MbmsDownloadCountersFunc counters, gpointer data, GError **error)
 {
   MbmsDownload *self = g_new0 (MbmsDownload, 1);
   g_autofree char *top = mbms_download_directory (ctx->config);
@@ -69,6 +82,7 @@ mbms_download_new (const MbmsContext *ctx, const char *service_dir, const MbmsRt
 
   self->ctx = ctx;
   self->func = func;
+  self->counters = counters;
   self->data = data;
   self->dir = g_build_filename (top, service_dir, NULL);
   self->gid = -1;

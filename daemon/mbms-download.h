@@ -14,10 +14,15 @@ typedef struct _MbmsDownload MbmsDownload;
 typedef void (*MbmsDownloadFileFunc) (const char *content_location, const char *path, guint64 size,
                                       gboolean verified, gpointer data);
 
+/* The session's counters moved without a file delivered (refusals, held, drops), told at the
+ * next sweep. */
+typedef void (*MbmsDownloadCountersFunc) (gpointer data);
+
 /* Joins desc's group (a FLUTE/UDP media with a TSI) and receives; files go to
  * download-directory/service_dir. */
 MbmsDownload *mbms_download_new (const MbmsContext *ctx, const char *service_dir, const MbmsRtpSession *desc,
-                                 gboolean protected, MbmsDownloadFileFunc func, gpointer data, GError **error);
+                                 gboolean protected, MbmsDownloadFileFunc func, MbmsDownloadCountersFunc counters,
+                                 gpointer data, GError **error);
 void          mbms_download_free (MbmsDownload *self);
 void          mbms_download_get_stats (MbmsDownload *self, DownloadStats *stats);
 /* The download directory of mbmsd.conf: [download] directory or runtime-directory/downloads. */

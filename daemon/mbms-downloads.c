@@ -163,6 +163,12 @@ service_dir (const char *service_id)
   return g_string_free (s, FALSE);
 }
 
+static void
+on_counters (gpointer data)
+{
+  update_counters (data);
+}
+
 MbmsDownloads *
 mbms_downloads_new (const MbmsContext *ctx, const MbmsUserService *desc, MbmsDBusService *iface)
 {
@@ -190,7 +196,7 @@ mbms_downloads_new (const MbmsContext *ctx, const MbmsUserService *desc, MbmsDBu
           failed = TRUE;
           continue;
         }
-      d = mbms_download_new (ctx, dir, r, desc->protected, on_file, self, &error);
+      d = mbms_download_new (ctx, dir, r, desc->protected, on_file, on_counters, self, &error);
       if (d == NULL)
         {
           g_warning ("service %s: %s", desc->service_id, error->message);

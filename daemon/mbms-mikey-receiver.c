@@ -11,8 +11,8 @@
  *   1. size: larger than a MIKEY message can be -> oversized;
  *   2. MIKEY structure (the header and key IDs parse) -> malformed; garbage ends here and
  *      costs no budget, so it cannot crowd out anything;
- *   3. an exact repeat of a recent datagram -> duplicate (the BM-SC resends MTK messages for
- *      reliability, 6.3.3.2.2, and MGV-F need not see them again);
+ *   3. an exact repeat of a recent datagram to the same destination -> duplicate (the BM-SC
+ *      resends MTK messages for reliability, 6.3.3.2.2, and MGV-F need not see them again);
  *   4. the budget of MGV-F failures: rate_per_s per second for each source on each socket.
  *      A source whose messages MGV-F has authenticated (a MAC with the MUK or MSK) is trusted:
  *      once its own budget is spent by forgeries under its address, its messages still reach
@@ -129,13 +129,23 @@ bucket_of (Endpoint *ep, GSocketAddress *from)
   return b;
 }
 
+/* A repeat is the same datagram to the same destination: the BM-SC sends one MTK message to
+ * each session of a key group (each its own address), and every session needs its copy. */
 static gboolean
-seen_recently (MbmsMikeyReceiver *rx, const guint8 *data, gsize len)
+seen_recently (MbmsMikeyReceiver *rx, const char *destination, const guint8 *data, gsize len)
 {
-  guint8 fp[32];
+  guint8 fp[32] = { 0 };
   unsigned int fp_len = 0;
+  EVP_MD_CTX *md = EVP_MD_CTX_new ();
+  const char *to = destination != NULL ? destination : "";
 
-  EVP_Digest (data, len, fp, &fp_len, EVP_sha256 (), NULL);
+  if (md == NULL || !EVP_DigestInit_ex (md, EVP_sha256 (), NULL) || !EVP_DigestUpdate (md, to, strlen (to) + 1)
+      || !EVP_DigestUpdate (md, data, len) || !EVP_DigestFinal_ex (md, fp, &fp_len))
+    {
+      EVP_MD_CTX_free (md);
+      return FALSE; /* no fingerprint: MGV-F judges it (a repeat is refused there as a replay) */
+    }
+  EVP_MD_CTX_free (md);
   for (guint i = 0; i < RX_RECENT; i++)
     if (memcmp (rx->recent[i], fp, sizeof fp) == 0)
       return TRUE;
@@ -195,7 +205,7 @@ judge (Endpoint *ep, const guint8 *data, gsize len, GSocketAddress *from)
       c->malformed++;
       return;
     }
-  if (seen_recently (rx, data, len))
+  if (seen_recently (rx, ep->destination, data, len))
     {
       c->duplicates++;
       return;

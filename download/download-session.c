@@ -166,6 +166,29 @@ mark_done (DownloadSession *s, guint64 key)
   g_hash_table_add (s->done, key_new (key));
 }
 
+/* An object given up for room or time was neither delivered nor refused: the carousel's next
+ * copy of it is received again. */
+static void
+drop_oldest_orphan (DownloadSession *s)
+{
+  Orphan *o = g_queue_pop_head (&s->orphans);
+
+  g_hash_table_remove (s->done, &o->toi);
+  orphan_free (o);
+  s->stats.objects_abandoned++;
+}
+
+static void
+drop_oldest_held (DownloadSession *s)
+{
+  Held *h = g_queue_pop_head (&s->held);
+  guint64 key = h->toi == DOWNLOAD_FDT_TOI ? FDT_KEY (h->fdt_instance_id) : h->toi;
+
+  g_hash_table_remove (s->done, &key);
+  held_free (h);
+  s->stats.held_dropped++;
+}
+
 static const DownloadFdtFile *
 lookup_file (DownloadSession *s, guint64 toi)
 {
@@ -212,7 +235,19 @@ try_open (DownloadSession *s, GBytes *content, guint64 toi, guint32 instance_id)
   mtks = s->store != NULL ? mgv_store_session_mtks (s->store, s->mgv_session) : NULL;
   plain = download_dcf_open_with (dcf, content, mtks, &error);
   if (plain == NULL && g_error_matches (error, DOWNLOAD_ERROR, DOWNLOAD_ERROR_KEY))
-    return FALSE;
+    {
+      /* the ME keeps the session's two most recent MTKs and MGV-F takes no MTK at or below the
+       * current MTK ID (TS 33.246 6.5.4, 6.4.6.2 step 3): a DCF under an older one can never
+       * open, so it is refused now rather than held */
+      if (s->store == NULL || mgv_store_mtk_may_come (s->store, dcf->domain, dcf->msk_id, dcf->mtk_id))
+        return FALSE;
+      g_clear_error (&error);
+      download_fail (&error, DOWNLOAD_ERROR_KEY, "DCF: MTK ID %u of MSK ID 0x%08x is older than the session's MTKs "
+                     "and cannot come again (TS 33.246 6.5.4)", dcf->mtk_id, dcf->msk_id);
+      s->stats.files_stale++;
+      refuse (s, toi, error);
+      return TRUE;
+    }
   if (plain == NULL)
     {
       refuse (s, toi, error);
@@ -242,8 +277,7 @@ hold (DownloadSession *s, GBytes *content, guint64 toi, guint32 instance_id)
 
   if (s->held.length >= s->limits.max_held)
     {
-      held_free (g_queue_pop_head (&s->held));
-      s->stats.held_dropped++;
+      drop_oldest_held (s);
     }
   h->content = g_bytes_ref (content);
   h->toi = toi;
@@ -301,6 +335,10 @@ take_mikey (DownloadSession *s, guint64 toi, GBytes *message)
 
   if (mtk == NULL)
     {
+      /* before the MSK was pushed (a UE registering after it joined): the carousel's next
+       * copy of the object is tried again; replays and stale MTK IDs stay refused */
+      if (g_error_matches (error, MGV_ERROR, MGV_ERROR_UNKNOWN_KEY))
+        g_hash_table_remove (s->done, &toi);
       s->stats.mikey_refused++;
       g_debug ("download TSI %" G_GUINT64_FORMAT ": MIKEY object TOI %" G_GUINT64_FORMAT " not taken: %s",
                s->tsi, toi, error->message);
@@ -453,6 +491,8 @@ handle_object (DownloadSession *s, DownloadObject *obj, GBytes *raw)
    * MGV-F authenticates it with the MSK, so it is safe to offer before the FDT (6.3.3.2.1). */
   if (!obj->has_cenc && take_mikey (s, obj->toi, raw))
     return;
+  if (!g_hash_table_contains (s->done, &obj->toi))
+    return; /* a MIKEY object before its MSK: its next copy is taken, this one is not kept */
   {
     Orphan *o = g_new0 (Orphan, 1);
 
@@ -464,8 +504,7 @@ handle_object (DownloadSession *s, DownloadObject *obj, GBytes *raw)
     g_queue_push_tail (&s->orphans, o);
     while (s->orphans.length > s->limits.max_unknown_objects)
       {
-        orphan_free (g_queue_pop_head (&s->orphans));
-        s->stats.objects_abandoned++;
+        drop_oldest_orphan (s);
       }
   }
 }
@@ -548,14 +587,12 @@ make_room (DownloadSession *s, gsize footprint, GError **error)
         continue;
       if (s->orphans.head != NULL)
         {
-          orphan_free (g_queue_pop_head (&s->orphans));
-          s->stats.objects_abandoned++;
+          drop_oldest_orphan (s);
           continue;
         }
       if (s->held.head != NULL)
         {
-          held_free (g_queue_pop_head (&s->held));
-          s->stats.held_dropped++;
+          drop_oldest_held (s);
           continue;
         }
       return download_fail (error, DOWNLOAD_ERROR_LIMIT, "FLUTE: the session holds %zu octets already", buffered (s));
@@ -682,13 +719,11 @@ download_session_sweep (DownloadSession *s)
       }
   while (s->orphans.head != NULL && ((Orphan *) s->orphans.head->data)->since_us <= object_limit)
     {
-      orphan_free (g_queue_pop_head (&s->orphans));
-      s->stats.objects_abandoned++;
+      drop_oldest_orphan (s);
     }
   while (s->held.head != NULL && ((Held *) s->held.head->data)->since_us <= hold_limit)
     {
-      held_free (g_queue_pop_head (&s->held));
-      s->stats.held_dropped++;
+      drop_oldest_held (s);
     }
   for (guint i = s->fdts->len; i > 0; i--)
     if (((DownloadFdt *) g_ptr_array_index (s->fdts, i - 1))->expires < now_ntp)

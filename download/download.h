@@ -188,6 +188,7 @@ typedef struct {
   guint64 mikey_refused;      /* MIKEY objects MGV-F refused (replays included) */
   guint64 files_delivered;
   guint64 files_refused;      /* failed verification, decoding or checks: discarded, never delivered */
+  guint64 files_stale;        /* of those refused: under an MTK older than the session keeps (6.5.4) */
   guint64 files_held;         /* DCFs that had to wait for their MTK */
   guint64 held_dropped;       /* held DCFs given up (bound or timeout) */
   gsize   buffered_bytes;     /* what the session holds now */

@@ -93,6 +93,21 @@ keep_for_session (MgvStore *store, const char *session, const MgvMtk *mtk)
     g_ptr_array_set_size (mtks, MGV_MTKS_PER_SESSION);
 }
 
+/* Does the session hold this MTK of this MSK already? */
+static gboolean
+session_holds (MgvStore *store, const char *session, const MgvMsk *msk, guint32 mtk_id)
+{
+  GPtrArray *mtks = g_hash_table_lookup (store->sessions, session);
+
+  for (guint i = 0; mtks != NULL && i < mtks->len; i++)
+    {
+      const MgvMtk *m = g_ptr_array_index (mtks, i);
+      if (m->msk_id == msk->msk_id && m->mtk_id == mtk_id && memcmp (m->domain, msk->domain, MGV_KEY_DOMAIN_LEN) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 MgvMtk *
 mgv_process_mtk (MgvStore *store, const char *session, GBytes *message, GError **error)
 {
@@ -104,6 +119,7 @@ mgv_process_mtk (MgvStore *store, const char *session, GBytes *message, GError *
   MgvMsk *msk;
   MgvMtk *mtk;
   guint32 ts, seq_p;
+  gboolean copy_for_session;
 
   msg = mikey_message_parse (message, &local);
   if (msg == NULL)
@@ -128,15 +144,22 @@ mgv_process_mtk (MgvStore *store, const char *session, GBytes *message, GError *
       mgv_fail (error, MGV_ERROR_UNKNOWN_KEY, "MTK message: MSK 0x%08x is not stored", msg->key_ids.msk_id);
       return NULL;
     }
+  /* The message that gave the current MTK, sent again to a second session of the key group
+   * (its own destination): a replay of the MSK's counter by the letter of 6.4.6.2, but the
+   * counter names that one message of the BM-SC (same TS, same MTK ID), so it carries the key
+   * the ME accepted already, and that session needs it. Verified like any other, then kept for
+   * the session; the MSK's state does not move (docs/interpretations.md). */
+  copy_for_session = msk->has_mtk_counter && ts == msk->mtk_counter && seq_p == msk->seq_low
+                     && !session_holds (store, session, msk, seq_p);
   /* step 2: replay counter per MSK */
-  if (msk->has_mtk_counter && !mgv_serial_newer (ts, msk->mtk_counter))
+  if (!copy_for_session && msk->has_mtk_counter && !mgv_serial_newer (ts, msk->mtk_counter))
     {
       mgv_fail (error, MGV_ERROR_REPLAY, "MTK message: TS %u is not newer than %u under MSK 0x%08x", ts,
                 msk->mtk_counter, msk->msk_id);
       return NULL;
     }
   /* step 3 and 6.5.4: SEQl < SEQp <= SEQu (SEQl is the current MTK ID once one was accepted) */
-  if (seq_p <= msk->seq_low || seq_p > msk->seq_high)
+  if (!copy_for_session && (seq_p <= msk->seq_low || seq_p > msk->seq_high))
     {
       mgv_fail (error, MGV_ERROR_STALE, "MTK message: MTK ID %u outside (%u, %u] of MSK 0x%08x", seq_p, msk->seq_low,
                 msk->seq_high, msk->msk_id);
@@ -156,13 +179,14 @@ mgv_process_mtk (MgvStore *store, const char *session, GBytes *message, GError *
   if (kd == NULL)
     return NULL;
 
-  /* accepted: SEQl := SEQp, the MSK's counter := TS */
+  /* accepted: SEQl := SEQp, the MSK's counter := TS (both unchanged for a copy) */
   msk->seq_low = seq_p;
   msk->has_mtk_counter = TRUE;
   msk->mtk_counter = ts;
   mtk = make_mtk (msg, msk, kd);
   keep_for_session (store, session, mtk);
-  g_debug ("MGV-F: MTK %u under MSK 0x%08x accepted for session %s", seq_p, msk->msk_id, session);
+  g_debug ("MGV-F: MTK %u under MSK 0x%08x accepted for session %s%s", seq_p, msk->msk_id, session,
+           copy_for_session ? " (the current MTK, first copy for this session)" : "");
   if (!store->defer_mtk_saves && !mgv_store_save (store, error))
     {
       mgv_mtk_free (mtk);

@@ -629,6 +629,14 @@ mgv_store_session_mtks (MgvStore *store, const char *session)
   return mtks != NULL ? g_ptr_array_ref (mtks) : NULL;
 }
 
+gboolean
+mgv_store_mtk_may_come (MgvStore *store, const guint8 domain[3], guint32 msk_id, guint16 mtk_id)
+{
+  MgvMsk *msk = mgv_store_find_msk (store, domain, msk_id);
+
+  return msk == NULL || (mtk_id > msk->seq_low && mtk_id <= msk->seq_high);
+}
+
 void
 mgv_store_end_session (MgvStore *store, const char *session)
 {

@@ -139,6 +139,11 @@ MgvMtk *mgv_process_mtk (MgvStore *store, const char *session, GBytes *message, 
 
 /* The MTKs kept for a session, newest first (at most two); NULL when none. */
 GPtrArray *mgv_store_session_mtks (MgvStore *store, const char *session);
+/* FALSE when MGV-F will never again accept an MTK with this ID under this stored MSK: the ID
+ * is at or below SEQl, the current MTK ID, or above SEQu (TS 33.246 6.4.6.2 step 3, 6.5.4),
+ * so an MTK the session no longer keeps cannot come back. TRUE while it
+ * still may come, and when the MSK is not stored (it may be pushed later). */
+gboolean   mgv_store_mtk_may_come (MgvStore *store, const guint8 domain[3], guint32 msk_id, guint16 mtk_id);
 /* End of a session: its MTKs are deleted (6.5.4). */
 void       mgv_store_end_session (MgvStore *store, const char *session);
 

@@ -889,6 +889,49 @@ test_mtk_replay (Fx *fx, gconstpointer d)
   reject_mtk (fx, msg, MGV_ERROR_REPLAY);
 }
 
+/* Two sessions of one key group, each with its own destination, get the same MTK message:
+ * the second copy gives the second session the key (after its MAC), a third copy to either
+ * session is a replay, an older MTK or a tampered copy is refused, the next MTK goes on. */
+static void
+test_mtk_current_copy_for_another_session (Fx *fx, gconstpointer d)
+{
+  g_autoptr(GBytes) a = NULL;
+  g_autoptr(GBytes) older = NULL;
+  g_autoptr(GBytes) tampered = NULL;
+  g_autoptr(GBytes) b = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) kept = NULL;
+  MgvMtk *first, *copy;
+
+  deliver_msk (fx);
+  a = next_mtk (fx, 5, NULL, NULL);
+  first = accept_mtk (fx, a);
+  older = next_mtk (fx, 4, NULL, NULL); /* a newer counter, an older MTK ID */
+  tampered = flip (a, 1);
+  g_assert_null (mgv_process_mtk (fx->store, "session-2", tampered, &error));
+  g_assert_error (error, MGV_ERROR, MGV_ERROR_AUTH);
+  g_clear_error (&error);
+  g_assert_null (mgv_store_session_mtks (fx->store, "session-2"));
+  g_assert_null (mgv_process_mtk (fx->store, "session-2", older, &error));
+  g_assert_error (error, MGV_ERROR, MGV_ERROR_STALE);
+  g_clear_error (&error);
+  copy = mgv_process_mtk (fx->store, "session-2", a, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (copy);
+  g_assert_cmpuint (copy->mtk_id, ==, 5);
+  g_assert_true (gba_secret_equal (copy->mtk, first->mtk));
+  kept = mgv_store_session_mtks (fx->store, "session-2");
+  g_assert_cmpuint (kept->len, ==, 1);
+  g_assert_null (mgv_process_mtk (fx->store, "session-2", a, &error));
+  g_assert_error (error, MGV_ERROR, MGV_ERROR_REPLAY);
+  g_clear_error (&error);
+  reject_mtk (fx, a, MGV_ERROR_REPLAY);
+  b = next_mtk (fx, 6, NULL, NULL);
+  mgv_mtk_free (accept_mtk (fx, b));
+  mgv_mtk_free (first);
+  mgv_mtk_free (copy);
+}
+
 static void
 test_mtk_same_id_new_ts_stale (Fx *fx, gconstpointer d)
 {
@@ -1058,6 +1101,14 @@ test_mtk_two_most_recent_per_session (Fx *fx, gconstpointer d)
   g_assert_cmpuint (kept->len, ==, 2);
   g_assert_cmpuint (((MgvMtk *) g_ptr_array_index (kept, 0))->mtk_id, ==, 3);
   g_assert_cmpuint (((MgvMtk *) g_ptr_array_index (kept, 1))->mtk_id, ==, 2);
+  /* MTK ID 1 is gone from the session and MGV-F takes none at or below SEQl = 3 again, nor
+   * above SEQu = 100 (6.5.4); MTK 4 may still come, and any MTK of an MSK not stored */
+  g_assert_false (mgv_store_mtk_may_come (fx->store, DOMAIN, 0x00010002, 1));
+  g_assert_false (mgv_store_mtk_may_come (fx->store, DOMAIN, 0x00010002, 3));
+  g_assert_true (mgv_store_mtk_may_come (fx->store, DOMAIN, 0x00010002, 4));
+  g_assert_true (mgv_store_mtk_may_come (fx->store, DOMAIN, 0x00010002, 100));
+  g_assert_false (mgv_store_mtk_may_come (fx->store, DOMAIN, 0x00010002, 101));
+  g_assert_true (mgv_store_mtk_may_come (fx->store, DOMAIN, 0x00010003, 1));
   mgv_store_end_session (fx->store, "session-1");
   g_assert_null (mgv_store_session_mtks (fx->store, "session-1"));
 }
@@ -1090,7 +1141,10 @@ test_store_persists_across_restart (Fx *fx, gconstpointer d)
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
   reopen (fx, CARD, FALSE);
   assert_has_msk (fx, 0x00010002, TRUE);
-  /* SEQl and the counter survived: the old MTK is still a replay, a newer one verifies */
+  /* SEQl and the counter survived; the sessions' keys are not kept across a restart, so the
+   * current MTK sent again gives the session its key once, then it is a replay; a newer one
+   * verifies */
+  mgv_mtk_free (accept_mtk (fx, a));
   reject_mtk (fx, a, MGV_ERROR_REPLAY);
   b = next_mtk (fx, 6, NULL, NULL);
   mgv_mtk_free (accept_mtk (fx, b));
@@ -1214,6 +1268,13 @@ test_store_background_failure_reported (Fx *fx, gconstpointer d)
   g_assert_true (mgv_store_save (fx->store, &error));
   g_assert_no_error (error);
   reopen (fx, CARD, FALSE);
+  {
+    gboolean found = FALSE;
+    MgvMskInfo info = msk_info (fx, 0x00010002, &found);
+    g_assert_true (found);
+    g_assert_cmpuint (info.seq_low, ==, 5); /* MTK 5 reached the disk */
+  }
+  mgv_mtk_free (accept_mtk (fx, m)); /* the session's key again, once (sessions are not saved) */
   reject_mtk (fx, m, MGV_ERROR_REPLAY);
 }
 
@@ -1540,6 +1601,7 @@ main (int argc, char **argv)
   ADD ("mtk/msk-message-rejected", test_mtk_msk_message_rejected);
   ADD ("mtk/counter-resets-with-new-msk", test_mtk_counter_resets_with_new_msk);
   ADD ("mtk/two-most-recent-per-session", test_mtk_two_most_recent_per_session);
+  ADD ("mtk/current-copy-for-another-session", test_mtk_current_copy_for_another_session);
   ADD ("store/persists-across-restart", test_store_persists_across_restart);
   ADD ("store/sim-change-wipes", test_store_sim_change_wipes);
   ADD ("store/forget-muks-keeps-msks", test_store_forget_muks_keeps_msks);

@@ -262,6 +262,14 @@ test_destination_and_reply (void)
   g_assert_true (g_ptr_array_find_with_equal_func (s.seen, "", g_str_equal, NULL));
   g_assert_cmpuint (mbms_mikey_receiver_get_counters (rx, "127.0.0.2").not_authenticated, ==, 1);
   g_assert_cmpuint (mbms_mikey_receiver_get_counters (rx, NULL).not_authenticated, ==, 1);
+  /* one MTK message to each session of a key group: every destination gets its copy, and
+   * only a repeat to the same destination is a duplicate */
+  send_bytes (tx, "127.0.0.1", port, mtk);
+  send_bytes (tx, "127.0.0.2", port, mtk);
+  drain ();
+  g_assert_cmpuint (s.seen->len, ==, 3);
+  g_assert_cmpuint (mbms_mikey_receiver_get_counters (rx, NULL).duplicates, ==, 0);
+  g_assert_cmpuint (mbms_mikey_receiver_get_counters (rx, "127.0.0.2").duplicates, ==, 1);
   /* the verification goes back to the sender */
   g_assert_true (mbms_mikey_receiver_reply (rx, s.last_from, answer, &error));
   g_socket_set_timeout (tx, 5);
@@ -269,7 +277,7 @@ test_destination_and_reply (void)
   mbms_mikey_receiver_remove_destination (rx, "127.0.0.2");
   send_bytes (tx, "127.0.0.2", port, gone);
   drain ();
-  g_assert_cmpuint (s.seen->len, ==, 2);
+  g_assert_cmpuint (s.seen->len, ==, 3);
   seen_clear (&s);
 }
 

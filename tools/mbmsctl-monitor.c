@@ -204,6 +204,27 @@ on_stream_state_changed (Monitor *m, const char *path, GVariant *params)
   emit (m, "stream", path, words, g_variant_dict_end (&f));
 }
 
+/* FileReceived: a file of a download session in the download directory (TS 26.346 7). */
+static void
+on_file_received (Monitor *m, const char *path, GVariant *params)
+{
+  const char *location, *file;
+  guint64 size;
+  gboolean verified;
+  g_autofree char *words = NULL;
+  GVariantDict f;
+
+  g_variant_get (params, "(&st&sb)", &location, &size, &file, &verified);
+  words = g_strdup_printf ("%s: file %s, %" G_GUINT64_FORMAT " octets, %s, in %s", service_id_of (m, path), location,
+                           size, verified ? "verified" : "not protected", file);
+  g_variant_dict_init (&f, NULL);
+  g_variant_dict_insert (&f, "content-location", "s", location);
+  g_variant_dict_insert (&f, "size", "t", size);
+  g_variant_dict_insert (&f, "file", "s", file);
+  g_variant_dict_insert (&f, "verified", "b", verified);
+  emit (m, "file-received", path, words, g_variant_dict_end (&f));
+}
+
 /* The counters a session shows, in the words people use for them. */
 static const struct {
   const char *property, *words;
@@ -246,6 +267,19 @@ on_properties_changed (Monitor *m, const char *path, GVariant *params)
       g_variant_dict_insert (&f, "state", "s", s1);
       g_variant_dict_insert (&f, "reason", "s", s2);
       emit (m, "state", path, words->str, g_variant_dict_end (&f));
+    }
+  else if (g_strcmp0 (iface, MBMSCTL_NAME ".Service") == 0 && g_variant_dict_contains (&d, "DownloadCounters"))
+    {
+      guint64 delivered, refused, held, dropped;
+
+      g_variant_dict_lookup (&d, "DownloadCounters", "(tttt)", &delivered, &refused, &held, &dropped);
+      g_string_printf (words, "%s: downloads %" G_GUINT64_FORMAT " delivered, %" G_GUINT64_FORMAT " refused, %"
+                       G_GUINT64_FORMAT " held", service_id_of (m, path), delivered, refused, held);
+      g_variant_dict_insert (&f, "delivered", "t", delivered);
+      g_variant_dict_insert (&f, "refused", "t", refused);
+      g_variant_dict_insert (&f, "held", "t", held);
+      g_variant_dict_insert (&f, "dropped", "t", dropped);
+      emit (m, "downloads", path, words->str, g_variant_dict_end (&f));
     }
   else if (g_strcmp0 (iface, MBMSCTL_NAME ".Session") == 0)
     {
@@ -315,6 +349,8 @@ on_signal (GDBusConnection *bus, const char *sender, const char *path, const cha
 
   if (g_strcmp0 (signal, "KeyChanged") == 0 && g_variant_is_of_type (params, G_VARIANT_TYPE ("(ayq)")))
     on_key_changed (m, path, params);
+  else if (g_strcmp0 (signal, "FileReceived") == 0 && g_variant_is_of_type (params, G_VARIANT_TYPE ("(stsb)")))
+    on_file_received (m, path, params);
   else if (g_strcmp0 (signal, "StreamStateChanged") == 0 && g_variant_is_of_type (params, G_VARIANT_TYPE ("(ss)")))
     on_stream_state_changed (m, path, params);
   else if (g_strcmp0 (signal, "PropertiesChanged") == 0

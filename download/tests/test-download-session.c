@@ -47,6 +47,8 @@ typedef struct {
   DownloadSession *session;
   GPtrArray  *got;     /* Got */
   DownloadLimits limits;
+  GbaSecret  *muk;
+  GBytes     *msk_msg; /* the MSK message that put msk in store */
 } Fx;
 
 typedef struct {
@@ -82,9 +84,9 @@ fx_set_up (Fx *fx, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
-  g_autoptr(GbaSecret) muk = gba_secret_new_random (32);
+  GbaSecret *muk = gba_secret_new_random (32);
   g_autoptr(GbaSecret) r = gba_secret_new_random (16);
-  g_autoptr(GBytes) msk_msg = NULL;
+  GBytes *msk_msg = NULL;
   g_autoptr(MgvMskResult) res = NULL;
   g_autoptr(GbaSecret) e = NULL, a = NULL;
   MikeyBuildParams p = { .csb_id = 0x11223344, .ts_counter = 1, .idi = IDI, .idr = IDR, .streaming = FALSE,
@@ -103,6 +105,8 @@ fx_set_up (Fx *fx, gconstpointer data)
   msk_msg = mikey_build_msk_message (&p, muk);
   res = mgv_process_msk (fx->store, msk_msg, &error);
   g_assert_no_error (error);
+  fx->muk = muk;
+  fx->msk_msg = msk_msg;
   fx->tgk = gba_secret_new_random (16);
   /* what the BM-SC derives for download, RFC 3830 4.1.3 with cs_id 0 (TS 33.246 6.5.4) */
   e = mikey_derive_tgk_key (fx->tgk, MIKEY_TGK_CONST_ENCR, 0, MTK_CSB, fx->rand, 16);
@@ -123,6 +127,8 @@ fx_tear_down (Fx *fx, gconstpointer data)
   mgv_store_free (fx->store);
   gba_secret_unref (fx->msk);
   gba_secret_unref (fx->tgk);
+  gba_secret_unref (fx->muk);
+  g_bytes_unref (fx->msk_msg);
   g_bytes_unref (fx->rand);
   g_ptr_array_unref (fx->got);
   test_tmpdir_remove (fx->dir);
@@ -792,6 +798,185 @@ test_held_cannot_pin_memory (Fx *fx, gconstpointer d)
   carousel_clear (&c);
 }
 
+/* An MTK of its own (TGK, the keys derived from it and the KeyID naming it) for key changes. */
+typedef struct {
+  GbaSecret *tgk;
+  guint8     encr[16];
+  guint8     auth[20];
+  guint8     key_id[9]; /* Key Domain ID || MSK ID || MTK ID, as 'obki' carries it */
+  GBytes    *message;   /* the MIKEY MTK message */
+} OwnMtk;
+
+static void
+own_mtk_make (Fx *fx, OwnMtk *m, guint16 mtk_id)
+{
+  g_autoptr(GbaSecret) e = NULL, a = NULL;
+  MikeyBuildParams p = { .csb_id = MTK_CSB, .ts_counter = fx->mtk_ts++, .streaming = FALSE,
+                         .msk_id = 0x00010002, .mtk_id = mtk_id };
+
+  m->tgk = gba_secret_new_random (16);
+  p.key = m->tgk;
+  memcpy (p.domain, DOMAIN, 3);
+  m->message = mikey_build_mtk_message (&p, fx->msk, fx->rand);
+  e = mikey_derive_tgk_key (m->tgk, MIKEY_TGK_CONST_ENCR, 0, MTK_CSB, fx->rand, 16);
+  a = mikey_derive_tgk_key (m->tgk, MIKEY_TGK_CONST_AUTH, 0, MTK_CSB, fx->rand, 20);
+  memcpy (m->encr, gba_secret_get_data (e, NULL), 16);
+  memcpy (m->auth, gba_secret_get_data (a, NULL), 20);
+  memcpy (m->key_id, dcf_test_key_id, 7);
+  m->key_id[7] = (guint8) (mtk_id >> 8);
+  m->key_id[8] = (guint8) mtk_id;
+}
+
+static void
+own_mtk_clear (OwnMtk *m)
+{
+  g_clear_pointer (&m->tgk, gba_secret_unref);
+  g_clear_pointer (&m->message, g_bytes_unref);
+}
+
+static GBytes *
+protect_with (const OwnMtk *m, GBytes *plain, const char *content_type)
+{
+  DcfShape s = DCF_SHAPE (.encr_key = m->encr, .sign_key = m->auth, .key_id_raw = m->key_id,
+                          .content_type = content_type);
+
+  return dcf_build (&s, g_bytes_get_data (plain, NULL), g_bytes_get_size (plain));
+}
+
+static void
+test_mtk_change_mid_session (Fx *fx, gconstpointer d)
+{
+  /* the session changes its MTK between files (a new MIKEY object, TS 33.246 6.3.3.2.1): each
+   * file opens with its own MTK; the previous one is kept (6.5.4); once a third came, a file
+   * under the first is refused at once, not held for an MTK MGV-F would never take again */
+  OwnMtk m1 = { 0 }, m2 = { 0 }, m3 = { 0 };
+  g_autoptr(GBytes) p_a = text_of (2000, 11), p_b = text_of (777, 12), p_c = text_of (1500, 13), p_s = text_of (99, 14);
+  g_autoptr(GBytes) a = NULL, b = NULL, c = NULL, stale = NULL, fdt = NULL;
+  g_autofree char *files = NULL, *xml = NULL;
+  char *e[8] = { NULL };
+  DownloadStats st;
+
+  own_mtk_make (fx, &m1, 7);
+  own_mtk_make (fx, &m2, 8);
+  own_mtk_make (fx, &m3, 9);
+  a = protect_with (&m1, p_a, NULL);
+  b = protect_with (&m1, p_b, NULL);
+  c = protect_with (&m2, p_c, NULL);
+  stale = protect_with (&m1, p_s, NULL);
+  e[0] = file_entry (1, "k/mtk7.mikey", "application/mikey", m1.message);
+  e[1] = file_entry (2, "a.txt", "application/vnd.oma.drm.dcf", a);
+  e[2] = file_entry (3, "b.txt", "application/vnd.oma.drm.dcf", b);
+  e[3] = file_entry (4, "k/mtk8.mikey", "application/mikey", m2.message);
+  e[4] = file_entry (5, "c.txt", "application/vnd.oma.drm.dcf", c);
+  e[5] = file_entry (6, "k/mtk9.mikey", "application/mikey", m3.message);
+  e[6] = file_entry (7, "stale.txt", "application/vnd.oma.drm.dcf", stale);
+  files = g_strjoinv ("", e);
+  for (guint i = 0; e[i] != NULL; i++)
+    g_free (e[i]);
+  xml = fdt_xml (fx, 3600, files);
+  {
+    g_autoptr(GBytes) x = g_bytes_new (xml, strlen (xml));
+    fdt = protect_with (&m1, x, "text/xml");
+  }
+  send_object (fx, 0, 1, fdt);
+  send_object (fx, 1, 0, m1.message);
+  send_object (fx, 2, 0, a);
+  assert_got (fx, "a.txt", p_a);
+  /* the file under MTK 8 waits for it; the one under MTK 7 still opens after the change */
+  send_object (fx, 5, 0, c);
+  g_assert_null (got_at (fx, "c.txt"));
+  send_object (fx, 4, 0, m2.message);
+  assert_got (fx, "c.txt", p_c);
+  send_object (fx, 3, 0, b);
+  assert_got (fx, "b.txt", p_b);
+  /* a third MTK: MTK 7 is gone from the ME and cannot come back */
+  send_object (fx, 6, 0, m3.message);
+  send_object (fx, 7, 0, stale);
+  g_assert_null (got_at (fx, "stale.txt"));
+  download_session_get_stats (fx->session, &st);
+  g_assert_cmpuint (st.mtks, ==, 3);
+  g_assert_cmpuint (st.files_delivered, ==, 3);
+  g_assert_cmpuint (st.files_refused, ==, 1);
+  g_assert_cmpuint (st.files_stale, ==, 1);
+  g_assert_cmpuint (st.held, ==, 0);
+  g_assert_cmpuint (fx->got->len, ==, 3);
+  own_mtk_clear (&m1);
+  own_mtk_clear (&m2);
+  own_mtk_clear (&m3);
+}
+
+static void
+test_mikey_before_msk (Fx *fx, gconstpointer d)
+{
+  /* a UE joins the carousel before its MSK was pushed: the MIKEY object it could not take
+   * then is taken from the carousel's next copy, once the MSK is in MGV-S */
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (fx->dir, "late.mgv", NULL);
+  g_autoptr(MgvMskResult) res = NULL;
+  Carousel c = { 0 };
+  DownloadStats st;
+  guint64 refused;
+  MgvStore *late = mgv_store_open (path, CARD, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (mgv_store_install_muk (late, IDI, IDR, fx->muk, &error));
+  download_session_free (fx->session);
+  fx->session = download_session_new (TSI, &fx->limits, &fx->clock.base, late, SESSION, on_file, fx);
+  carousel_make (fx, &c, DCF_SHAPE ());
+  send_object (fx, 1, 0, c.mikey);
+  send_object (fx, 0, 1, c.fdt);
+  send_object (fx, 2, 0, c.dcf_a);
+  download_session_get_stats (fx->session, &st);
+  g_assert_cmpuint (st.mtks, ==, 0);
+  g_assert_cmpuint (st.mikey_refused, ==, 1);
+  g_assert_cmpuint (fx->got->len, ==, 0);
+  res = mgv_process_msk (late, fx->msk_msg, &error);
+  g_assert_no_error (error);
+  send_object (fx, 1, 0, c.mikey);
+  download_session_get_stats (fx->session, &st);
+  g_assert_cmpuint (st.mtks, ==, 1);
+  assert_got (fx, "http://lab.example/news/a.txt", c.plain_a);
+  /* accepted once: later copies are repeats the session skips, not MGV-F's replays */
+  refused = st.mikey_refused;
+  send_object (fx, 1, 0, c.mikey);
+  download_session_get_stats (fx->session, &st);
+  g_assert_cmpuint (st.mikey_refused, ==, refused);
+  g_assert_cmpuint (st.mtks, ==, 1);
+  download_session_free (fx->session);
+  fx->session = NULL;
+  mgv_store_free (late);
+  carousel_clear (&c);
+}
+
+static void
+test_given_up_received_again (Fx *fx, gconstpointer d)
+{
+  /* an object given up for room (here: one orphan only) was neither delivered nor refused: the
+   * carousel's next copy of it is received, not skipped as a repeat */
+  Carousel c = { 0 };
+  DownloadStats st;
+  g_autoptr(GPtrArray) a = NULL;
+  g_autoptr(GPtrArray) b = NULL;
+
+  fx->limits.max_unknown_objects = 1;
+  fx_restart (fx);
+  carousel_make (fx, &c, DCF_SHAPE ());
+  a = packets_of (2, 0, c.dcf_a, TRUE); /* with EXT_FTI: complete before the FDT, kept as orphans */
+  b = packets_of (3, 0, c.dcf_b, TRUE);
+  send_object (fx, 0, 1, c.fdt);
+  send_all (fx, a);
+  send_all (fx, b);
+  download_session_get_stats (fx->session, &st);
+  g_assert_cmpuint (st.objects_abandoned, ==, 1);
+  send_object (fx, 1, 0, c.mikey);
+  assert_got (fx, "news/b.bin", c.plain_b);
+  g_assert_null (got_at (fx, "http://lab.example/news/a.txt"));
+  send_all (fx, a);
+  assert_got (fx, "http://lab.example/news/a.txt", c.plain_a);
+  g_assert_cmpuint (fx->got->len, ==, 2);
+  carousel_clear (&c);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -812,5 +997,8 @@ main (int argc, char **argv)
   ADD ("multi-symbol-packets", test_multi_symbol_packets);
   ADD ("multicast-lo-loss-reordering-held-big-forged", test_multicast_lo);
   ADD ("held-cannot-pin-memory", test_held_cannot_pin_memory);
+  ADD ("mtk-change-mid-session", test_mtk_change_mid_session);
+  ADD ("mikey-before-msk-taken-from-the-next-copy", test_mikey_before_msk);
+  ADD ("given-up-received-again", test_given_up_received_again);
   return g_test_run ();
 }

@@ -6,34 +6,20 @@ loss-free repeats; the files appear under the download directory (atomically, 06
 Service's Downloads property, as FileReceived signals, in `mbmsctl downloads`, and through
 OpenFile to an authorised caller only. A Content-Location that tries to leave the download
 directory is refused. (Protected download end to end needs the lab's FLUTE sender.)"""
-import gzip, hashlib, base64, json, os, re, socket, stat, struct, subprocess, sys, tempfile, time, unittest
+import base64, configparser, gzip, hashlib, importlib.util, json, os, re, signal, socket, stat, struct, subprocess, \
+    tempfile, time, unittest
 
-BUILD = os.environ["MBMS_BUILD_DIR"]
-SRC = os.environ["MBMS_SOURCE_DIR"]
-MBMSD = os.path.join(BUILD, "daemon", "mbmsd")
-MBMSCTL = os.path.join(BUILD, "tools", "mbmsctl")
-PYTHON_GI = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-NAME, ROOT = "org.mbmsd.Mbmsd1", "/org/mbmsd/Mbmsd1"
+# test-daemon.py's helpers and names, as test-stalls.py takes them
+_spec = importlib.util.spec_from_file_location("daemon_fixture",
+                                               os.path.join(os.path.dirname(__file__), "test-daemon.py"))
+fx = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(fx)
+BUILD, SRC, MBMSD, MBMSCTL, PYTHON_GI = fx.BUILD, fx.SRC, fx.MBMSD, fx.MBMSCTL, fx.PYTHON_GI
+NAME, ROOT, USD_NS, LABNET = fx.NAME, fx.ROOT, fx.USD_NS, fx.LABNET
+free_udp_port, wait_for = fx.free_udp_port, fx.wait_for
 SERVICE = "urn:mbmsd:test:podcasts"
-USD_NS = "urn:3GPP:metadata:2005:MBMS:userServiceDescription"
 NTP_UNIX = 2208988800
 TSI = 77
-
-
-def free_udp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(predicate, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def alc_packets(toi, data, fdt_instance=None, symbol=500, block=16, cenc=None):
@@ -227,16 +213,13 @@ class DownloadDaemon(unittest.TestCase):
         self.assertIn(b"AccessDenied", r.stderr)
 
 
-LABNET = os.path.join(BUILD, "tools", "lab", "mbms-labnet")
 PODCASTS = "urn:mbmsd:lab:service:podcasts"
 
 
-class LabDownload(unittest.TestCase):
+class LabFixture(unittest.TestCase):
     """The lab network's protected download session (tools/lab, written from the specifications
-    by another engineer): mbmsd registers, gets the MSK pushed, takes the MTK from the session's
-    MIKEY object (late: from the carousel's second round), verifies the FDT's DCF and each file's
-    signature, and delivers bulletin (CBC), clip (CTR) and an 11 MiB firmware (CBC) byte for
-    byte under loss, reordering and duplicates; the forged file is refused and counted."""
+    by another engineer) and mbmsd registered for it; LAB_ARGS are the lab's switches."""
+    LAB_ARGS = []
 
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
@@ -257,9 +240,8 @@ class LabDownload(unittest.TestCase):
         os.makedirs(self.dump)
         with open(os.path.join(self.dir, "lab.log"), "w") as log:
             self.lab = subprocess.Popen([LABNET, "--config", os.path.join(self.dir, "labnet.conf"),
-                                         "--download-to", f"{group}:{dport}", "--download-tsi", "9", "--rounds", "0",
-                                         "--rate", "4000", "--loss", "3", "--reorder", "10", "--duplicate", "5",
-                                         "--mikey-from-round", "2", "--dump-dir", self.dump, "--usd-dir", usd],
+                                         "--download-to", f"{group}:{dport}", "--download-tsi", "9", *self.LAB_ARGS,
+                                         "--dump-dir", self.dump, "--usd-dir", usd],
                                         stdout=subprocess.PIPE, stderr=log, text=True)
         self.procs.append(self.lab)
         lines = {}
@@ -305,29 +287,123 @@ class LabDownload(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         return r.stdout
 
-    def test_protected_session_of_the_lab(self):
-        self.mbmsctl("register", PODCASTS)
+    def log(self):
+        with open(os.path.join(self.dir, "mbmsd.log")) as f:
+            return f.read()
 
+    def sent(self):
+        """What the lab sends, from its dump (session.ini): {toi: section} of the DCF files."""
+        ini = configparser.ConfigParser(interpolation=None)
+        ini.read(os.path.join(self.dump, "session.ini"))
+        return {int(name.split()[1]): ini[name] for name in ini.sections() if name.startswith("toi ")}
+
+    def wait_delivered(self, locations, refused, timeout):
+        """mbmsctl downloads once every location is listed and `refused` files were refused."""
         def delivered():
             shown = json.loads(self.mbmsctl("--json", "downloads", PODCASTS))
-            names = {f["content-location"].rsplit("/", 1)[-1] for f in shown["files"]}
-            return shown if {"bulletin.txt", "clip.bin", "firmware.bin"} <= names and shown["refused"] >= 1 else None
+            listed = {f["content-location"] for f in shown["files"]}
+            return shown if set(locations) <= listed and shown["refused"] >= refused else None
 
         try:
-            shown = wait_for(delivered, timeout=150, what="the lab's three files, verified, and the forged refused")
+            return wait_for(delivered, timeout=timeout, what=f"{sorted(locations)} delivered, {refused} refused")
         except AssertionError:
-            with open(os.path.join(self.dir, "mbmsd.log")) as f:
-                raise AssertionError("mbmsd.log:\n" + f.read()[-4000:])
+            raise AssertionError("mbmsd.log:\n" + self.log()[-4000:])
+
+    def assert_as_sent(self, shown, toi, section):
+        f = {f["content-location"]: f for f in shown["files"]}[section["content-location"]]
+        self.assertTrue(f["verified"], section["content-location"])
+        with open(os.path.join(self.dump, f"{toi}.plain"), "rb") as want, open(f["path"], "rb") as got:
+            self.assertEqual(got.read(), want.read(), section["content-location"])
+        self.assertEqual(stat.S_IMODE(os.stat(f["path"]).st_mode), 0o640)
+        return f
+
+
+class LabDownload(LabFixture):
+    """mbmsd registers, gets the MSK pushed, takes the MTK from the session's MIKEY object (late:
+    from the carousel's second round), verifies the FDT's DCF and each file's signature, and
+    delivers every file the lab sends byte for byte (CBC, CTR, an 11 MiB one, the gzip-encoded
+    one: Content-Encoding, TS 26.346 7.2.x) under loss, reordering and duplicates; the forged
+    file is refused and counted."""
+    LAB_ARGS = ["--rounds", "0", "--rate", "4000", "--loss", "3", "--reorder", "10", "--duplicate", "5",
+                "--mikey-from-round", "2"]
+
+    def test_protected_session_of_the_lab(self):
+        self.mbmsctl("register", PODCASTS)
+        sent = self.sent()
+        good = {toi: sec for toi, sec in sent.items() if sec.getboolean("bad-signature") is False}
+        bad = [sec["content-location"] for sec in sent.values() if sec.getboolean("bad-signature")]
+        self.assertGreaterEqual(len(good), 4)  # CBC, CTR, the large one, the gzip-encoded one
+        self.assertTrue(any(sec.getboolean("gzip") for sec in good.values()), "the lab sends a gzip-encoded file")
+        self.assertEqual(len(bad), 1)
+        shown = self.wait_delivered([sec["content-location"] for sec in good.values()], len(bad), 150)
+        for toi, sec in good.items():
+            self.assert_as_sent(shown, toi, sec)
         by_name = {f["content-location"].rsplit("/", 1)[-1]: f for f in shown["files"]}
+        self.assertEqual(len(shown["files"]), len(good))
         self.assertNotIn("forged.txt", by_name)
-        for toi, name in ((2, "bulletin.txt"), (3, "clip.bin"), (4, "firmware.bin")):
-            f = by_name[name]
-            self.assertTrue(f["verified"], name)
-            with open(os.path.join(self.dump, f"{toi}.plain"), "rb") as want, open(f["path"], "rb") as got:
-                self.assertEqual(got.read(), want.read(), name)
-            self.assertEqual(stat.S_IMODE(os.stat(f["path"]).st_mode), 0o640)
         self.assertGreater(by_name["firmware.bin"]["size"], 10 * 1024 * 1024)
         self.assertFalse(any("forged" in n for _, _, files in os.walk(self.downloads) for n in files))
+
+
+class LabMtkChange(LabFixture):
+    """The lab's session changes its MTK between files (SIGUSR2: a new MIKEY object, a file under
+    the new MTK, a new FDT Instance signed with it; TS 33.246 6.3.3.1, 6.3.3.2.1): the files
+    before and after each change open with their own MTK, the earlier ones stay; after the second
+    change a file still under MTK ID 1 is refused at once (the ME keeps the two most recent MTKs
+    and MGV-F takes none at or below the current MTK ID, 6.5.4, 6.4.6.2). The first MIKEY object
+    comes before the MSK is pushed: mbmsd takes it from the carousel's next round."""
+    LAB_ARGS = ["--rounds", "0", "--rate", "4000", "--big-file-mib", "1"]
+
+    def change_mtk_and_wait(self, mtk_id, refused):
+        self.lab.send_signal(signal.SIGUSR2)
+        name = f"news/under-mtk-{mtk_id}.txt"
+        toi = wait_for(lambda: next((t for t, sec in self.sent().items() if sec["content-location"].endswith(name)),
+                                    None), what=f"the lab's file under MTK ID {mtk_id}")
+        sec = self.sent()[toi]
+        self.assertEqual(sec.getint("mtk-id"), mtk_id)
+        shown = self.wait_delivered([sec["content-location"]], refused, 60)
+        self.assert_as_sent(shown, toi, sec)
+        self.assertRegex(self.log(), re.escape(f"'{sec['content-location']}' verified with MTK ID {mtk_id},"))
+        return shown
+
+    def test_files_before_and_after_the_change_and_a_stale_one(self):
+        # mbmsctl monitor tells the files and the counters in plain words
+        monitor = subprocess.Popen([MBMSCTL, "--session-bus", "monitor"], env=self.env, stdout=subprocess.PIPE,
+                                   text=True)
+        self.procs.append(monitor)
+        # a few carousel rounds (each well under a second) reach mbmsd before its MSK: their MIKEY
+        # objects are refused as of an unknown MSK, and a later copy must still be taken
+        wait_for(lambda: "receiving" in self.mbmsctl("downloads", PODCASTS), what="the FLUTE session joined")
+        time.sleep(2)
+        self.mbmsctl("register", PODCASTS)
+        first = {toi: sec for toi, sec in self.sent().items() if not sec.getboolean("bad-signature")}
+        shown = self.wait_delivered([sec["content-location"] for sec in first.values()], 1, 90)
+        for toi, sec in first.items():
+            self.assertEqual(sec.getint("mtk-id"), 1)
+            self.assert_as_sent(shown, toi, sec)
+        self.assertRegex(self.log(), r"verified with MTK ID 1,")
+        self.change_mtk_and_wait(2, 1)
+        shown = self.change_mtk_and_wait(3, 2)
+        stale = [sec for sec in self.sent().values() if sec["content-location"].endswith("news/stale.txt")]
+        self.assertEqual(len(stale), 1)
+        self.assertEqual(stale[0].getint("mtk-id"), 1)
+        # the stale file is refused, not held for an MTK that cannot come again
+        wait_for(lambda: re.search(r"refused: DCF: MTK ID 1 of MSK ID 0x[0-9a-f]{8} is older than the session's MTKs",
+                                   self.log()), what="the stale file refused")
+        shown = json.loads(self.mbmsctl("--json", "downloads", PODCASTS))
+        self.assertEqual(shown["refused"], 2)
+        self.assertNotIn(stale[0]["content-location"], {f["content-location"] for f in shown["files"]})
+        self.assertFalse(any("stale" in n for _, _, files in os.walk(self.downloads) for n in files))
+        self.assertEqual(len(shown["files"]), len(first) + 2)
+        self.assertIn("MTK ID 3 of MSK ID", self.log())
+        # the refusal after the last delivered file reaches DownloadCounters (at the next sweep)
+        wait_for(lambda: "2 refused" in self.mbmsctl("downloads", PODCASTS), timeout=15, what="2 refused on D-Bus")
+        time.sleep(0.5)
+        monitor.terminate()
+        said = monitor.communicate(timeout=10)[0]
+        self.assertRegex(said, rf"{PODCASTS}: file http://lab\.mbmsd\.test/download/news/under-mtk-3\.txt, \d+ octets, "
+                               r"verified, in /\S+/under-mtk-3\.txt")
+        self.assertRegex(said, rf"{PODCASTS}: downloads {len(first) + 2} delivered, 2 refused, 0 held")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 """The README's examples as a newcomer runs them, against the demo, while a second demo runs
 beside it (issue 14 items 7 and 8): every ```sh block of the README outside the two that set
 up a machine is run line by line with the two variables the demo prints, and must succeed;
-both demos must end with a working chain, so no two runs share an address or a port. The
-completion of service IDs is checked against the same running daemon."""
+both demos must end with a working chain, so no two runs share an address or a port, nor a
+download directory: each shows the lab's protected download session (every file verified and
+as sent, the forged one refused, one opened through Service.OpenFile). The completion of
+service IDs is checked against the same running daemon."""
 import json, os, re, shlex, subprocess, sys, tempfile, threading, time, unittest
 
 SRC = os.environ["MBMS_SOURCE_DIR"]
@@ -55,6 +57,20 @@ class Demo:
         return "".join(self.lines)
 
 
+def assert_download_shown(test, out):
+    """The demo's protected download (TS 33.246 6.6.3): files arriving, the forged one refused,
+    one opened through Service.OpenFile and identical to what the lab sent, a summary row."""
+    for name in ("news/bulletin.txt", "clips/clip.bin", "updates/firmware.bin"):
+        test.assertRegex(out, rf"FileReceived  {re.escape(name)} +\d+ octets  verified\n", out)
+    test.assertRegex(out, r"FileReceived  news/digest.txt +\d+ octets  verified \(sent gzip-encoded\)\n", out)
+    test.assertRegex(out, r"news/forged.txt +signature made wrong by the lab: refused, not in the download directory")
+    test.assertRegex(out, r"mbmsctl downloads: 4 delivered, 1 refused, 0 held")
+    test.assertRegex(out, r"Service.OpenFile news/bulletin.txt: \"news/bulletin.txt line 0: ")
+    test.assertRegex(out, r"SHA-256 ([0-9a-f]{32})\.\.\. received, \1\.\.\. sent by the lab: identical")
+    test.assertRegex(out, r"download \(DCF\) +4 of 4 +files verified and as sent, 1 refused \(bad signature\), "
+                          r"opened news/bulletin.txt")
+
+
 class ReadmeExamples(unittest.TestCase):
     def test_every_readme_example_runs_against_the_demo_beside_another_demo(self):
         blocks = [(s, b) for s, b in readme_blocks() if s not in NOT_HERE]
@@ -89,18 +105,19 @@ class ReadmeExamples(unittest.TestCase):
             mon = subprocess.run(["timeout", "4", "mbmsctl", "--json", "monitor"], capture_output=True, text=True,
                                  env=env)
             events = [json.loads(line) for line in mon.stdout.splitlines()]
-            keys = [e for e in events if e["event"] == "key-changed"]
+            keys = [e for e in events if e["event"] == "key-changed" and e["service"] == "urn:mbmsd:lab:service:news"]
             self.assertTrue(keys, mon.stdout)
-            self.assertEqual(keys[0]["service"], "urn:mbmsd:lab:service:news")
             self.assertRegex(keys[0]["mki"], r"^00010001[0-9a-f]{4}$")
             self.assertTrue(any(e["event"] == "counters" and e.get("decrypted", 0) > 0 for e in events), mon.stdout)
             # bash completes the running daemon's service IDs
             code = (f"source {shlex.quote(os.path.join(SRC, 'data', 'bash-completion', 'mbmsctl'))}\n"
                     "COMP_WORDS=(mbmsctl show urn:); COMP_CWORD=2; _mbmsctl; printf '%s\\n' \"${COMPREPLY[@]}\"\n")
             r = subprocess.run(["bash", "--norc", "-c", code], capture_output=True, text=True, env=env, timeout=30)
-            self.assertEqual(r.stdout.split(), ["urn:mbmsd:lab:service:news"], r.stderr)
+            self.assertEqual(sorted(r.stdout.split()), ["urn:mbmsd:lab:service:news", "urn:mbmsd:lab:service:podcasts"],
+                             r.stderr)
             self.assertEqual(other.proc.wait(timeout=120), 0, other.output())
             self.assertIn("the chain works", other.output())
+            assert_download_shown(self, other.output())
         finally:
             try:
                 kept.proc.stdin.write("\n")
@@ -112,6 +129,7 @@ class ReadmeExamples(unittest.TestCase):
                 other.proc.kill()
         self.assertEqual(rc, 0, kept.output())
         self.assertIn("the chain works", kept.output())
+        assert_download_shown(self, kept.output())
 
 
 if __name__ == "__main__":

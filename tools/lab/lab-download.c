@@ -12,6 +12,7 @@
 #define LAB_BASE_URI       "http://lab.mbmsd.test/download/"
 #define FDT_EXPIRES_S      3600
 #define TOI_MIKEY          1
+#define LAB_MAX_MTK_ID     60000 /* the lab BM-SC's MSK Key Validity: MTK IDs (0, 60000] */
 
 typedef struct {
   const char      *location; /* under LAB_BASE_URI */
@@ -35,8 +36,36 @@ struct _LabDownload {
   LabDownloadOptions o;
   LabFlute          *flute;
   guint32            msk_id;
-  guint16            mtk_id;
+  guint16            mtk_id;       /* the current MTK */
+  GbaSecret         *msk;
+  GBytes            *rand;         /* the MIKEY-RAND of the MSK (6.5.4) */
+  guint32            csb_id;
+  guint32            mtk_ts;       /* the MTK messages' counter (6.4.3) */
+  LabDcfKeys         keys;         /* the current MTK's */
+  LabDcfKeys         first_keys;   /* MTK ID 1's, for the stale file after two changes */
+  char              *mikey_uri;    /* the current MIKEY object's Content-Location */
+  GPtrArray         *entries;      /* Entry: what the FDT describes */
+  guint32            next_toi;
+  guint32            fdt_instance;
+  GKeyFile          *info;         /* session.ini of the dump directory */
 };
+
+/* An FDT entry with the strings and bytes it points to. */
+typedef struct {
+  LabFdtFile f;
+  char      *location;
+  char      *key_uri;
+  GBytes    *md5_of;
+} Entry;
+
+static void
+entry_free (Entry *e)
+{
+  g_free (e->location);
+  g_free (e->key_uri);
+  g_clear_pointer (&e->md5_of, g_bytes_unref);
+  g_free (e);
+}
 
 void
 lab_download_options_clear (LabDownloadOptions *o)
@@ -168,41 +197,176 @@ hex_of (const guint8 *p, gsize len)
   return g_string_free (s, FALSE);
 }
 
+/* A new entry of the FDT, for an object of content on the air as sent. */
+static Entry *
+add_entry (LabDownload *d, guint32 toi, const char *location, GBytes *content, GBytes *sent, const char *type,
+           const char *encoding, const char *key_uri)
+{
+  Entry *e = g_new0 (Entry, 1);
+
+  e->location = g_strdup (location);
+  e->key_uri = g_strdup (key_uri);
+  /* Content-Length is the file's, Transfer-Length the object's on the air (RFC 6726 3.4.2);
+   * Content-MD5 only where they are one and the same (it is open which one it covers) */
+  e->md5_of = encoding == NULL && key_uri != NULL ? g_bytes_ref (content) : NULL;
+  e->f = (LabFdtFile) { .toi = toi, .content_location = e->location, .content_length = g_bytes_get_size (content),
+                        .transfer_length = sent != NULL ? g_bytes_get_size (sent) : 0, .content_type = type,
+                        .content_encoding = encoding, .md5_of = e->md5_of, .decryption_key_uri = e->key_uri,
+                        .symbol_length = d->o.flute.symbol_length != 0 ? d->o.flute.symbol_length
+                                                                        : LAB_FLUTE_DEFAULT_SYMBOL,
+                        .max_block_length = LAB_FLUTE_DEFAULT_BLOCK };
+  g_ptr_array_add (d->entries, e);
+  return e;
+}
+
+/* The MIKEY MTK message of a new MTK (6.4.5.3: a TGK, no salt, under the group's MSK); the
+ * keys of download protection derived from it (6.5.4) replace the current ones. */
+static GBytes *
+new_mtk (LabDownload *d)
+{
+  g_autoptr(GbaSecret) mtk = gba_secret_new_random (16);
+  MikeyBuildParams mp = { .csb_id = d->csb_id, .ts_counter = ++d->mtk_ts, .streaming = FALSE, .msk_id = d->msk_id,
+                          .mtk_id = d->mtk_id, .key = mtk };
+  GBytes *mikey;
+
+  memcpy (mp.domain, d->o.domain, 3);
+  mikey = mikey_build_mtk_message (&mp, d->msk, d->rand);
+  lab_dcf_keys_clear (&d->keys);
+  lab_dcf_keys_derive (mtk, d->csb_id, d->rand, &d->keys);
+  if (d->o.dump_directory != NULL)
+    {
+      g_autofree char *group = g_strdup_printf ("mtk %u", d->mtk_id);
+      g_autofree char *mtk_hex = hex_of (gba_secret_get_data (mtk, NULL), 16);
+      g_autofree char *auth_hex = hex_of (gba_secret_get_data (d->keys.auth_key, NULL), LAB_DCF_AUTH_KEY_LEN);
+
+      g_key_file_set_string (d->info, group, "mtk", mtk_hex);
+      g_key_file_set_string (d->info, group, "auth-key", auth_hex);
+      if (d->mtk_id == 1)
+        {
+          g_autofree char *encr_hex = hex_of (gba_secret_get_data (d->keys.encr_key, NULL), LAB_DCF_ENCR_KEY_LEN);
+          g_key_file_set_string (d->info, "keys", "mtk", mtk_hex);
+          g_key_file_set_string (d->info, "keys", "encr-key", encr_hex);
+          g_key_file_set_string (d->info, "keys", "auth-key", auth_hex);
+        }
+    }
+  return mikey;
+}
+
+/* A DCF file of the session under keys (MTK ID mtk_id), on the carousel from now on. */
+static void
+add_file (LabDownload *d, const FileSpec *spec, const LabDcfKeys *keys, guint16 mtk_id, const char *key_uri)
+{
+  g_autoptr(GBytes) plain = plaintext_of (spec, d->o.big_mib);
+  g_autofree char *cid = g_strdup_printf ("cid:%s@lab.mbmsd.test", spec->location);
+  g_autofree char *location = g_strconcat (LAB_BASE_URI, spec->location, NULL);
+  LabDcfParams p = { .method = spec->method, .content_type = spec->type, .content_id = cid,
+                     .bad_signature = spec->bad_signature, .msk_id = d->msk_id, .mtk_id = mtk_id };
+  g_autoptr(GBytes) dcf = NULL;
+  g_autoptr(GBytes) sent = NULL;
+  guint32 toi = d->next_toi++;
+
+  memcpy (p.key_domain, d->o.domain, 3);
+  dcf = lab_dcf_write (&p, keys, plain);
+  sent = spec->gzip ? gzip_of (dcf) : g_bytes_ref (dcf);
+  add_entry (d, toi, location, dcf, sent, DCF_CONTENT_TYPE, spec->gzip ? "gzip" : NULL, key_uri);
+  lab_flute_add_object (d->flute, toi, sent, 0);
+  if (d->o.dump_directory != NULL)
+    {
+      g_autofree char *obj = g_strdup_printf ("%u.dcf", toi);
+      g_autofree char *pl = g_strdup_printf ("%u.plain", toi);
+      g_autofree char *group = g_strdup_printf ("toi %u", toi);
+
+      dump (d, obj, dcf);
+      dump (d, pl, plain);
+      g_key_file_set_string (d->info, group, "content-location", location);
+      g_key_file_set_integer (d->info, group, "method", spec->method);
+      g_key_file_set_boolean (d->info, group, "bad-signature", spec->bad_signature);
+      g_key_file_set_string (d->info, group, "content-type", spec->type);
+      g_key_file_set_boolean (d->info, group, "gzip", spec->gzip);
+      g_key_file_set_integer (d->info, group, "mtk-id", mtk_id);
+    }
+}
+
+/* The MIKEY object of the current MTK: an object of the FLUTE session with its own TOI and the
+ * IANA type (6.3.3.2.1). */
+static void
+add_mikey (LabDownload *d, guint32 toi, GBytes *mikey, guint from_round)
+{
+  g_free (d->mikey_uri);
+  d->mikey_uri = d->mtk_id == 1 ? g_strconcat (LAB_BASE_URI, "keys/mtk.mikey", NULL)
+                                : g_strdup_printf ("%skeys/mtk-%u.mikey", LAB_BASE_URI, d->mtk_id);
+  add_entry (d, toi, d->mikey_uri, mikey, NULL, MIKEY_CONTENT_TYPE, NULL, NULL);
+  lab_flute_add_object (d->flute, toi, mikey, from_round);
+  if (d->o.dump_directory != NULL)
+    {
+      g_autofree char *name = d->mtk_id == 1 ? g_strdup ("mtk.mikey") : g_strdup_printf ("mtk-%u.mikey", d->mtk_id);
+      dump (d, name, mikey);
+    }
+}
+
+/* A new FDT Instance describing every object so far, integrity protected by a DCF of its own
+ * under the current MTK (6.6.3.2); it replaces the one on the air. */
+static void
+publish_fdt (LabDownload *d)
+{
+  g_autofree LabFdtFile *described = g_new0 (LabFdtFile, d->entries->len);
+  g_autofree char *xml = NULL;
+  g_autoptr(GBytes) fdt = NULL;
+  g_autoptr(GBytes) fdt_dcf = NULL;
+  LabDcfParams p = { .method = LAB_DCF_NULL, .content_type = "text/xml", .content_id = "cid:fdt@lab.mbmsd.test",
+                     .msk_id = d->msk_id, .mtk_id = d->mtk_id };
+
+  for (guint i = 0; i < d->entries->len; i++)
+    described[i] = ((Entry *) g_ptr_array_index (d->entries, i))->f;
+  memcpy (p.key_domain, d->o.domain, 3);
+  xml = lab_fdt_instance (described, d->entries->len,
+                          (guint64) g_get_real_time () / G_USEC_PER_SEC + LAB_NTP_UNIX_OFFSET + FDT_EXPIRES_S);
+  fdt = g_bytes_new (xml, strlen (xml));
+  fdt_dcf = lab_dcf_write (&p, &d->keys, fdt);
+  lab_flute_set_fdt (d->flute, fdt_dcf, ++d->fdt_instance);
+  if (d->o.dump_directory != NULL)
+    {
+      dump (d, d->fdt_instance == 1 ? "fdt.xml" : "fdt-latest.xml", fdt);
+      dump (d, d->fdt_instance == 1 ? "fdt.dcf" : "fdt-latest.dcf", fdt_dcf);
+    }
+}
+
+static void
+dump_info (LabDownload *d)
+{
+  g_autofree char *ini = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (d->o.dump_directory == NULL)
+    return;
+  g_key_file_set_integer (d->info, "session", "mtk-id", d->mtk_id);
+  g_key_file_set_integer (d->info, "session", "fdt-instance", d->fdt_instance);
+  ini = g_key_file_to_data (d->info, NULL, NULL);
+  bytes = g_bytes_new (ini, strlen (ini));
+  dump (d, "session.ini", bytes);
+}
+
 LabDownload *
 lab_download_new (LabBmsc *bmsc, const LabDownloadOptions *options, GError **error)
 {
   g_autoptr(LabDownload) d = g_new0 (LabDownload, 1);
-  g_autoptr(GBytes) rand = NULL;
-  g_autoptr(GbaSecret) msk = NULL;
-  g_autoptr(GbaSecret) mtk = gba_secret_new_random (16); /* the TGK of 6.4.5.3 for download */
   g_autoptr(GBytes) mikey = NULL;
-  g_autoptr(GKeyFile) info = g_key_file_new ();
-  LabFdtFile fdt_files[G_N_ELEMENTS (files) + 1];
-  GPtrArray *keep = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  g_autofree char *mikey_uri = g_strconcat (LAB_BASE_URI, "keys/mtk.mikey", NULL);
-  g_autofree char *fdt_xml = NULL;
-  g_autoptr(GBytes) fdt = NULL;
-  g_autoptr(GBytes) fdt_dcf = NULL;
-  LabDcfKeys keys = { 0 };
-  guint32 csb_id = g_random_int ();
-  char *locations[G_N_ELEMENTS (files)];
-  LabDcfParams base;
 
   d->o = *options;
   d->o.address = g_strdup (options->address);
   d->o.service_id = g_strdup (options->service_id);
   d->o.dump_directory = g_strdup (options->dump_directory);
   d->o.usd_directory = g_strdup (options->usd_directory);
+  d->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
+  d->info = g_key_file_new ();
   if (d->o.address == NULL || d->o.port == 0)
     {
-      g_ptr_array_unref (keep);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "lab download: no destination address:port");
       return NULL;
     }
-  msk = lab_bmsc_current_msk (bmsc, d->o.domain, d->o.key_group, &d->msk_id, &rand);
-  if (msk == NULL)
+  d->msk = lab_bmsc_current_msk (bmsc, d->o.domain, d->o.key_group, &d->msk_id, &d->rand);
+  if (d->msk == NULL)
     {
-      g_ptr_array_unref (keep);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                    "lab download: the BM-SC has no key group %u (a [bmsc-service] with key-group=%u)",
                    d->o.key_group, d->o.key_group);
@@ -211,113 +375,75 @@ lab_download_new (LabBmsc *bmsc, const LabDownloadOptions *options, GError **err
   d->flute = lab_flute_new (d->o.address, d->o.port, d->o.tsi, lab_bmsc_get_multicast_interface (bmsc), &d->o.flute,
                             error);
   if (d->flute == NULL)
-    {
-      g_ptr_array_unref (keep);
-      return NULL;
-    }
+    return NULL;
 
-  /* The MTK message for download (6.4.5.3): a TGK, no SRTP salt, under the group's MSK */
+  d->csb_id = g_random_int ();
   d->mtk_id = 1;
-  MikeyBuildParams mp = { .csb_id = csb_id, .ts_counter = 1, .streaming = FALSE, .msk_id = d->msk_id,
-                          .mtk_id = d->mtk_id, .key = mtk };
-  memcpy (mp.domain, d->o.domain, 3);
-  mikey = mikey_build_mtk_message (&mp, msk, rand);
-  lab_dcf_keys_derive (mtk, csb_id, rand, &keys);
-
-  base = (LabDcfParams) { .msk_id = d->msk_id, .mtk_id = d->mtk_id };
-  memcpy (base.key_domain, d->o.domain, 3);
-
-  fdt_files[0] = (LabFdtFile) { .toi = TOI_MIKEY, .content_location = mikey_uri,
-                                .content_length = g_bytes_get_size (mikey), .content_type = MIKEY_CONTENT_TYPE };
-  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autoptr(GBytes) plain = plaintext_of (&files[i], d->o.big_mib);
-      g_autofree char *cid = g_strdup_printf ("cid:%s@lab.mbmsd.test", files[i].location);
-      LabDcfParams p = base;
-      GBytes *dcf;
-      g_autoptr(GBytes) sent = NULL;
-      guint32 toi = TOI_MIKEY + 1 + i;
-
-      p.method = files[i].method;
-      p.content_type = files[i].type;
-      p.content_id = cid;
-      p.bad_signature = files[i].bad_signature;
-      dcf = lab_dcf_write (&p, &keys, plain);
-      g_ptr_array_add (keep, dcf);
-      locations[i] = g_strconcat (LAB_BASE_URI, files[i].location, NULL);
-      /* Content-Length is the file's, Transfer-Length the object's on the air (RFC 6726 3.4.2);
-       * Content-MD5 only where they are one and the same (it is open which one it covers) */
-      sent = files[i].gzip ? gzip_of (dcf) : g_bytes_ref (dcf);
-      fdt_files[i + 1] = (LabFdtFile) { .toi = toi, .content_location = locations[i],
-                                        .content_length = g_bytes_get_size (dcf),
-                                        .transfer_length = g_bytes_get_size (sent), .content_type = DCF_CONTENT_TYPE,
-                                        .content_encoding = files[i].gzip ? "gzip" : NULL,
-                                        .md5_of = files[i].gzip ? NULL : dcf, .decryption_key_uri = mikey_uri };
-      lab_flute_add_object (d->flute, toi, sent, 0);
-      if (d->o.dump_directory != NULL)
-        {
-          g_autofree char *obj = g_strdup_printf ("%u.dcf", toi);
-          g_autofree char *pl = g_strdup_printf ("%u.plain", toi);
-          g_autofree char *group = g_strdup_printf ("toi %u", toi);
-          dump (d, obj, dcf);
-          dump (d, pl, plain);
-          g_key_file_set_string (info, group, "content-location", locations[i]);
-          g_key_file_set_integer (info, group, "method", files[i].method);
-          g_key_file_set_boolean (info, group, "bad-signature", files[i].bad_signature);
-          g_key_file_set_string (info, group, "content-type", files[i].type);
-          g_key_file_set_boolean (info, group, "gzip", files[i].gzip);
-        }
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (fdt_files); i++)
-    {
-      fdt_files[i].symbol_length = d->o.flute.symbol_length != 0 ? d->o.flute.symbol_length : LAB_FLUTE_DEFAULT_SYMBOL;
-      fdt_files[i].max_block_length = LAB_FLUTE_DEFAULT_BLOCK;
-    }
-  lab_flute_add_object (d->flute, TOI_MIKEY, mikey, d->o.mikey_from_round);
-
-  /* The FDT, integrity protected by a DCF of its own under the same MTK (6.6.3.2) */
-  fdt_xml = lab_fdt_instance (fdt_files, G_N_ELEMENTS (fdt_files),
-                              (guint64) g_get_real_time () / G_USEC_PER_SEC + LAB_NTP_UNIX_OFFSET + FDT_EXPIRES_S);
-  fdt = g_bytes_new (fdt_xml, strlen (fdt_xml));
-  base.method = LAB_DCF_NULL;
-  base.content_type = "text/xml";
-  base.content_id = "cid:fdt@lab.mbmsd.test";
-  fdt_dcf = lab_dcf_write (&base, &keys, fdt);
-  lab_flute_set_fdt (d->flute, fdt_dcf, 1);
+  mikey = new_mtk (d);
+  d->first_keys = (LabDcfKeys) { gba_secret_ref (d->keys.encr_key), gba_secret_ref (d->keys.auth_key) };
+  d->next_toi = TOI_MIKEY + 1;
+  {
+    g_autofree char *mikey_uri = g_strconcat (LAB_BASE_URI, "keys/mtk.mikey", NULL);
+    for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+      add_file (d, &files[i], &d->keys, d->mtk_id, mikey_uri);
+  }
+  /* the MIKEY object after the files of the first round: files wait for it (held) */
+  add_mikey (d, TOI_MIKEY, mikey, d->o.mikey_from_round);
+  g_ptr_array_insert (d->entries, 0, g_ptr_array_steal_index (d->entries, d->entries->len - 1)); /* listed first */
+  publish_fdt (d);
 
   if (d->o.dump_directory != NULL)
     {
-      g_autofree char *mtk_hex = hex_of (gba_secret_get_data (mtk, NULL), 16);
-      g_autofree char *rand_hex = hex_of (g_bytes_get_data (rand, NULL), g_bytes_get_size (rand));
-      g_autofree char *encr_hex = hex_of (gba_secret_get_data (keys.encr_key, NULL), LAB_DCF_ENCR_KEY_LEN);
-      g_autofree char *auth_hex = hex_of (gba_secret_get_data (keys.auth_key, NULL), LAB_DCF_AUTH_KEY_LEN);
+      g_autofree char *rand_hex = hex_of (g_bytes_get_data (d->rand, NULL), g_bytes_get_size (d->rand));
       g_autofree char *domain_hex = hex_of (d->o.domain, 3);
-      g_autofree char *ini = NULL;
 
-      dump (d, "fdt.xml", fdt);
-      dump (d, "fdt.dcf", fdt_dcf);
-      dump (d, "mtk.mikey", mikey);
-      g_key_file_set_string (info, "keys", "mtk", mtk_hex);
-      g_key_file_set_uint64 (info, "keys", "csb-id", csb_id);
-      g_key_file_set_string (info, "keys", "rand", rand_hex);
-      g_key_file_set_string (info, "keys", "encr-key", encr_hex);
-      g_key_file_set_string (info, "keys", "auth-key", auth_hex);
-      g_key_file_set_string (info, "keys", "key-domain", domain_hex);
-      g_key_file_set_uint64 (info, "keys", "msk-id", d->msk_id);
-      g_key_file_set_integer (info, "keys", "mtk-id", d->mtk_id);
-      g_key_file_set_uint64 (info, "session", "tsi", d->o.tsi);
-      g_key_file_set_string (info, "session", "mikey-location", mikey_uri);
-      ini = g_key_file_to_data (info, NULL, NULL);
-      g_autoptr(GBytes) ini_bytes = g_bytes_new (ini, strlen (ini));
-      dump (d, "session.ini", ini_bytes);
+      g_key_file_set_uint64 (d->info, "keys", "csb-id", d->csb_id);
+      g_key_file_set_string (d->info, "keys", "rand", rand_hex);
+      g_key_file_set_string (d->info, "keys", "key-domain", domain_hex);
+      g_key_file_set_uint64 (d->info, "keys", "msk-id", d->msk_id);
+      g_key_file_set_integer (d->info, "keys", "mtk-id", 1);
+      g_key_file_set_uint64 (d->info, "session", "tsi", d->o.tsi);
+      g_key_file_set_string (d->info, "session", "mikey-location", d->mikey_uri);
+      dump_info (d);
     }
-  lab_dcf_keys_clear (&keys);
-  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
-    g_free (locations[i]);
-  g_ptr_array_unref (keep); /* the sender holds its own references */
   g_message ("lab download: TSI %u to %s:%u, MSK ID %08x, MTK ID %u, %u files", d->o.tsi, d->o.address, d->o.port,
              d->msk_id, d->mtk_id, (guint) G_N_ELEMENTS (files));
   return g_steal_pointer (&d);
+}
+
+gboolean
+lab_download_change_mtk (LabDownload *d, GError **error)
+{
+  static const FileSpec stale = { "news/stale.txt", "text/plain", LAB_DCF_AES_128_CBC, FALSE, FALSE, FALSE };
+  g_autoptr(GBytes) mikey = NULL;
+  g_autofree char *location = NULL;
+  FileSpec after;
+
+  if (d->mtk_id >= LAB_MAX_MTK_ID)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "lab download: MTK ID %u is the last one", d->mtk_id);
+      return FALSE;
+    }
+  /* 6.3.3.1: the next MTK ID is greater than the one before */
+  d->mtk_id++;
+  mikey = new_mtk (d);
+  add_mikey (d, d->next_toi++, mikey, 0);
+  location = g_strdup_printf ("news/under-mtk-%u.txt", d->mtk_id);
+  after = (FileSpec) { location, "text/plain", d->mtk_id % 2 ? LAB_DCF_AES_128_CBC : LAB_DCF_AES_128_CTR,
+                       FALSE, FALSE, FALSE };
+  add_file (d, &after, &d->keys, d->mtk_id, d->mikey_uri);
+  /* after two changes the ME keeps MTK IDs n and n-1 only (6.5.4), and MGV-F takes no MTK at or
+   * below the current one (6.4.6.2 step 3): a file still under MTK ID 1 must be refused */
+  if (d->mtk_id == 3)
+    {
+      g_autofree char *first_uri = g_strconcat (LAB_BASE_URI, "keys/mtk.mikey", NULL);
+      add_file (d, &stale, &d->first_keys, 1, first_uri);
+    }
+  publish_fdt (d);
+  dump_info (d);
+  g_message ("lab download: TSI %u: MTK ID %u taken into use (MIKEY object and FDT Instance %u)", d->o.tsi,
+             d->mtk_id, d->fdt_instance);
+  return TRUE;
 }
 
 void
@@ -326,6 +452,13 @@ lab_download_free (LabDownload *d)
   if (d == NULL)
     return;
   g_clear_pointer (&d->flute, lab_flute_free);
+  lab_dcf_keys_clear (&d->keys);
+  lab_dcf_keys_clear (&d->first_keys);
+  g_clear_pointer (&d->msk, gba_secret_unref);
+  g_clear_pointer (&d->rand, g_bytes_unref);
+  g_clear_pointer (&d->entries, g_ptr_array_unref);
+  g_clear_pointer (&d->info, g_key_file_unref);
+  g_free (d->mikey_uri);
   lab_download_options_clear (&d->o);
   g_free (d);
 }

@@ -38,4 +38,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LabDownload, lab_download_free)
 /* The USD of the session (TS 26.346 11.2, 7.3 SDP, 11.3 protection) naming the BM-SC. */
 gboolean     lab_download_write_usd (LabDownload *download, const char *bmsc_uri, GError **error);
 void         lab_download_start (LabDownload *download);
+/* The session takes a new MTK into use between files (TS 33.246 6.3.3.1, 6.3.3.2.1): a MIKEY
+ * object of the next MTK ID, a file under it, and a new FDT Instance under it listing every
+ * object; the files already on the carousel keep theirs. At the second change a file still
+ * under MTK ID 1 joins, which a receiver must refuse (6.5.4). */
+gboolean     lab_download_change_mtk (LabDownload *download, GError **error);
 LabFlute    *lab_download_get_flute (LabDownload *download);

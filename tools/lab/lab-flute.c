@@ -167,6 +167,15 @@ lab_flute_set_fdt (LabFlute *f, GBytes *fdt_instance, guint32 fdt_instance_id)
   o->toi = LAB_FLUTE_FDT_TOI;
   o->content = g_bytes_ref (fdt_instance);
   o->fdt_instance_id = fdt_instance_id;
+  /* a new FDT Instance replaces the one on the air in place (RFC 6726 3.4.2), sent whole */
+  if (f->objects->len > 0 && ((Object *) g_ptr_array_index (f->objects, 0))->toi == LAB_FLUTE_FDT_TOI)
+    {
+      object_free (g_ptr_array_index (f->objects, 0));
+      f->objects->pdata[0] = o;
+      if (f->obj == 0)
+        f->symbol = 0;
+      return;
+    }
   g_ptr_array_insert (f->objects, 0, o); /* each round opens with the FDT */
 }
 

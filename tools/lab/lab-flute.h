@@ -53,7 +53,7 @@ void      lab_flute_free (LabFlute *flute);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LabFlute, lab_flute_free)
 
 /* An object of the session, sent from carousel round from_round (0 = the first) on. An FDT
- * instance goes as TOI 0 with EXT_FDT. */
+ * instance goes as TOI 0 with EXT_FDT, first in each round; a later one replaces it. */
 void     lab_flute_add_object (LabFlute *flute, guint32 toi, GBytes *content, guint from_round);
 void     lab_flute_set_fdt (LabFlute *flute, GBytes *fdt_instance, guint32 fdt_instance_id);
 /* Starts sending on the main loop; done (may be NULL) runs once the last round went out. */

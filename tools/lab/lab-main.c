@@ -22,6 +22,17 @@ on_restart (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* SIGUSR2: the download session takes its next MTK into use (tests, tools/lab/README.md) */
+static gboolean
+on_change_mtk (gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (user_data != NULL && !lab_download_change_mtk (user_data, &error))
+    g_warning ("%s", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 on_signal (gpointer user_data)
 {
@@ -198,6 +209,7 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGTERM, on_signal, loop);
   g_unix_signal_add (SIGINT, on_signal, loop);
   g_unix_signal_add (SIGUSR1, on_restart, bmsc);
+  g_unix_signal_add (SIGUSR2, on_change_mtk, download);
   g_main_loop_run (loop);
   if (media != NULL)
     g_message ("lab media: %" G_GUINT64_FORMAT " SRTP packets sent", lab_media_sent (media));
