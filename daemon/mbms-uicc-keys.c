@@ -12,6 +12,7 @@
 #define DL_ENCR_LEN   16 /* RFC 3830 4.1.3 keys of a download MTK (as mgv-mtk.c) */
 #define DL_AUTH_LEN   20
 #define MUK_ID_MAX    250 /* Idr and Idi each: one-octet BER lengths below 0x80 or 81 xx */
+#define MTKS_REMEMBERED 8 /* the card's current MTK per MSK, for the same message to other sessions */
 
 struct _MbmsUiccKeys {
   GObject            parent_instance;
@@ -24,7 +25,26 @@ struct _MbmsUiccKeys {
   gboolean           running;
   MbmsUiccMsks      *msks;
   char              *muk_idi, *muk_idr;
+  GQueue             answered; /* Answered, newest first: one per MSK, its current MTK */
 };
+
+/* The BM-SC sends the same MTK message to each session of a key group (6.3.3.2.2); the card
+ * takes it once (a second time its TS is not fresh), so the MTK it answered goes to the other
+ * sessions for the very same bytes, which the card verified. */
+typedef struct {
+  char      *fingerprint;  /* SHA-256 of the MTK message */
+  MgvMtk    *mtk;
+  GPtrArray *destinations; /* the sessions that have it */
+} Answered;
+
+static void
+answered_free (Answered *a)
+{
+  g_free (a->fingerprint);
+  mgv_mtk_free (a->mtk);
+  g_ptr_array_unref (a->destinations);
+  g_free (a);
+}
 
 G_DEFINE_FINAL_TYPE (MbmsUiccKeys, mbms_uicc_keys, G_TYPE_OBJECT)
 
@@ -34,6 +54,7 @@ typedef struct {
   MikeyMessage    *msg;         /* MSK update and MTK generation */
   GSocketAddress  *source;
   char            *destination; /* NULL for the push socket */
+  char            *fingerprint; /* MTK generation: SHA-256 of the message */
   guint8           domain[3];   /* MSK deletion */
   guint16          key_group;
 } Job;
@@ -45,6 +66,7 @@ job_free (Job *job)
   g_clear_pointer (&job->msg, mikey_message_free);
   g_clear_object (&job->source);
   g_free (job->destination);
+  g_free (job->fingerprint);
   g_free (job);
 }
 
@@ -83,6 +105,7 @@ mbms_uicc_keys_init (MbmsUiccKeys *self)
   self->cancellable = g_cancellable_new ();
   self->msks = mbms_uicc_msks_new ();
   g_queue_init (&self->queue);
+  g_queue_init (&self->answered);
 }
 
 MbmsUiccKeys *
@@ -102,6 +125,7 @@ mbms_uicc_keys_stop (MbmsUiccKeys *self)
 {
   g_cancellable_cancel (self->cancellable);
   g_queue_clear_full (&self->queue, (GDestroyNotify) job_free);
+  g_queue_clear_full (&self->answered, (GDestroyNotify) answered_free);
   self->rx = NULL;
 }
 
@@ -265,6 +289,34 @@ mtk_of (MbmsUiccKeys *self, const MikeyMessage *msg, GBytes *answer, GError **er
   return g_steal_pointer (&mtk);
 }
 
+/* The current MTK of its MSK, replacing the one before (an older MTK message is no longer
+ * handed out). */
+static void
+remember (MbmsUiccKeys *self, const Job *job, const MgvMtk *mtk)
+{
+  Answered *a;
+
+  for (GList *l = self->answered.head; l != NULL;)
+    {
+      GList *next = l->next;
+      Answered *o = l->data;
+      if (o->mtk->msk_id == mtk->msk_id && memcmp (o->mtk->domain, mtk->domain, 3) == 0)
+        {
+          answered_free (o);
+          g_queue_delete_link (&self->answered, l);
+        }
+      l = next;
+    }
+  a = g_new0 (Answered, 1);
+  a->fingerprint = g_strdup (job->fingerprint);
+  a->mtk = mgv_mtk_copy (mtk);
+  a->destinations = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (a->destinations, g_strdup (job->destination));
+  g_queue_push_head (&self->answered, a);
+  while (g_queue_get_length (&self->answered) > MTKS_REMEMBERED)
+    answered_free (g_queue_pop_tail (&self->answered));
+}
+
 static MbmsMikeyVerdict
 mtk_done (MbmsUiccKeys *self, Job *job, GBytes *answer, const GError *card_error)
 {
@@ -288,8 +340,27 @@ mtk_done (MbmsUiccKeys *self, Job *job, GBytes *answer, const GError *card_error
       return mbms_uicc_keys_verdict_of (error);
     }
   g_debug ("MTK %u of MSK 0x%08x on %s from the card", mtk->mtk_id, mtk->msk_id, job->destination);
+  remember (self, job, mtk);
   self->funcs.mtk_done (job->destination, ids, mtk, NULL, self->data);
   return MBMS_MIKEY_ACCEPTED;
+}
+
+/* The card's answer to this very message for another session, or NULL. */
+static Answered *
+answered_for (MbmsUiccKeys *self, const Job *job)
+{
+  for (GList *l = self->answered.head; l != NULL && job->fingerprint != NULL; l = l->next)
+    {
+      Answered *a = l->data;
+      if (g_strcmp0 (a->fingerprint, job->fingerprint) == 0)
+        {
+          for (guint i = 0; i < a->destinations->len; i++)
+            if (g_strcmp0 (g_ptr_array_index (a->destinations, i), job->destination) == 0)
+              return NULL; /* a repeat to a session that has it: the card judges it (a replay) */
+          return a;
+        }
+    }
+  return NULL;
 }
 
 static void
@@ -338,9 +409,24 @@ static void
 run_next (MbmsUiccKeys *self)
 {
   g_autoptr(GTask) task = NULL;
-  Job *job;
+  Job *job = NULL;
 
-  if (self->running || (job = g_queue_pop_head (&self->queue)) == NULL)
+  while (!self->running && (job = g_queue_pop_head (&self->queue)) != NULL)
+    {
+      Answered *a = job->mode == GBA_UICC_MBMS_MTK_GENERATION ? answered_for (self, job) : NULL;
+
+      if (a == NULL)
+        break;
+      /* the same MTK message for another session: the card's answer to it, without the card */
+      g_debug ("MTK %u of MSK 0x%08x on %s: the card's answer for %s", a->mtk->mtk_id, a->mtk->msk_id,
+               job->destination, (const char *) g_ptr_array_index (a->destinations, 0));
+      g_ptr_array_add (a->destinations, g_strdup (job->destination));
+      self->funcs.mtk_done (job->destination, &job->msg->key_ids, a->mtk, NULL, self->data);
+      if (self->rx != NULL)
+        mbms_mikey_receiver_report (self->rx, job->destination, job->source, MBMS_MIKEY_ACCEPTED);
+      job_free (job);
+    }
+  if (self->running || job == NULL)
     return;
   self->running = TRUE;
   task = g_task_new (self, self->cancellable, on_command_done, NULL);
@@ -377,6 +463,8 @@ mbms_uicc_keys_submit (MbmsUiccKeys *self, GBytes *datagram, const MikeyMessage 
   job->msg = mikey_message_parse (datagram, NULL);
   job->source = source != NULL ? g_object_ref (source) : NULL;
   job->destination = g_strdup (destination);
+  if (job->mode == GBA_UICC_MBMS_MTK_GENERATION)
+    job->fingerprint = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, datagram);
   if (job->msg == NULL)
     {
       job_free (job);

@@ -230,7 +230,7 @@ owner_mtk_done (const char *destination, const MikeyKeyIds *ids, const MgvMtk *m
 {
   Owner *o = data;
 
-  g_assert_cmpstr (destination, ==, "127.0.0.2");
+  g_assert_true (g_str_equal (destination, "127.0.0.2") || g_str_equal (destination, "127.0.0.3"));
   if (mtk == NULL)
     {
       o->mtk_errors++;
@@ -373,6 +373,29 @@ test_card_path (void)
   g_assert_cmpuint (c.malformed, ==, 1);
   for (guint i = 2; i < card->modes->len; i++)
     g_assert_cmpint (GPOINTER_TO_INT (g_ptr_array_index (card->modes, i)), ==, GBA_UICC_MBMS_MTK_GENERATION);
+
+  /* the same MTK message to a second session of the group (6.3.3.2.2): the card once (a second
+   * time its TS is not fresh), both sessions the MTK; a repeat to a session that has it goes to
+   * the card, which refuses it */
+  g_assert_true (mbms_mikey_receiver_add_destination (rx, "127.0.0.3", &error));
+  answer (card, key_salt, 30, -1);
+  answer (card, NULL, 0, GBA_ERROR_CARD_KEY_FRESHNESS);
+  {
+    g_autoptr(GBytes) m = mtk_message (0x00010001, 6);
+    guint calls = card->modes->len;
+
+    g_assert_cmpint (submit (keys, m, from, "127.0.0.2"), ==, MBMS_MIKEY_PENDING);
+    g_assert_cmpint (submit (keys, m, from, "127.0.0.3"), ==, MBMS_MIKEY_PENDING);
+    spin_until (&o.mtks, 4);
+    g_assert_cmpuint (card->modes->len, ==, calls + 1);
+    g_assert_cmpuint (o.mtk_ids[3], ==, 6);
+    c = mbms_mikey_receiver_get_counters (rx, "127.0.0.3");
+    g_assert_cmpuint (c.accepted, ==, 1);
+    g_assert_cmpint (submit (keys, m, from, "127.0.0.3"), ==, MBMS_MIKEY_PENDING);
+    spin_until (&o.mtk_errors, 4);
+    g_assert_cmpuint (card->modes->len, ==, calls + 2);
+    g_assert_cmpuint (o.mtks, ==, 4);
+  }
 
   /* an MTK message on the push socket is not one; an MSK message under an older MUK (98 65
    * with another IDr) asks for an MSK request */
