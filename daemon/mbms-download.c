@@ -21,6 +21,7 @@ struct _MbmsDownload {
   MbmsDownloadFileFunc     func;
   MbmsDownloadCountersFunc counters;
   gpointer                 data;
+  char                    *name;        /* the MIKEY destination of its MTKs (and MGV-S session) */
   DownloadStats            told;        /* the counters as last told */
   guint64                  not_written; /* delivered by the session, refused here (path, disk) */
 };
@@ -53,6 +54,42 @@ on_file (const DownloadFile *file, gpointer data)
   self->func (file->content_location, path, g_bytes_get_size (file->data), file->verified, self->data);
 }
 
+/* UICC key management (TS 33.246 Annex D): the MIKEY object goes to the card in MTK
+ * generation mode through the queue UDP MTK messages take, this session its destination. */
+static DownloadMikeyResult
+to_card (GBytes *message, gpointer data)
+{
+  MbmsDownload *self = data;
+  g_autoptr(MikeyMessage) msg = mikey_message_parse (message, NULL);
+
+  if (msg == NULL || !msg->has_key_ids || !msg->key_ids.has_mtk_id)
+    return DOWNLOAD_MIKEY_REFUSED;
+  switch (mbms_uicc_keys_submit (self->ctx->uicc_keys, message, msg, NULL, self->name))
+    {
+    case MBMS_MIKEY_PENDING:
+      return DOWNLOAD_MIKEY_TAKEN;
+    case MBMS_MIKEY_BUSY:
+      return DOWNLOAD_MIKEY_AGAIN;
+    default:
+      return DOWNLOAD_MIKEY_REFUSED;
+    }
+}
+
+gboolean
+mbms_download_mtk_received (MbmsDownload *self, const char *destination, const MgvMtk *mtk)
+{
+  return g_strcmp0 (destination, self->name) == 0 && download_session_add_mtk (self->session, mtk);
+}
+
+gboolean
+mbms_download_mtk_refused (MbmsDownload *self, const char *destination, gboolean again)
+{
+  if (g_strcmp0 (destination, self->name) != 0)
+    return FALSE;
+  download_session_mikey_refused (self->session, again);
+  return TRUE;
+}
+
 static gboolean
 on_sweep (gpointer data)
 {
@@ -77,10 +114,11 @@ mbms_download_new (const MbmsContext *ctx, const char *service_dir, const MbmsRt
 {
   MbmsDownload *self = g_new0 (MbmsDownload, 1);
   g_autofree char *top = mbms_download_directory (ctx->config);
-  g_autofree char *name = g_strdup_printf ("flute:%s:%u:%" G_GUINT64_FORMAT, desc->address, desc->port, desc->tsi);
+  char *name = g_strdup_printf ("flute:%s:%u:%" G_GUINT64_FORMAT, desc->address, desc->port, desc->tsi);
   DownloadLimits limits;
 
   self->ctx = ctx;
+  self->name = name;
   self->func = func;
   self->counters = counters;
   self->data = data;
@@ -101,6 +139,8 @@ mbms_download_new (const MbmsContext *ctx, const char *service_dir, const MbmsRt
   limits.max_session_bytes = (gsize) ctx->config->download_max_session_mib * MIB;
   limits.max_held = ctx->config->download_max_held;
   self->session = download_session_new (desc->tsi, &limits, ctx->clock, ctx->store, name, on_file, self);
+  if (ctx->uicc_keys != NULL)
+    download_session_set_mikey_func (self->session, to_card, self);
   self->receiver = download_receiver_new (self->session, desc->address, desc->port, ctx->config->multicast_interface,
                                           error);
   if (self->receiver == NULL)
@@ -125,6 +165,7 @@ mbms_download_free (MbmsDownload *self)
   download_receiver_free (self->receiver);
   download_session_free (self->session);
   g_free (self->dir);
+  g_free (self->name);
   g_free (self);
 }
 

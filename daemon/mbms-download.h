@@ -24,6 +24,10 @@ MbmsDownload *mbms_download_new (const MbmsContext *ctx, const char *service_dir
                                  gboolean protected, MbmsDownloadFileFunc func, MbmsDownloadCountersFunc counters,
                                  gpointer data, GError **error);
 void          mbms_download_free (MbmsDownload *self);
+/* UICC key management: the card's MTK for destination (a FLUTE session's name), or its
+ * refusal (again: the card lacked the MSK, 6A 88). FALSE when destination is not this one. */
+gboolean      mbms_download_mtk_received (MbmsDownload *self, const char *destination, const MgvMtk *mtk);
+gboolean      mbms_download_mtk_refused (MbmsDownload *self, const char *destination, gboolean again);
 void          mbms_download_get_stats (MbmsDownload *self, DownloadStats *stats);
 /* The download directory of mbmsd.conf: [download] directory or runtime-directory/downloads. */
 char         *mbms_download_directory (const MbmsConfig *config);

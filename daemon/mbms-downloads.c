@@ -169,6 +169,24 @@ on_counters (gpointer data)
   update_counters (data);
 }
 
+gboolean
+mbms_downloads_mtk_received (MbmsDownloads *self, const char *destination, const MgvMtk *mtk)
+{
+  for (guint i = 0; self != NULL && i < self->sessions->len; i++)
+    if (mbms_download_mtk_received (g_ptr_array_index (self->sessions, i), destination, mtk))
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+mbms_downloads_mtk_refused (MbmsDownloads *self, const char *destination, gboolean again)
+{
+  for (guint i = 0; self != NULL && i < self->sessions->len; i++)
+    if (mbms_download_mtk_refused (g_ptr_array_index (self->sessions, i), destination, again))
+      return TRUE;
+  return FALSE;
+}
+
 MbmsDownloads *
 mbms_downloads_new (const MbmsContext *ctx, const MbmsUserService *desc, MbmsDBusService *iface)
 {

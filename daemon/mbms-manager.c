@@ -422,7 +422,11 @@ uicc_mtk_done (const char *destination, const MikeyKeyIds *ids, const MgvMtk *mt
       return;
     }
   if (g_error_matches (error, GBA_ERROR, GBA_ERROR_CARD_NOT_FOUND))
-    request_missing_msk (self, ids->domain, MGV_MSK_KEY_GROUP (ids->msk_id));
+    {
+      for (guint i = 0; i < self->services->len; i++)
+        mbms_service_download_key_missing (g_ptr_array_index (self->services, i), destination);
+      request_missing_msk (self, ids->domain, MGV_MSK_KEY_GROUP (ids->msk_id));
+    }
   else if (g_error_matches (error, GBA_ERROR, GBA_ERROR_CARD_KEY_FRESHNESS)
            || g_error_matches (error, GBA_ERROR, GBA_ERROR_CARD_CONDITIONS)
            || g_error_matches (error, GBA_ERROR, GBA_ERROR_NETWORK_AUTH))

@@ -720,6 +720,8 @@ mbms_service_mtk_received (MbmsService *self, const char *destination, const Mgv
   /* SEQl moved with the MTK (6.5.4): show it */
   if (mbms_service_uses_key_group (self, mtk->domain, MGV_MSK_KEY_GROUP (mtk->msk_id)))
     update_key_groups (self);
+  if (mbms_downloads_mtk_received (self->downloads, destination, mtk))
+    return; /* the card's answer to a FLUTE session's MIKEY object (Annex D) */
   for (guint i = 0; i < self->sessions->len; i++)
     ours |= mbms_session_mtk_received (g_ptr_array_index (self->sessions, i), destination, mtk);
   if (!ours)
@@ -732,6 +734,12 @@ mbms_service_mtk_received (MbmsService *self, const char *destination, const Mgv
     set_state (self, MBMS_STATE_RECEIVING, "mtk-received");
   if (g_strcmp0 (mbms_dbus_service_get_stream_state (self->iface), "waiting-for-keys") == 0)
     set_stream_state (self, "streaming", "mtk-received");
+}
+
+void
+mbms_service_download_key_missing (MbmsService *self, const char *destination)
+{
+  mbms_downloads_mtk_refused (self->downloads, destination, TRUE);
 }
 
 void
@@ -1336,6 +1344,8 @@ mbms_service_mtk_refused (MbmsService *self, const char *destination, const guin
   gboolean ours = FALSE;
   const char *reason = replay ? "mtk-replayed" : "mtk-unverified";
 
+  if (mbms_downloads_mtk_refused (self->downloads, destination, FALSE))
+    return 0; /* a FLUTE session's MIKEY object refused by the card: its DCFs wait, then go */
   for (guint i = 0; i < self->sessions->len; i++)
     ours |= mbms_session_mtk_refused (g_ptr_array_index (self->sessions, i), destination, domain, key_group, replay);
   if (!ours || !mbms_service_is_registered (self))

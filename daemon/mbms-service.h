@@ -63,6 +63,9 @@ void     mbms_service_msk_updated (MbmsService *self, const guint8 domain[3], gu
                                    guint32 seq_high);
 /* An MTK for the sessions of this service at destination protected by the MTK's key group. */
 void     mbms_service_mtk_received (MbmsService *self, const char *destination, const MgvMtk *mtk);
+/* UICC key management: the card lacked the MSK of a FLUTE session's MIKEY object (6A 88): the
+ * carousel's next copy goes to the card again, once the MSK has been fetched. */
+void     mbms_service_download_key_missing (MbmsService *self, const char *destination);
 /* An MTK message for destination under the key group was refused by MGV-F (replay: TS 33.246
  * 6.4.3 / 6.5.4; else verification failed). Returns how many were refused in a row for this
  * registered service (0: not its, or not registered); from [mikey] stale-after on it is

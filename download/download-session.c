@@ -14,6 +14,7 @@
 #define MAX_DONE             4096       /* TOIs remembered as delivered (carousel repeats) */
 #define MIKEY_CONTENT_TYPE   "application/mikey" /* IANA, RFC 3830 10; TS 33.246 6.3.3.2.1 */
 #define SWEEP_INTERVAL_US    G_USEC_PER_SEC
+#define MTKS_KEPT            2 /* TS 33.246 6.5.4: a session's two most recent MTKs, as MGV-S keeps them */
 
 typedef struct {
   GBytes  *content;   /* decoded transport object: a DCF */
@@ -44,6 +45,10 @@ struct _DownloadSession {
   GQueue           held;        /* Held */
   GQueue           orphans;     /* Orphan */
   GHashTable      *done;        /* guint64 keys already delivered or refused */
+  DownloadMikeyFunc mikey_func; /* UICC key management: MIKEY objects go there, not to MGV-F */
+  gpointer         mikey_data;
+  GArray          *mikey_sent;  /* guint64 TOIs of MIKEY objects sent, no answer yet */
+  GPtrArray       *mtks;        /* MgvMtk from download_session_add_mtk, newest first */
   DownloadStats    stats;
   gint64           last_sweep_us;
 };
@@ -114,6 +119,8 @@ download_session_new (guint64 tsi, const DownloadLimits *limits, MbmsClock *cloc
   g_queue_init (&s->held);
   g_queue_init (&s->orphans);
   s->done = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  s->mikey_sent = g_array_new (FALSE, FALSE, sizeof (guint64));
+  s->mtks = g_ptr_array_new_with_free_func ((GDestroyNotify) mgv_mtk_free); /* wipes the keys */
   return s;
 }
 
@@ -127,6 +134,8 @@ download_session_free (DownloadSession *s)
   g_queue_clear_full (&s->held, (GDestroyNotify) held_free);
   g_queue_clear_full (&s->orphans, (GDestroyNotify) orphan_free);
   g_hash_table_unref (s->done);
+  g_array_unref (s->mikey_sent);
+  g_ptr_array_unref (s->mtks);
   g_free (s->mgv_session);
   g_free (s);
 }
@@ -232,7 +241,10 @@ try_open (DownloadSession *s, GBytes *content, guint64 toi, guint32 instance_id)
       refuse (s, toi, error);
       return TRUE;
     }
-  mtks = s->store != NULL ? mgv_store_session_mtks (s->store, s->mgv_session) : NULL;
+  if (s->mikey_func != NULL)
+    mtks = g_ptr_array_ref (s->mtks);
+  else
+    mtks = s->store != NULL ? mgv_store_session_mtks (s->store, s->mgv_session) : NULL;
   plain = download_dcf_open_with (dcf, content, mtks, &error);
   if (plain == NULL && g_error_matches (error, DOWNLOAD_ERROR, DOWNLOAD_ERROR_KEY))
     {
@@ -322,6 +334,68 @@ download_session_keys_changed (DownloadSession *s)
   retry_held (s);
 }
 
+void
+download_session_set_mikey_func (DownloadSession *s, DownloadMikeyFunc func, gpointer user_data)
+{
+  s->mikey_func = func;
+  s->mikey_data = user_data;
+}
+
+/* UICC key management: the card judges the message; its TOI stays done (a carousel repeat
+ * would be a replay to the card) unless the card had no key for it yet. */
+static gboolean
+send_mikey (DownloadSession *s, guint64 toi, GBytes *message)
+{
+  switch (s->mikey_func (message, s->mikey_data))
+    {
+    case DOWNLOAD_MIKEY_TAKEN:
+      if (s->mikey_sent->len < s->limits.max_held)
+        g_array_append_val (s->mikey_sent, toi);
+      g_debug ("download TSI %" G_GUINT64_FORMAT ": MIKEY object TOI %" G_GUINT64_FORMAT " sent to the card", s->tsi,
+               toi);
+      return TRUE;
+    case DOWNLOAD_MIKEY_AGAIN:
+      g_hash_table_remove (s->done, &toi);
+      s->stats.mikey_refused++;
+      return FALSE;
+    case DOWNLOAD_MIKEY_REFUSED:
+    default:
+      s->stats.mikey_refused++;
+      return FALSE;
+    }
+}
+
+gboolean
+download_session_add_mtk (DownloadSession *s, const MgvMtk *mtk)
+{
+  if (mtk->encr_key == NULL || mtk->auth_key == NULL)
+    return FALSE;
+  for (guint i = 0; i < s->mtks->len; i++)
+    {
+      const MgvMtk *o = g_ptr_array_index (s->mtks, i);
+      if (o->msk_id == mtk->msk_id && o->mtk_id == mtk->mtk_id && memcmp (o->domain, mtk->domain, 3) == 0)
+        return TRUE; /* the same key once more (a copy for another session) */
+    }
+  g_ptr_array_insert (s->mtks, 0, mgv_mtk_copy (mtk));
+  if (s->mtks->len > MTKS_KEPT)
+    g_ptr_array_set_size (s->mtks, MTKS_KEPT);
+  g_array_set_size (s->mikey_sent, 0);
+  s->stats.mtks++;
+  g_message ("download TSI %" G_GUINT64_FORMAT ": MTK ID %u of MSK ID 0x%08x from the card", s->tsi, mtk->mtk_id,
+             mtk->msk_id);
+  retry_held (s);
+  return TRUE;
+}
+
+void
+download_session_mikey_refused (DownloadSession *s, gboolean again)
+{
+  s->stats.mikey_refused++;
+  for (guint i = 0; again && i < s->mikey_sent->len; i++)
+    g_hash_table_remove (s->done, &g_array_index (s->mikey_sent, guint64, i));
+  g_array_set_size (s->mikey_sent, 0);
+}
+
 /* A MIKEY MTK message (TS 33.246 6.3.3.2.1): MGV-F decides, with its replay and validity rules. */
 static gboolean
 take_mikey (DownloadSession *s, guint64 toi, GBytes *message)
@@ -329,6 +403,8 @@ take_mikey (DownloadSession *s, guint64 toi, GBytes *message)
   g_autoptr(GError) error = NULL;
   g_autoptr(MgvMtk) mtk = NULL;
 
+  if (s->mikey_func != NULL)
+    return send_mikey (s, toi, message);
   if (s->store == NULL)
     return FALSE; /* a receiver without MGV-S (unprotected, tests) takes no keys */
   mtk = mgv_process_mtk (s->store, s->mgv_session, message, &error);

@@ -214,6 +214,24 @@ gboolean         download_session_receive (DownloadSession *session, const guint
 void             download_session_sweep (DownloadSession *session);
 /* An MTK arrived by another way (e.g. UDP 2269): held DCFs are tried again. */
 void             download_session_keys_changed (DownloadSession *session);
+
+/* UICC key management (TS 33.246 Annex D): the session's MIKEY objects (6.3.3.2.1) go to the
+ * card instead of MGV-F in the ME, and the key the card answers comes back by
+ * download_session_add_mtk. */
+typedef enum {
+  DOWNLOAD_MIKEY_TAKEN,   /* sent for judgement; the MTK may follow */
+  DOWNLOAD_MIKEY_AGAIN,   /* not sent now (queue full): the carousel's next copy is offered */
+  DOWNLOAD_MIKEY_REFUSED, /* not an MBMS MTK message */
+} DownloadMikeyResult;
+typedef DownloadMikeyResult (*DownloadMikeyFunc) (GBytes *message, gpointer user_data);
+void             download_session_set_mikey_func (DownloadSession *session, DownloadMikeyFunc func, gpointer user_data);
+/* A download MTK from outside (the card's, with encr_key and auth_key derived as in the ME,
+ * 6.5.4): copied, the two newest kept as MGV-S keeps a session's, wiped when dropped; held
+ * DCFs are tried again. FALSE (nothing kept) without the download keys. */
+gboolean         download_session_add_mtk (DownloadSession *session, const MgvMtk *mtk);
+/* The judge refused the MIKEY objects sent (again: their key is not there yet, 6A 88): with
+ * again, the carousel's next copies are offered; else they stay refused. */
+void             download_session_mikey_refused (DownloadSession *session, gboolean again);
 void             download_session_get_stats (DownloadSession *session, DownloadStats *stats);
 
 /* The session's socket: address:port bound (a multicast group joined on iface, NULL = the

@@ -977,6 +977,89 @@ test_given_up_received_again (Fx *fx, gconstpointer d)
   carousel_clear (&c);
 }
 
+/* UICC key management's stand-in: records what went to the card and answers as told. */
+typedef struct {
+  guint               calls;
+  DownloadMikeyResult result;
+  GBytes             *last;
+} Card;
+
+static DownloadMikeyResult
+card_take (GBytes *message, gpointer user_data)
+{
+  Card *card = user_data;
+
+  card->calls++;
+  g_clear_pointer (&card->last, g_bytes_unref);
+  card->last = g_bytes_ref (message);
+  return card->result;
+}
+
+static void
+test_mikey_to_the_card (Fx *fx, gconstpointer d)
+{
+  /* TS 33.246 Annex D: the MIKEY object goes to the card, not to MGV-F in the ME; the card's
+   * MTK (the TGK with the download keys derived as in the ME, 6.5.4) opens the held DCFs */
+  Carousel c = { 0 };
+  Card card = { .result = DOWNLOAD_MIKEY_TAKEN };
+  g_autoptr(MgvMtk) bare = g_new0 (MgvMtk, 1);
+  g_autoptr(MgvMtk) mtk = g_new0 (MgvMtk, 1);
+  g_autoptr(GPtrArray) in_me = NULL;
+  DownloadStats st;
+
+  download_session_set_mikey_func (fx->session, card_take, &card);
+  carousel_make (fx, &c, DCF_SHAPE ());
+  send_object (fx, 0, 1, c.fdt);
+  send_object (fx, 1, 0, c.mikey);
+  g_assert_cmpuint (card.calls, ==, 1);
+  g_assert_true (g_bytes_equal (card.last, c.mikey));
+  in_me = mgv_store_session_mtks (fx->store, SESSION);
+  g_assert_true (in_me == NULL || in_me->len == 0); /* MGV-F in the ME never saw it */
+  g_assert_cmpuint (fx->got->len, ==, 0);
+  /* the carousel's repeat is not sent again (the card would call it a replay) ... */
+  send_object (fx, 1, 0, c.mikey);
+  g_assert_cmpuint (card.calls, ==, 1);
+  /* ... unless the card lacked the MSK (6A 88): then the next copy goes */
+  download_session_mikey_refused (fx->session, TRUE);
+  send_object (fx, 1, 0, c.mikey);
+  g_assert_cmpuint (card.calls, ==, 2);
+  /* a refusal for good (replay, MAC) leaves it refused */
+  download_session_mikey_refused (fx->session, FALSE);
+  send_object (fx, 1, 0, c.mikey);
+  g_assert_cmpuint (card.calls, ==, 2);
+  /* a streaming-style answer (no download keys) is not kept */
+  memcpy (bare->domain, DOMAIN, 3);
+  bare->msk_id = 0x00010002;
+  bare->mtk_id = 7;
+  bare->mtk = gba_secret_ref (fx->tgk);
+  g_assert_false (download_session_add_mtk (fx->session, bare));
+  g_assert_cmpuint (fx->got->len, ==, 0);
+  memcpy (mtk->domain, DOMAIN, 3);
+  mtk->msk_id = 0x00010002;
+  mtk->mtk_id = 7;
+  mtk->mtk = gba_secret_ref (fx->tgk);
+  mtk->encr_key = gba_secret_new (fx->encr, 16);
+  mtk->auth_key = gba_secret_new (fx->auth, 20);
+  g_assert_true (download_session_add_mtk (fx->session, mtk));
+  /* the FDT opened; its files come next and open with the card's MTK */
+  send_object (fx, 2, 0, c.dcf_a);
+  send_object (fx, 3, 0, c.dcf_b);
+  assert_got (fx, "http://lab.example/news/a.txt", c.plain_a);
+  assert_got (fx, "news/b.bin", c.plain_b);
+  download_session_get_stats (fx->session, &st);
+  g_assert_cmpuint (st.mtks, ==, 1);
+  g_assert_cmpuint (st.held, ==, 0);
+  /* a queue too full to take it: the next copy is offered */
+  fx_restart (fx);
+  card.result = DOWNLOAD_MIKEY_AGAIN;
+  download_session_set_mikey_func (fx->session, card_take, &card);
+  send_object (fx, 1, 0, c.mikey);
+  send_object (fx, 1, 0, c.mikey);
+  g_assert_cmpuint (card.calls, ==, 4);
+  g_clear_pointer (&card.last, g_bytes_unref);
+  carousel_clear (&c);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1000,5 +1083,6 @@ main (int argc, char **argv)
   ADD ("mtk-change-mid-session", test_mtk_change_mid_session);
   ADD ("mikey-before-msk-taken-from-the-next-copy", test_mikey_before_msk);
   ADD ("given-up-received-again", test_given_up_received_again);
+  ADD ("mikey-to-the-card", test_mikey_to_the_card);
   return g_test_run ();
 }

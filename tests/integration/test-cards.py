@@ -6,7 +6,7 @@ PC/SC from the USD to "receiving" (T=0 and T=1), a PIN-locked card (reported, ne
 unlocked, taken up once the user disabled the PIN), removal and insertion of the same card,
 and another card (mbmsd exits 75 and a restart wipes the old card's keys); the same through the
 pty modem (two variants); GBA_U bootstrapping through both with mbms-bootstrap."""
-import importlib.util, json, os, re, shutil, socket, subprocess, sys, tempfile, time, unittest
+import configparser, importlib.util, json, os, re, shutil, socket, subprocess, sys, tempfile, time, unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("test_daemon", os.path.join(HERE, "test-daemon.py"))
@@ -389,6 +389,77 @@ class UiccKeyManagementAt(UiccKeyManagement):
     backend = "at"
 
 
+PODCASTS = "urn:mbmsd:lab:service:podcasts"
+
+
+class UiccDownload(UiccKeyManagement):
+    """A protected download under UICC key management (TS 33.246 6.3.3.2.1, Annex D): the lab's
+    FLUTE session with its MIKEY object, the MSK of its key group pushed to the card; the MIKEY
+    object goes to the card in MTK generation mode, the card's MTK (the TGK, its download keys
+    derived in the ME, 6.5.4) opens the DCFs: each file as the lab sent it, the forged one
+    refused, and MGV-S holds no MSK of the group."""
+
+    def lab_extra_config(self):
+        return f"[bmsc-service {PODCASTS}]\nkey-domain=00f110\nkey-group=3\nstreaming=false\n"
+
+    def lab_args(self):
+        dport = td.free_udp_port()
+        self.dump = os.path.join(self.dir, "dump")
+        os.makedirs(self.dump, exist_ok=True)
+        return ["--download-to", f"239.254.{os.getpid() % 250}.{dport % 250 + 1}:{dport}", "--download-tsi", "9",
+                "--rounds", "0", "--rate", "4000", "--big-file-mib", "2", "--mikey-from-round", "2",
+                "--dump-dir", self.dump, "--usd-dir", os.path.join(self.dir, "usd")]
+
+    def setUp(self):
+        super().setUp()
+        self.downloads = os.path.join(self.dir, "dl")
+        with open(os.path.join(self.dir, "mbmsd.conf"), "a") as f:
+            f.write(f"[download]\ndirectory={self.downloads}\n")
+
+    def sent(self):
+        """{toi: section} of the DCF files the lab sends (its dump's session.ini)."""
+        ini = configparser.ConfigParser(interpolation=None)
+        ini.read(os.path.join(self.dump, "session.ini"))
+        return {int(name.split()[1]): ini[name] for name in ini.sections() if name.startswith("toi ")}
+
+    def test_uicc_multicast_download_through_the_card(self):
+        self.start()
+        td.wait_for(lambda: self.card_state() == "ready", what="the card")
+        self.assertIn("uicc", self.manager("KeyManagement"))
+        td.wait_for(lambda: PODCASTS in self.mbmsctl("services"), what="the lab's download service")
+        self.mbmsctl("register", PODCASTS)
+        sent = self.sent()
+        good = {toi: sec for toi, sec in sent.items() if sec.getboolean("bad-signature") is False}
+        bad = [sec["content-location"] for sec in sent.values() if sec.getboolean("bad-signature")]
+        self.assertGreaterEqual(len(good), 4)
+        self.assertEqual(len(bad), 1)
+        want = {sec["content-location"] for sec in good.values()}
+
+        def delivered():
+            shown = json.loads(self.mbmsctl("--json", "downloads", PODCASTS))
+            listed = {f["content-location"] for f in shown["files"]}
+            return shown if want <= listed and shown["refused"] >= len(bad) else None
+
+        try:
+            shown = td.wait_for(delivered, timeout=150, what="the lab's files through the card")
+        except AssertionError:
+            lines = [ln for ln in self.daemon_log().splitlines() if "download" in ln or "0x0003" in ln]
+            raise AssertionError("mbmsd.log (its download lines):\n" + "\n".join(lines)[-6000:])
+        files = {f["content-location"]: f for f in shown["files"]}
+        self.assertEqual(set(files), want)  # the forged one refused, never listed
+        for toi, sec in good.items():
+            f = files[sec["content-location"]]
+            self.assertTrue(f["verified"])
+            with open(os.path.join(self.dump, f"{toi}.plain"), "rb") as a, open(f["path"], "rb") as b:
+                self.assertEqual(b.read(), a.read(), sec["content-location"])
+        self.assertFalse(any("forged" in n for _, _, names in os.walk(self.downloads) for n in names))
+        # the MSK of group 3 is on the card, not in MGV-S; the MTK came from the card
+        card = self.control("state")
+        self.assertTrue(any(m["msk_id"].startswith("0003") for m in card["mbms"]["msks"]), card)
+        self.assertNotIn(bytes.fromhex("00f1100003"), self.keys_mgv())
+        self.assertIn("from the card", self.daemon_log())
+
+
 BOOTSTRAP = os.path.join(td.BUILD, "tools", "mbms-bootstrap")
 LABNET = os.path.join(td.BUILD, "tools", "lab", "mbms-labnet")
 
@@ -443,7 +514,7 @@ class GbaUThroughTheCard(unittest.TestCase):
 
 
 CLASSES = {c.__name__: c for c in (PcscCard, PcscCardT0, AtModem, AtModemQuirky, GbaUThroughTheCard,
-                                    UiccKeyManagement, UiccKeyManagementAt)}
+                                    UiccKeyManagement, UiccKeyManagementAt, UiccDownload)}
 
 if __name__ == "__main__":
     # arguments name classes; each runs only the tests of this file (not those inherited)
@@ -453,6 +524,8 @@ if __name__ == "__main__":
     for cls in chosen:
         if cls is GbaUThroughTheCard:
             suite.addTests(unittest.defaultTestLoader.loadTestsFromTestCase(cls))
+        elif cls is UiccDownload:
+            suite.addTests(cls(n) for n in sorted(UiccDownload.__dict__) if n.startswith("test_"))
         elif getattr(cls, "own_tests", False):
             suite.addTests(cls(n) for n in sorted(UiccKeyManagement.__dict__) if n.startswith("test_"))
         else:

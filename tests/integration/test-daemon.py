@@ -91,12 +91,14 @@ class Daemon(unittest.TestCase):
         if "lab_media" in self._testMethodName:
             lab += (f"[lab-media]\ndestination={self.group}:5004\nkey-domain=00f110\nkey-group=1\nrate=100\n"
                     "payload=500\nlead-ms=100\n")
+        lab += self.lab_extra_config()
         self.write("labnet.conf", lab)
         with open(os.path.join(self.dir, "lab.log"), "w") as lab_log:
-            self.lab = subprocess.Popen([LABNET, "--config", os.path.join(self.dir, "labnet.conf")],
+            self.lab = subprocess.Popen([LABNET, "--config", os.path.join(self.dir, "labnet.conf"),
+                                         *self.lab_args()],
                                         stdout=subprocess.PIPE, stderr=lab_log, text=True)
         self.uri = self.lab.stdout.readline().split()[1].rstrip("/")
-        os.makedirs(os.path.join(self.dir, "usd"))
+        os.makedirs(os.path.join(self.dir, "usd"), exist_ok=True)  # the lab may have written its download's
         self.write("usd/news.usd.xml", usd(SERVICE, '<deliveryMethod sessionDescriptionURI="news.sdp" '
                                                     'protectionDescriptionURI="news.prot.xml"/>'))
         self.write("usd/news.sdp", f"v=0\nc=IN IP4 {self.group}\nm=video 5004 RTP/SAVP 96\na=rtpmap:96 VP8/90000\n")
@@ -112,6 +114,14 @@ class Daemon(unittest.TestCase):
     def lab_subscriber(self, text):
         """The lab's [bsf] and subscriber part, as subclasses want it (GBA_U, UICC MBMS)."""
         return text
+
+    def lab_extra_config(self):
+        """More of the lab's configuration (after its [bmsc-service]), as subclasses want it."""
+        return ""
+
+    def lab_args(self):
+        """More switches of the lab network (e.g. its download session), as subclasses want them."""
+        return []
 
     def tearDown(self):
         for p in [*self.procs, self.lab, self.bus]:
