@@ -1,6 +1,7 @@
 /* One FLUTE session of a download service: DownloadSession + DownloadReceiver of download/,
  * keyed by MGV-S under the session's own name (its MTKs come in its MIKEY object, TS 33.246
- * 6.3.3.2.1), files written atomically under the download directory (mode 0640, [download]
+ * 6.3.3.2.1), or by the card with UICC key management (Annex D: the object goes to the card,
+ * its MTK comes back here), files written atomically under the download directory (mode 0640, [download]
  * group), swept every few seconds for timed-out objects. */
 #include "mbms-download.h"
 
