@@ -373,8 +373,12 @@ download_session_add_mtk (DownloadSession *s, const MgvMtk *mtk)
   for (guint i = 0; i < s->mtks->len; i++)
     {
       const MgvMtk *o = g_ptr_array_index (s->mtks, i);
-      if (o->msk_id == mtk->msk_id && o->mtk_id == mtk->mtk_id && memcmp (o->domain, mtk->domain, 3) == 0)
-        return TRUE; /* the same key once more (a copy for another session) */
+      gboolean same_group = memcmp (o->domain, mtk->domain, 3) == 0
+                            && MGV_MSK_KEY_GROUP (o->msk_id) == MGV_MSK_KEY_GROUP (mtk->msk_id);
+      if (same_group && o->msk_id == mtk->msk_id && o->mtk_id == mtk->mtk_id)
+        return TRUE; /* the same key once more */
+      if (mtk->copy && !same_group)
+        return FALSE; /* another group's message resent: never pushes the session's own MTKs out (as mgv-mtk.c) */
     }
   g_ptr_array_insert (s->mtks, 0, mgv_mtk_copy (mtk));
   if (s->mtks->len > MTKS_KEPT)

@@ -227,7 +227,8 @@ typedef DownloadMikeyResult (*DownloadMikeyFunc) (GBytes *message, gpointer user
 void             download_session_set_mikey_func (DownloadSession *session, DownloadMikeyFunc func, gpointer user_data);
 /* A download MTK from outside (the card's, with encr_key and auth_key derived as in the ME,
  * 6.5.4): copied, the two newest kept as MGV-S keeps a session's, wiped when dropped; held
- * DCFs are tried again. FALSE (nothing kept) without the download keys. */
+ * DCFs are tried again. FALSE (nothing kept) without the download keys, or for a copy
+ * (MgvMtk.copy) of another key group's MTK than the session holds. */
 gboolean         download_session_add_mtk (DownloadSession *session, const MgvMtk *mtk);
 /* The judge refused the MIKEY objects sent (again: their key is not there yet, 6A 88): with
  * again, the carousel's next copies are offered; else they stay refused. */

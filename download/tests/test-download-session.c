@@ -1041,6 +1041,21 @@ test_mikey_to_the_card (Fx *fx, gconstpointer d)
   mtk->encr_key = gba_secret_new (fx->encr, 16);
   mtk->auth_key = gba_secret_new (fx->auth, 20);
   g_assert_true (download_session_add_mtk (fx->session, mtk));
+  {
+    /* a copy of another key group's current MTK (anyone can resend that message) does not
+     * push the session's own MTKs out */
+    g_autoptr(MgvMtk) other = mgv_mtk_copy (mtk);
+    DownloadStats before;
+
+    download_session_get_stats (fx->session, &before);
+    other->msk_id = 0x00020002;
+    other->copy = TRUE;
+    g_assert_false (download_session_add_mtk (fx->session, other));
+    other->msk_id = 0x00020003;
+    g_assert_false (download_session_add_mtk (fx->session, other));
+    download_session_get_stats (fx->session, &st);
+    g_assert_cmpuint (st.mtks, ==, before.mtks);
+  }
   /* the FDT opened; its files come next and open with the card's MTK */
   send_object (fx, 2, 0, c.dcf_a);
   send_object (fx, 3, 0, c.dcf_b);
