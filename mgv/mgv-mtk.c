@@ -93,19 +93,24 @@ keep_for_session (MgvStore *store, const char *session, const MgvMtk *mtk)
     g_ptr_array_set_size (mtks, MGV_MTKS_PER_SESSION);
 }
 
-/* Does the session hold this MTK of this MSK already? */
+/* May the current MTK of msk be given to the session as a copy? Not when the session holds it
+ * already (that is a replay), and not when the session holds keys of another key group: a copy
+ * of some other group's message must never push a session's own MTKs out. */
 static gboolean
-session_holds (MgvStore *store, const char *session, const MgvMsk *msk, guint32 mtk_id)
+session_may_take_copy (MgvStore *store, const char *session, const MgvMsk *msk, guint32 mtk_id)
 {
   GPtrArray *mtks = g_hash_table_lookup (store->sessions, session);
 
   for (guint i = 0; mtks != NULL && i < mtks->len; i++)
     {
       const MgvMtk *m = g_ptr_array_index (mtks, i);
-      if (m->msk_id == msk->msk_id && m->mtk_id == mtk_id && memcmp (m->domain, msk->domain, MGV_KEY_DOMAIN_LEN) == 0)
-        return TRUE;
+      if (memcmp (m->domain, msk->domain, MGV_KEY_DOMAIN_LEN) != 0
+          || MGV_MSK_KEY_GROUP (m->msk_id) != MGV_MSK_KEY_GROUP (msk->msk_id))
+        return FALSE;
+      if (m->msk_id == msk->msk_id && m->mtk_id == mtk_id)
+        return FALSE;
     }
-  return FALSE;
+  return TRUE;
 }
 
 MgvMtk *
@@ -150,7 +155,7 @@ mgv_process_mtk (MgvStore *store, const char *session, GBytes *message, GError *
    * the ME accepted already, and that session needs it. Verified like any other, then kept for
    * the session; the MSK's state does not move (docs/interpretations.md). */
   copy_for_session = msk->has_mtk_counter && ts == msk->mtk_counter && seq_p == msk->seq_low
-                     && !session_holds (store, session, msk, seq_p);
+                     && session_may_take_copy (store, session, msk, seq_p);
   /* step 2: replay counter per MSK */
   if (!copy_for_session && msk->has_mtk_counter && !mgv_serial_newer (ts, msk->mtk_counter))
     {
@@ -184,6 +189,7 @@ mgv_process_mtk (MgvStore *store, const char *session, GBytes *message, GError *
   msk->has_mtk_counter = TRUE;
   msk->mtk_counter = ts;
   mtk = make_mtk (msg, msk, kd);
+  mtk->copy = copy_for_session;
   keep_for_session (store, session, mtk);
   g_debug ("MGV-F: MTK %u under MSK 0x%08x accepted for session %s%s", seq_p, msk->msk_id, session,
            copy_for_session ? " (the current MTK, first copy for this session)" : "");

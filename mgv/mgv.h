@@ -126,6 +126,8 @@ typedef struct {
   GbaSecret *salt;     /* SRTP master salt, 14 octets; NULL for download */
   GbaSecret *encr_key; /* download only: RFC 3830 4.1.3 with cs_id 0 */
   GbaSecret *auth_key;
+  gboolean   copy;     /* the current MTK's message again, for a session that lacked it: it
+                        * proves nothing about its sender (anyone can resend it) */
 } MgvMtk;
 
 void    mgv_mtk_free (MgvMtk *mtk);

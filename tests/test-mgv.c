@@ -920,6 +920,8 @@ test_mtk_current_copy_for_another_session (Fx *fx, gconstpointer d)
   g_assert_nonnull (copy);
   g_assert_cmpuint (copy->mtk_id, ==, 5);
   g_assert_true (gba_secret_equal (copy->mtk, first->mtk));
+  g_assert_false (first->copy);
+  g_assert_true (copy->copy); /* anyone can resend it: the caller must not trust its sender */
   kept = mgv_store_session_mtks (fx->store, "session-2");
   g_assert_cmpuint (kept->len, ==, 1);
   g_assert_null (mgv_process_mtk (fx->store, "session-2", a, &error));
@@ -930,6 +932,46 @@ test_mtk_current_copy_for_another_session (Fx *fx, gconstpointer d)
   mgv_mtk_free (accept_mtk (fx, b));
   mgv_mtk_free (first);
   mgv_mtk_free (copy);
+}
+
+/* A copy of another key group's current MTK message never enters a session that holds keys of
+ * its own group (it would push them out); a session with no keys may take it. */
+static void
+test_mtk_copy_of_another_group_refused (Fx *fx, gconstpointer d)
+{
+  MikeyBuildParams p = msk_params (fx);
+  MikeyBuildParams q;
+  g_autoptr(GBytes) msk2 = NULL;
+  g_autoptr(GBytes) a = NULL;
+  g_autoptr(GBytes) b = NULL;
+  g_autoptr(GbaSecret) mtk = gba_secret_new_random (16);
+  g_autoptr(GbaSecret) salt = gba_secret_new_random (14);
+  g_autoptr(GPtrArray) kept = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MgvMtk) into_empty = NULL;
+
+  deliver_msk (fx);
+  p.msk_id = 0x00020001; /* key group 2 */
+  p.ts_counter = ++fx->ts;
+  msk2 = build_msk (fx, &p, NULL);
+  accept_msk (fx, msk2, MGV_MSK_STORED);
+  a = next_mtk (fx, 5, NULL, NULL); /* group 1, for session-1 */
+  mgv_mtk_free (accept_mtk (fx, a));
+  q = mtk_params (fx, 3, mtk, salt);
+  q.msk_id = 0x00020001;
+  fx->mtk_ts++;
+  b = mikey_build_mtk_message (&q, fx->msk, fx->rand);
+  mgv_mtk_free (mgv_process_mtk (fx->store, "session-2", b, &error)); /* group 2's own */
+  g_assert_no_error (error);
+  g_assert_null (mgv_process_mtk (fx->store, "session-2", a, &error));
+  g_assert_error (error, MGV_ERROR, MGV_ERROR_REPLAY);
+  g_clear_error (&error);
+  kept = mgv_store_session_mtks (fx->store, "session-2");
+  g_assert_cmpuint (kept->len, ==, 1);
+  g_assert_cmphex (((MgvMtk *) g_ptr_array_index (kept, 0))->msk_id, ==, 0x00020001);
+  into_empty = mgv_process_mtk (fx->store, "session-3", a, &error);
+  g_assert_no_error (error);
+  g_assert_true (into_empty->copy);
 }
 
 static void
@@ -1602,6 +1644,7 @@ main (int argc, char **argv)
   ADD ("mtk/counter-resets-with-new-msk", test_mtk_counter_resets_with_new_msk);
   ADD ("mtk/two-most-recent-per-session", test_mtk_two_most_recent_per_session);
   ADD ("mtk/current-copy-for-another-session", test_mtk_current_copy_for_another_session);
+  ADD ("mtk/copy-of-another-group-refused", test_mtk_copy_of_another_group_refused);
   ADD ("store/persists-across-restart", test_store_persists_across_restart);
   ADD ("store/sim-change-wipes", test_store_sim_change_wipes);
   ADD ("store/forget-muks-keeps-msks", test_store_forget_muks_keeps_msks);
