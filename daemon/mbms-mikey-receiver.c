@@ -47,15 +47,13 @@
 #define RX_PENDING_PER_SOURCE 4   /* datagrams of one source (per socket) waiting for the card */
 #define RX_UNTRUSTED_PENDING  16  /* of all untrusted sources: half the card queue (MAX_QUEUED 32) */
 
-typedef struct _MbmsMikeyReceiver Receiver;
-
 typedef struct {
-  Receiver *rx;
-  gint64    last_us;
-  double    tokens;
-  gboolean  trusted;         /* MGV-F authenticated a message from this source */
-  guint     pending;         /* datagrams waiting for the card's verdict */
-  guint     pending_trusted; /* of those, charged to the socket's trusted budget */
+  MbmsMikeyReceiver *rx;
+  gint64             last_us;
+  double             tokens;
+  gboolean           trusted;         /* MGV-F authenticated a message from this source */
+  guint              pending;         /* datagrams waiting for the card's verdict */
+  guint              pending_trusted; /* of those, charged to the socket's trusted budget */
 } Bucket;
 
 typedef struct {
