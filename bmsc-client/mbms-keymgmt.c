@@ -25,7 +25,16 @@ struct _MbmsKeymgmt {
   GbaContext      *context;
   GQueue           waiting; /* requests waiting for the one GBA run in flight (GTask *) */
   GHashTable      *naf_keys; /* GBA_U: BM-SC host -> GbaMbmsKeys derived on the card for context */
+  GHashTable      *deriving; /* GBA_U: BM-SC host -> Derivation on the card in flight */
 };
+
+/* GBA_U: one NAF derivation per BM-SC at a time; requests needing its keys meanwhile wait
+ * for it (each derivation is a new MUK to the card, its MSK counter back to 0). */
+typedef struct {
+  MbmsKeymgmt *self; /* a reference */
+  char        *host;
+  GQueue       waiting; /* GTask *, each with its challenge in Request.challenge */
+} Derivation;
 
 G_DEFINE_FINAL_TYPE (MbmsKeymgmt, mbms_keymgmt, G_TYPE_OBJECT)
 G_DEFINE_QUARK (mbms-keymgmt-error-quark, mbms_keymgmt_error)
@@ -87,6 +96,7 @@ mbms_keymgmt_finalize (GObject *object)
   g_clear_object (&self->session);
   g_clear_pointer (&self->context, gba_context_free);
   g_clear_pointer (&self->naf_keys, g_hash_table_unref);
+  g_clear_pointer (&self->deriving, g_hash_table_unref); /* empty: each holds a reference on us */
   g_queue_clear (&self->waiting); /* empty: each waiting request holds a reference on us */
   G_OBJECT_CLASS (mbms_keymgmt_parent_class)->finalize (object);
 }
@@ -105,6 +115,7 @@ static void
 mbms_keymgmt_init (MbmsKeymgmt *self)
 {
   self->naf_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) gba_mbms_keys_free);
+  self->deriving = g_hash_table_new (g_str_hash, g_str_equal);
 }
 
 static GbaMbmsKeys *
@@ -228,33 +239,70 @@ take_keys (GTask *task, GbaMbmsKeys *keys)
   g_signal_emit (self, signals[SIGNAL_MUK_READY], 0, r->host, r->keys);
 }
 
-/* GBA_U: Ks_ext_NAF came from the card's NAF derivation, run in a worker. */
+/* GBA_U: Ks_ext_NAF came from the card's NAF derivation, run in a worker, for every request
+ * that waited for it. Keys of a context gone meanwhile (forgotten: card removal, MUK deletion;
+ * or replaced by a new B-TID) are wiped unannounced: their Ks is dead (TS 33.220 4.4.11), and
+ * the requests go back to answer_challenge, which bootstraps or derives again. */
 static void
 on_keys_derived (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  GTask *task = user_data;
-  Request *r = g_task_get_task_data (task);
+  Derivation *d = user_data;
+  MbmsKeymgmt *self = d->self;
   g_autoptr(GError) error = NULL;
-  MbmsKeymgmt *self = g_task_get_source_object (task);
-  g_autoptr(GbaDigestChallenge) challenge = g_steal_pointer (&r->challenge);
-  GbaMbmsKeys *keys = gba_context_derive_mbms_keys_finish (res, &error);
+  g_autoptr(GbaMbmsKeys) keys = gba_context_derive_mbms_keys_finish (res, &error);
+  GTask *task;
 
-  if (g_task_return_error_if_cancelled (task))
+  g_hash_table_remove (self->deriving, d->host);
+  if (keys != NULL && (self->context == NULL || g_strcmp0 (keys->muk_idr, self->context->btid) != 0))
     {
-      gba_mbms_keys_free (keys);
-      g_object_unref (task);
+      g_debug ("Ua: NAF keys for %s of B-TID %s dropped: that context is gone", d->host, keys->muk_idr);
+      g_clear_pointer (&keys, gba_mbms_keys_free);
+    }
+  else if (keys != NULL)
+    {
+      g_debug ("Ua: NAF keys for %s derived on the card (B-TID %s)", d->host, keys->muk_idr);
+      g_hash_table_replace (self->naf_keys, g_strdup (d->host), g_steal_pointer (&keys));
+    }
+  while ((task = g_queue_pop_head (&d->waiting)) != NULL)
+    {
+      Request *r = g_task_get_task_data (task);
+      g_autoptr(GbaDigestChallenge) challenge = g_steal_pointer (&r->challenge);
+
+      if (g_task_return_error_if_cancelled (task))
+        g_object_unref (task);
+      else if (error != NULL)
+        fail (task, MBMS_KEYMGMT_ERROR_BOOTSTRAP, "no MRK for %s: %s", r->host, error->message);
+      else
+        answer_challenge (task, g_steal_pointer (&challenge)); /* takes the keys, or again */
+    }
+  g_object_unref (d->self);
+  g_free (d->host);
+  g_free (d);
+}
+
+/* GBA_U: the card derives the keys of r->host (TS 33.220 5.3.2) in a worker, the main loop
+ * going on; a request finding that derivation in flight waits for it. The card is asked under
+ * no request's cancellable: what it derived is its new Ks_int_NAF whoever still waits. */
+static void
+derive_on_card (GTask *task, GbaDigestChallenge *challenge)
+{
+  MbmsKeymgmt *self = g_task_get_source_object (task);
+  Request *r = g_task_get_task_data (task);
+  Derivation *d = g_hash_table_lookup (self->deriving, r->host);
+
+  r->challenge = challenge;
+  if (d != NULL)
+    {
+      g_queue_push_tail (&d->waiting, task);
       return;
     }
-  if (keys == NULL)
-    {
-      fail (task, MBMS_KEYMGMT_ERROR_BOOTSTRAP, "no MRK for %s: %s", r->host, error->message);
-      return;
-    }
-  if (self->context != NULL && g_strcmp0 (keys->muk_idr, self->context->btid) == 0)
-    g_hash_table_replace (self->naf_keys, g_strdup (r->host), keys_copy (keys));
-  g_debug ("Ua: NAF keys for %s derived on the card (B-TID %s)", r->host, keys->muk_idr);
-  take_keys (task, keys);
-  answer_challenge (task, g_steal_pointer (&challenge)); /* again, should the context have changed */
+  d = g_new0 (Derivation, 1);
+  d->self = g_object_ref (self);
+  d->host = g_strdup (r->host);
+  g_queue_init (&d->waiting);
+  g_queue_push_tail (&d->waiting, task);
+  g_hash_table_insert (self->deriving, d->host, d);
+  gba_context_derive_mbms_keys_async (self->context, r->host, NULL, on_keys_derived, d);
 }
 
 /* Answer the challenge (taken) with B-TID and base64(MRK) (TS 33.246 6.2.1, Annex H step 4).
@@ -289,10 +337,7 @@ answer_challenge (GTask *task, GbaDigestChallenge *challenge)
            * its MSK message counter (TS 31.102 7.1.1.6), which would let old MSK messages in */
           if (known == NULL || g_strcmp0 (known->muk_idr, self->context->btid) != 0)
             {
-              /* TS 33.220 5.3.2: NAF derivation on the card; the main loop goes on meanwhile */
-              r->challenge = g_steal_pointer (&owned);
-              gba_context_derive_mbms_keys_async (self->context, r->host, g_task_get_cancellable (task),
-                                                  on_keys_derived, task);
+              derive_on_card (task, g_steal_pointer (&owned));
               return;
             }
           keys = keys_copy (known);

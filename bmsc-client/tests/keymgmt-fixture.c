@@ -1,5 +1,6 @@
 /* The key management fixture (keymgmt-fixture.h). */
 #include "keymgmt-fixture.h"
+#include "gba-u-card.h"
 #include "test-util.h"
 
 #include <string.h>
@@ -59,6 +60,8 @@ fx_set_up (Fx *fx, gconstpointer data)
   g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
   g_autoptr(GSocketAddress) bound = NULL;
   g_autofree char *store_path = NULL;
+  const FxOptions *options = data;
+  gboolean gba_u = options != NULL && options->gba_u;
   GbaUiccSoftParams p = { .imsi = IMSI, .iccid = "8988211000000000001", .mnc_len = 2 };
   GSList *uris;
   GUri *uri;
@@ -67,6 +70,7 @@ fx_set_up (Fx *fx, gconstpointer data)
   g_key_file_set_string (kf, "subscriber " IMPI, "k", K);
   g_key_file_set_string (kf, "subscriber " IMPI, "opc", OPC);
   g_key_file_set_string (kf, "subscriber " IMPI, "amf", "8000");
+  g_key_file_set_boolean (kf, "subscriber " IMPI, "gba-u", gba_u);
   fx->bsf = lab_bsf_new_from_key_file (kf, &error);
   g_assert_no_error (error);
   fx->bmsc = lab_bmsc_new (fx->bsf, "127.0.0.1");
@@ -87,7 +91,13 @@ fx_set_up (Fx *fx, gconstpointer data)
     test_hex_to ("8000", p.amf, 2);
     fx->uicc = gba_uicc_soft_new (&p, &error);
     g_assert_no_error (error);
+    if (gba_u)
+      {
+        g_autoptr(GbaUicc) usim = g_steal_pointer (&fx->uicc);
+        fx->uicc = gba_u_card_new (usim, p.k, p.opc);
+      }
     fx->bootstrapper = gba_bootstrapper_new (fx->uicc, bsf_uri, 10);
+    gba_bootstrapper_set_gba_u (fx->bootstrapper, gba_u);
   }
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   fake_clock_init (&fx->clock, 0.5);

@@ -41,6 +41,12 @@ typedef struct {
   guint        registered_at_muk;    /* lab_bmsc_registered () at the last one */
 } Fx;
 
+/* fx_set_up's data: NULL, or options. gba_u: the subscriber runs GBA_U (lab BSF gba-u) on a
+ * GbaUCard (gba-u-card.h), fx->uicc. */
+typedef struct {
+  gboolean gba_u;
+} FxOptions;
+
 void               fake_clock_init (FakeClock *fc, double random);
 void               fx_set_up (Fx *fx, gconstpointer data);
 void               fx_tear_down (Fx *fx, gconstpointer data);
