@@ -381,7 +381,8 @@ handle_mtk (MbmsManager *self, GBytes *datagram, const char *destination, const 
     mbms_service_mtk_received (g_ptr_array_index (self->services, i), destination, mtk);
   /* the key is in use; MGV-S follows without holding up the packets (fsync takes a while) */
   mgv_store_save_in_background (self->store);
-  return MBMS_MIKEY_ACCEPTED;
+  /* a copy of the current MTK message proves nothing about who sent it (hostile review M2) */
+  return mtk->copy ? MBMS_MIKEY_ACCEPTED_COPY : MBMS_MIKEY_ACCEPTED;
 }
 
 /* UICC key management: the card wants an MSK request for the group (spaced); one that lacks

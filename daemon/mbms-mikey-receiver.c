@@ -13,13 +13,19 @@
  *      costs no budget, so it cannot crowd out anything;
  *   3. an exact repeat of a recent datagram to the same destination -> duplicate (the BM-SC
  *      resends MTK messages for reliability, 6.3.3.2.2, and MGV-F need not see them again);
+ *      only a datagram MGV-F judged (or took to judge) is remembered: one dropped for the
+ *      budget or a full card queue is heard again when the BM-SC resends it;
  *   4. the budget of MGV-F failures: rate_per_s per second for each source on each socket.
  *      A source whose messages MGV-F has authenticated (a MAC with the MUK or MSK) is trusted:
  *      once its own budget is spent by forgeries under its address, its messages still reach
  *      MGV-F from a second budget of the socket (TRUSTED_FACTOR times larger), so a spoofer of
  *      the BM-SC's address cannot silence the BM-SC, and the work a flood causes stays bounded;
  *   5. MGV-F (the owner): accepted, or not authenticated, replay, unknown key, malformed; only
- *      failures spend budget.
+ *      failures spend budget. With UICC key management the verdict comes later (PENDING): the
+ *      datagram is charged a token when the card queue takes it and refunded when accepted, a
+ *      source has at most RX_PENDING_PER_SOURCE on the card at a time, and untrusted sources
+ *      together at most RX_UNTRUSTED_PENDING, so the rest of the owner's queue stays for the
+ *      trusted BM-SC (a flood from other addresses cannot keep its messages out).
  * Every drop is counted per socket and reason, and each reason is logged at most once per
  * LOG_INTERVAL_S with the count. */
 #define _GNU_SOURCE /* struct in6_pktinfo */
@@ -38,11 +44,16 @@
 #define RX_DRAIN         64   /* datagrams per wakeup, then the main loop breathes */
 #define TRUSTED_FACTOR   100  /* the socket's budget for trusted sources, in rate_per_s: bounds MGV-F work */
 #define LOG_INTERVAL_S   10   /* at most one summary line per reason and socket this often */
+#define RX_PENDING_PER_SOURCE 4   /* datagrams of one source (per socket) waiting for the card */
+#define RX_UNTRUSTED_PENDING  16  /* of all untrusted sources: half the card queue (MAX_QUEUED 32) */
 
 typedef struct {
-  gint64   last_us;
-  double   tokens;
-  gboolean trusted; /* MGV-F authenticated a message from this source */
+  MbmsMikeyReceiver *rx;
+  gint64             last_us;
+  double             tokens;
+  gboolean           trusted;         /* MGV-F authenticated a message from this source */
+  guint              pending;         /* datagrams waiting for the card's verdict */
+  guint              pending_trusted; /* of those, charged to the socket's trusted budget */
 } Bucket;
 
 typedef struct {
@@ -68,8 +79,18 @@ struct _MbmsMikeyReceiver {
   GHashTable       *destinations; /* address -> Endpoint */
   guint8            recent[RX_RECENT][32];
   guint             recent_next;
+  guint             untrusted_pending; /* the pending of untrusted buckets, all sockets */
   guint             log_timer;
 };
+
+/* A bucket forgotten with datagrams on the card: they no longer count against the share. */
+static void
+bucket_free (Bucket *b)
+{
+  if (!b->trusted)
+    b->rx->untrusted_pending -= MIN (b->pending, b->rx->untrusted_pending);
+  g_free (b);
+}
 
 static void
 endpoint_free (Endpoint *ep)
@@ -122,6 +143,7 @@ bucket_of (Endpoint *ep, GSocketAddress *from)
             g_hash_table_remove_all (ep->buckets);
         }
       b = g_new0 (Bucket, 1);
+      b->rx = ep->rx;
       b->tokens = ep->rx->rate_per_s;
       b->last_us = g_get_monotonic_time ();
       g_hash_table_insert (ep->buckets, g_steal_pointer (&key), b);
@@ -130,44 +152,76 @@ bucket_of (Endpoint *ep, GSocketAddress *from)
 }
 
 /* A repeat is the same datagram to the same destination: the BM-SC sends one MTK message to
- * each session of a key group (each its own address), and every session needs its copy. */
+ * each session of a key group (each its own address), and every session needs its copy.
+ * FALSE: no fingerprint (MGV-F judges it; a repeat is refused there as a replay). */
 static gboolean
-seen_recently (MbmsMikeyReceiver *rx, const char *destination, const guint8 *data, gsize len)
+fingerprint (const char *destination, const guint8 *data, gsize len, guint8 fp[32])
 {
-  guint8 fp[32] = { 0 };
   unsigned int fp_len = 0;
   EVP_MD_CTX *md = EVP_MD_CTX_new ();
   const char *to = destination != NULL ? destination : "";
+  gboolean ok = md != NULL && EVP_DigestInit_ex (md, EVP_sha256 (), NULL) && EVP_DigestUpdate (md, to, strlen (to) + 1)
+                && EVP_DigestUpdate (md, data, len) && EVP_DigestFinal_ex (md, fp, &fp_len);
 
-  if (md == NULL || !EVP_DigestInit_ex (md, EVP_sha256 (), NULL) || !EVP_DigestUpdate (md, to, strlen (to) + 1)
-      || !EVP_DigestUpdate (md, data, len) || !EVP_DigestFinal_ex (md, fp, &fp_len))
-    {
-      EVP_MD_CTX_free (md);
-      return FALSE; /* no fingerprint: MGV-F judges it (a repeat is refused there as a replay) */
-    }
   EVP_MD_CTX_free (md);
+  return ok;
+}
+
+static gboolean
+seen_recently (MbmsMikeyReceiver *rx, const guint8 fp[32])
+{
   for (guint i = 0; i < RX_RECENT; i++)
-    if (memcmp (rx->recent[i], fp, sizeof fp) == 0)
+    if (memcmp (rx->recent[i], fp, 32) == 0)
       return TRUE;
-  memcpy (rx->recent[rx->recent_next], fp, sizeof fp);
-  rx->recent_next = (rx->recent_next + 1) % RX_RECENT;
   return FALSE;
 }
 
-/* Step 5's outcome: counted, and a failure charged to the budget that let it through. */
 static void
-apply_verdict (Endpoint *ep, Bucket *b, Bucket *charge, MbmsMikeyVerdict verdict)
+remember_seen (MbmsMikeyReceiver *rx, const guint8 fp[32])
+{
+  memcpy (rx->recent[rx->recent_next], fp, 32);
+  rx->recent_next = (rx->recent_next + 1) % RX_RECENT;
+}
+
+static void
+make_trusted (Bucket *b)
+{
+  if (!b->trusted)
+    b->rx->untrusted_pending -= MIN (b->pending, b->rx->untrusted_pending);
+  b->trusted = TRUE;
+}
+
+/* Step 5's outcome: counted, and a failure charged to the budget that let it through (a
+ * PENDING datagram was charged when queued: charged says so, and an accepted one is refunded). */
+static void
+apply_verdict (Endpoint *ep, Bucket *b, Bucket *charge, gboolean charged, MbmsMikeyVerdict verdict)
 {
   MbmsMikeyCounters *c = &ep->counters;
+  double burst = charge == b ? ep->rx->rate_per_s : (double) ep->rx->rate_per_s * TRUSTED_FACTOR;
 
   switch (verdict)
     {
     case MBMS_MIKEY_ACCEPTED:
       c->accepted++;
-      b->trusted = TRUE;
+      make_trusted (b);
+      if (charged)
+        charge->tokens = MIN (burst, charge->tokens + 1.0);
       return; /* authenticated traffic costs no budget */
+    case MBMS_MIKEY_ACCEPTED_COPY:
+      c->accepted++; /* the bytes of an authenticated message, from anyone: no trust */
+      if (charged)
+        charge->tokens = MIN (burst, charge->tokens + 1.0);
+      return;
     case MBMS_MIKEY_IGNORED:
+      if (charged)
+        charge->tokens = MIN (burst, charge->tokens + 1.0);
+      return;
     case MBMS_MIKEY_PENDING:
+      charge->tokens -= 1.0; /* refunded if the card accepts it */
+      b->pending++;
+      b->pending_trusted += charge != b;
+      if (!b->trusted)
+        ep->rx->untrusted_pending++;
       return;
     case MBMS_MIKEY_BUSY:
       c->rate_limited++;
@@ -185,7 +239,8 @@ apply_verdict (Endpoint *ep, Bucket *b, Bucket *charge, MbmsMikeyVerdict verdict
       c->unknown_key++;
       break;
     }
-  charge->tokens -= 1.0;
+  if (!charged)
+    charge->tokens -= 1.0;
 }
 
 /* Steps 2-5 of the file's comment for one datagram of ep. */
@@ -199,13 +254,17 @@ judge (Endpoint *ep, const guint8 *data, gsize len, GSocketAddress *from)
   gint64 now = g_get_monotonic_time ();
   Bucket *b;
   Bucket *charge;
+  MbmsMikeyVerdict verdict;
+  guint8 fp[32];
+  gboolean has_fp;
 
   if (msg == NULL || !msg->has_key_ids)
     {
       c->malformed++;
       return;
     }
-  if (seen_recently (rx, ep->destination, data, len))
+  has_fp = fingerprint (ep->destination, data, len, fp);
+  if (has_fp && seen_recently (rx, fp))
     {
       c->duplicates++;
       return;
@@ -227,7 +286,15 @@ judge (Endpoint *ep, const guint8 *data, gsize len, GSocketAddress *from)
       c->rate_limited++;
       return;
     }
-  apply_verdict (ep, b, charge, rx->func (datagram, from, ep->destination, rx->user_data));
+  if (b->pending >= RX_PENDING_PER_SOURCE || (!b->trusted && rx->untrusted_pending >= RX_UNTRUSTED_PENDING))
+    {
+      c->rate_limited++; /* its earlier ones still wait for the card */
+      return;
+    }
+  verdict = rx->func (datagram, from, ep->destination, rx->user_data);
+  if (has_fp && verdict != MBMS_MIKEY_BUSY)
+    remember_seen (rx, fp);
+  apply_verdict (ep, b, charge, FALSE, verdict);
 }
 
 /* The endpoint a datagram on the push socket belongs to: a group joined there, or the push. */
@@ -362,7 +429,7 @@ endpoint_alloc (MbmsMikeyReceiver *rx, GInetAddress *inet, const char *destinati
   ep->rx = rx;
   ep->address = g_object_ref (inet);
   ep->destination = g_strdup (destination);
-  ep->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  ep->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) bucket_free);
   ep->trusted_budget.tokens = (double) rx->rate_per_s * TRUSTED_FACTOR;
   ep->trusted_budget.last_us = g_get_monotonic_time ();
   return ep;
@@ -507,12 +574,24 @@ mbms_mikey_receiver_report (MbmsMikeyReceiver *rx, const char *destination, GSoc
 {
   Endpoint *ep = destination == NULL ? rx->push : g_hash_table_lookup (rx->destinations, destination);
   Bucket *b;
+  gboolean from_trusted;
 
   if (ep == NULL || (b = bucket_of (ep, source)) == NULL)
     return; /* a destination left meanwhile */
-  /* the budget was checked when the datagram came; a failure is paid from the source's own
-   * budget, or the trusted one of a trusted source that has spent its own */
-  apply_verdict (ep, b, b->tokens < 1.0 && b->trusted ? &ep->trusted_budget : b, verdict);
+  if (b->pending == 0)
+    {
+      /* the bucket was forgotten meanwhile: count it, charge nothing more */
+      apply_verdict (ep, b, b, TRUE, verdict);
+      return;
+    }
+  /* charged when queued, to the source's own budget or, for a trusted source that had spent
+   * its own, the socket's trusted one: the same budget gets the refund */
+  from_trusted = b->pending_trusted > 0;
+  b->pending--;
+  b->pending_trusted -= from_trusted;
+  if (!b->trusted)
+    rx->untrusted_pending -= MIN (1u, rx->untrusted_pending);
+  apply_verdict (ep, b, from_trusted ? &ep->trusted_budget : b, TRUE, verdict);
 }
 
 gboolean

@@ -13,6 +13,9 @@ typedef struct _MbmsMikeyReceiver MbmsMikeyReceiver;
 /* What the owner (MGV-F) made of a datagram. */
 typedef enum {
   MBMS_MIKEY_ACCEPTED,          /* authenticated by MGV-F (a MAC with the MUK or MSK) */
+  MBMS_MIKEY_ACCEPTED_COPY,     /* the very bytes of an MTK message MGV-F authenticated for another
+                                 * session of its key group: counted as accepted, but anyone can
+                                 * resend those bytes, so its source is not trusted for it */
   MBMS_MIKEY_IGNORED,           /* well-formed but for nothing of ours (another socket's kind) */
   MBMS_MIKEY_MALFORMED,         /* breaks the TS 33.246 profile */
   MBMS_MIKEY_NOT_AUTHENTICATED, /* MAC verification failed */
@@ -47,7 +50,8 @@ gboolean mbms_mikey_receiver_add_destination (MbmsMikeyReceiver *rx, const char 
 gboolean mbms_mikey_receiver_has_destination (MbmsMikeyReceiver *rx, const char *address);
 void     mbms_mikey_receiver_remove_destination (MbmsMikeyReceiver *rx, const char *address);
 /* The verdict on a datagram the owner answered MBMS_MIKEY_PENDING for, once the card spoke:
- * counted and charged to its source's budget as if it had come at once. */
+ * counted, and the token charged when it was queued refunded when accepted. Every PENDING
+ * gets one report (the source's pending count goes down with it). */
 void     mbms_mikey_receiver_report (MbmsMikeyReceiver *rx, const char *destination, GSocketAddress *source,
                                      MbmsMikeyVerdict verdict);
 /* Sends a verification message back to where the MSK message came from (6.4.5.2). */

@@ -11,7 +11,7 @@
 #define SALT_LEN      14 /* 6.4.5.3: 112-bit salt for streaming */
 #define DL_ENCR_LEN   16 /* RFC 3830 4.1.3 keys of a download MTK (as mgv-mtk.c) */
 #define DL_AUTH_LEN   20
-#define MUK_ID_MAX    250 /* Idr and Idi each: one-octet BER lengths below 0x80 or 81 xx */
+#define MUK_ID_MAX    250 /* Idr and Idi each (a B-TID and an FQDN are shorter): the TLV stays below 64 KiB */
 #define MTKS_REMEMBERED 8 /* the card's current MTK per MSK, for the same message to other sessions */
 
 struct _MbmsUiccKeys {
@@ -26,6 +26,7 @@ struct _MbmsUiccKeys {
   MbmsUiccMsks      *msks;
   char              *muk_idi, *muk_idr;
   GQueue             answered; /* Answered, newest first: one per MSK, its current MTK */
+  gulong             presence_handler;
 };
 
 /* The BM-SC sends the same MTK message to each session of a key group (6.3.3.2.2); the card
@@ -108,6 +109,39 @@ mbms_uicc_keys_init (MbmsUiccKeys *self)
   g_queue_init (&self->answered);
 }
 
+/* The card's MTKs handed out without the card are those of MSKs it holds: a copy goes with
+ * its MSK (deleted, or 6A 88), the MUK it came under, or the card. */
+static void
+forget_copies (MbmsUiccKeys *self, const guint8 *domain, gint key_group, gint64 msk_id)
+{
+  for (GList *l = self->answered.head; l != NULL;)
+    {
+      GList *next = l->next;
+      Answered *a = l->data;
+      if ((domain == NULL || memcmp (a->mtk->domain, domain, 3) == 0)
+          && (key_group < 0 || MGV_MSK_KEY_GROUP (a->mtk->msk_id) == key_group)
+          && (msk_id < 0 || a->mtk->msk_id == msk_id))
+        {
+          answered_free (a);
+          g_queue_delete_link (&self->answered, l);
+        }
+      l = next;
+    }
+}
+
+void
+mbms_uicc_keys_card_removed (MbmsUiccKeys *self)
+{
+  forget_copies (self, NULL, -1, -1);
+}
+
+static void
+on_presence (MbmsUiccKeys *self, gboolean present)
+{
+  if (!present)
+    mbms_uicc_keys_card_removed (self);
+}
+
 MbmsUiccKeys *
 mbms_uicc_keys_new (GbaUicc *uicc, MbmsMikeyReceiver *rx, const MbmsUiccKeysFuncs *funcs, gpointer data)
 {
@@ -117,12 +151,16 @@ mbms_uicc_keys_new (GbaUicc *uicc, MbmsMikeyReceiver *rx, const MbmsUiccKeysFunc
   self->rx = rx;
   self->funcs = *funcs;
   self->data = data;
+  if (GBA_IS_UICC_CARD (uicc))
+    self->presence_handler = g_signal_connect_swapped (uicc, "presence-changed", G_CALLBACK (on_presence), self);
   return self;
 }
 
 void
 mbms_uicc_keys_stop (MbmsUiccKeys *self)
 {
+  if (self->presence_handler != 0)
+    g_clear_signal_handler (&self->presence_handler, self->uicc);
   g_cancellable_cancel (self->cancellable);
   g_queue_clear_full (&self->queue, (GDestroyNotify) job_free);
   g_queue_clear_full (&self->answered, (GDestroyNotify) answered_free);
@@ -167,6 +205,37 @@ mbms_uicc_keys_verdict_of (const GError *error)
 
 static void run_next (MbmsUiccKeys *self);
 
+typedef struct {
+  gsize  len;
+  guint8 data[];
+} Wiped;
+
+static void
+wipe_free (gpointer p)
+{
+  Wiped *w = p;
+
+  gba_wipe (w->data, w->len);
+  g_free (w);
+}
+
+/* The card's answer (MTK || salt) in memory wiped when freed: a task of a stopped object is
+ * freed by GTask, unread (g_task_propagate_pointer returns CANCELLED first). */
+static GBytes *
+wiping_copy (GBytes *answer)
+{
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (answer, &len);
+  Wiped *w = g_malloc (sizeof (Wiped) + len);
+
+  w->len = len;
+  if (len > 0)
+    memcpy (w->data, data, len);
+  gba_wipe ((gpointer) data, len); /* the card layer's copy, ours alone */
+  g_bytes_unref (answer);
+  return g_bytes_new_with_free_func (w->data, len, wipe_free, w);
+}
+
 static void
 command_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
@@ -178,7 +247,7 @@ command_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   if (answer == NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, answer, (GDestroyNotify) g_bytes_unref);
+    g_task_return_pointer (task, wiping_copy (answer), (GDestroyNotify) g_bytes_unref);
 }
 
 /* The SP payload as MGV-S keeps it (mgv-msk.c): the first policy's parameters. */
@@ -325,17 +394,17 @@ mtk_done (MbmsUiccKeys *self, Job *job, GBytes *answer, const GError *card_error
   g_autoptr(MgvMtk) mtk = NULL;
 
   if (answer != NULL)
-    {
-      mtk = mtk_of (self, job->msg, answer, &error);
-      gba_wipe ((gpointer) g_bytes_get_data (answer, NULL), g_bytes_get_size (answer)); /* ours alone */
-    }
+    mtk = mtk_of (self, job->msg, answer, &error); /* the answer is wiped when freed */
   else
     error = g_error_copy (card_error);
   if (mtk == NULL)
     {
       g_debug ("MTK message for MSK 0x%08x refused by the card: %s", ids->msk_id, error->message);
       if (g_error_matches (error, GBA_ERROR, GBA_ERROR_CARD_NOT_FOUND))
-        mbms_uicc_msks_forget (self->msks, ids->domain, ids->msk_id);
+        {
+          mbms_uicc_msks_forget (self->msks, ids->domain, ids->msk_id);
+          forget_copies (self, ids->domain, -1, ids->msk_id);
+        }
       self->funcs.mtk_done (job->destination, ids, NULL, error, self->data);
       return mbms_uicc_keys_verdict_of (error);
     }
@@ -345,14 +414,16 @@ mtk_done (MbmsUiccKeys *self, Job *job, GBytes *answer, const GError *card_error
   return MBMS_MIKEY_ACCEPTED;
 }
 
-/* The card's answer to this very message for another session, or NULL. */
+/* The card's answer to this very message for another session, or NULL; only while the ME
+ * counts the MSK on the card (not after its deletion or a 6A 88). */
 static Answered *
 answered_for (MbmsUiccKeys *self, const Job *job)
 {
   for (GList *l = self->answered.head; l != NULL && job->fingerprint != NULL; l = l->next)
     {
       Answered *a = l->data;
-      if (g_strcmp0 (a->fingerprint, job->fingerprint) == 0)
+      if (g_strcmp0 (a->fingerprint, job->fingerprint) == 0
+          && mbms_uicc_msks_holds (self->msks, a->mtk->domain, a->mtk->msk_id))
         {
           for (guint i = 0; i < a->destinations->len; i++)
             if (g_strcmp0 (g_ptr_array_index (a->destinations, i), job->destination) == 0)
@@ -373,11 +444,7 @@ on_command_done (GObject *source, GAsyncResult *res, gpointer user_data)
   MbmsMikeyVerdict verdict = MBMS_MIKEY_IGNORED;
 
   if (g_cancellable_is_cancelled (self->cancellable))
-    {
-      if (answer != NULL)
-        gba_wipe ((gpointer) g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
-      return; /* stopped: the owner and the receiver may be gone */
-    }
+    return; /* stopped: the owner and the receiver may be gone (the answer wipes itself) */
   self->running = FALSE;
   switch (job->mode)
     {
@@ -423,7 +490,7 @@ run_next (MbmsUiccKeys *self)
       g_ptr_array_add (a->destinations, g_strdup (job->destination));
       self->funcs.mtk_done (job->destination, &job->msg->key_ids, a->mtk, NULL, self->data);
       if (self->rx != NULL)
-        mbms_mikey_receiver_report (self->rx, job->destination, job->source, MBMS_MIKEY_ACCEPTED);
+        mbms_mikey_receiver_report (self->rx, job->destination, job->source, MBMS_MIKEY_ACCEPTED_COPY);
       job_free (job);
     }
   if (self->running || job == NULL)
@@ -485,23 +552,39 @@ mbms_uicc_keys_delete_group (MbmsUiccKeys *self, const guint8 domain[3], guint16
   memcpy (job->domain, domain, 3);
   job->key_group = key_group;
   mbms_uicc_msks_forget_group (self->msks, domain, key_group);
+  forget_copies (self, domain, key_group, -1);
   if (!enqueue (self, job))
     g_warning ("MSK deletion of key group %u not sent: the card is busy", key_group);
 }
 
+/* BER-TLV lengths (TS 31.102 7.1.2.5 refers to ISO/IEC 8825-1 8.1.3): one octet below 0x80,
+ * 81 xx up to 255, 82 hh ll up to 65535 (len is bounded by MUK_ID_MAX). */
 static void
 append_tlv (GByteArray *out, guint8 tag, const guint8 *value, gsize len)
 {
-  guint8 head[3] = { tag, 0x81, (guint8) len };
+  guint8 head[4] = { tag };
+  guint n;
 
-  /* BER lengths (TS 31.102 7.1.2.5 refers to ISO/IEC 8825-1): one octet below 0x80 */
+  g_assert (len <= 0xffff);
   if (len < 0x80)
     {
       head[1] = (guint8) len;
-      g_byte_array_append (out, head, 2);
+      n = 2;
+    }
+  else if (len <= 0xff)
+    {
+      head[1] = 0x81;
+      head[2] = (guint8) len;
+      n = 3;
     }
   else
-    g_byte_array_append (out, head, 3);
+    {
+      head[1] = 0x82;
+      head[2] = (guint8) (len >> 8);
+      head[3] = (guint8) (len & 0xff);
+      n = 4;
+    }
+  g_byte_array_append (out, head, n);
   g_byte_array_append (out, value, (guint) len);
 }
 
@@ -521,6 +604,7 @@ mbms_uicc_keys_delete_muk (MbmsUiccKeys *self, const char *idi, const char *idr)
   append_tlv (inner, 0x80, (const guint8 *) idr, strlen (idr));
   append_tlv (inner, 0x82, (const guint8 *) idi, strlen (idi));
   append_tlv (data, 0xA0, inner->data, inner->len);
+  forget_copies (self, NULL, -1, -1); /* MTKs under MSKs that came with this MUK */
   job = g_new0 (Job, 1);
   job->mode = GBA_UICC_MBMS_MUK_DELETION;
   job->command = g_byte_array_free_to_bytes (data);

@@ -49,6 +49,9 @@ MbmsMikeyVerdict mbms_uicc_keys_submit (MbmsUiccKeys *self, GBytes *datagram, co
 void          mbms_uicc_keys_delete_group (MbmsUiccKeys *self, const guint8 domain[3], guint16 key_group);
 void          mbms_uicc_keys_delete_muk (MbmsUiccKeys *self, const char *idi, const char *idr);
 MbmsUiccMsks *mbms_uicc_keys_get_msks (MbmsUiccKeys *self);
+/* The card went (done on its own for a GbaUiccCard's "presence-changed"): the MTKs it
+ * answered are no longer handed out for copies of their messages. */
+void          mbms_uicc_keys_card_removed (MbmsUiccKeys *self);
 
 /* What a card error means for the receiver's counters (the ME path's verdicts). */
 MbmsMikeyVerdict mbms_uicc_keys_verdict_of (const GError *error);

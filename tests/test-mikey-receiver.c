@@ -237,6 +237,134 @@ test_trusted_source_heard_through_flood (void)
   seen_clear (&s);
 }
 
+/* The card path (UICC key management): the owner answers PENDING and reports later. */
+typedef struct {
+  guint            calls;
+  MbmsMikeyVerdict answer; /* what the owner says at once */
+  GPtrArray       *sources;
+} Card;
+
+static MbmsMikeyVerdict
+on_datagram_card (GBytes *datagram, GSocketAddress *source, const char *destination, gpointer data)
+{
+  Card *k = data;
+
+  k->calls++;
+  g_ptr_array_add (k->sources, g_object_ref (source));
+  return k->answer;
+}
+
+/* What came on loopback a moment ago, handled at once (budgets refill while drain waits). */
+static void
+settle (void)
+{
+  for (guint i = 0; i < 3; i++)
+    {
+      g_usleep (2000);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+}
+
+/* H2: a source has at most 4 datagrams on the card; a datagram dropped for that is not
+ * remembered as seen, so the BM-SC's resending is heard. */
+static void
+test_pending_capped_and_resent (void)
+{
+  Card k = { 0, MBMS_MIKEY_PENDING, g_ptr_array_new_with_free_func (g_object_unref) };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsMikeyReceiver) rx = mbms_mikey_receiver_new ("127.0.0.1", 0, NULL, 50, on_datagram_card, &k, &error);
+  g_autoptr(GSocket) tx = sender_at ("127.0.0.4");
+  g_autoptr(GPtrArray) m = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  guint16 port;
+  MbmsMikeyCounters c;
+
+  g_assert_no_error (error);
+  port = mbms_mikey_receiver_get_port (rx);
+  for (guint i = 0; i < 8; i++)
+    g_ptr_array_add (m, mtk_message ((guint16) (1 + i)));
+  /* six at once: four go to the card, the others wait for them (rate-limited) */
+  for (guint i = 0; i < 6; i++)
+    send_bytes (tx, "127.0.0.1", port, g_ptr_array_index (m, i));
+  drain ();
+  g_assert_cmpuint (k.calls, ==, 4);
+  c = mbms_mikey_receiver_get_counters (rx, NULL);
+  g_assert_cmpuint (c.rate_limited, ==, 2);
+  /* the card refuses them; the fifth again, as the BM-SC resends: not a repeat */
+  for (guint i = 0; i < 4; i++)
+    mbms_mikey_receiver_report (rx, NULL, g_ptr_array_index (k.sources, i), MBMS_MIKEY_NOT_AUTHENTICATED);
+  c = mbms_mikey_receiver_get_counters (rx, NULL);
+  g_assert_cmpuint (c.not_authenticated, ==, 4);
+  send_bytes (tx, "127.0.0.1", port, g_ptr_array_index (m, 4));
+  drain ();
+  g_assert_cmpuint (k.calls, ==, 5);
+  /* taken to the card: now it is a repeat */
+  send_bytes (tx, "127.0.0.1", port, g_ptr_array_index (m, 4));
+  drain ();
+  g_assert_cmpuint (k.calls, ==, 5);
+  c = mbms_mikey_receiver_get_counters (rx, NULL);
+  g_assert_cmpuint (c.duplicates, ==, 1);
+  /* a BUSY card queue: not remembered either */
+  k.answer = MBMS_MIKEY_BUSY;
+  send_bytes (tx, "127.0.0.1", port, g_ptr_array_index (m, 6));
+  drain ();
+  k.answer = MBMS_MIKEY_PENDING;
+  send_bytes (tx, "127.0.0.1", port, g_ptr_array_index (m, 6));
+  drain ();
+  g_assert_cmpuint (k.calls, ==, 7);
+  g_ptr_array_unref (k.sources);
+}
+
+/* H2: a PENDING datagram is paid for when queued (a source with two tokens queues two, not
+ * any number) and refunded when accepted; M2: a copy of an authenticated message counts as
+ * accepted but its source is not trusted (no trusted budget once its own is spent). */
+static void
+test_pending_charged_and_refunded (void)
+{
+  Card k = { 0, MBMS_MIKEY_PENDING, g_ptr_array_new_with_free_func (g_object_unref) };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MbmsMikeyReceiver) rx = mbms_mikey_receiver_new ("127.0.0.1", 0, NULL, 2, on_datagram_card, &k, &error);
+  g_autoptr(GSocket) tx = sender_at ("127.0.0.4");
+  g_autoptr(GSocket) bmsc = sender_at ("127.0.0.5");
+  g_autoptr(GPtrArray) m = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  guint16 port;
+  MbmsMikeyCounters c;
+
+  g_assert_no_error (error);
+  port = mbms_mikey_receiver_get_port (rx);
+  for (guint i = 0; i < 12; i++)
+    g_ptr_array_add (m, mtk_message ((guint16) (1 + i)));
+  for (guint i = 0; i < 3; i++)
+    send_bytes (tx, "127.0.0.1", port, g_ptr_array_index (m, i));
+  settle ();
+  g_assert_cmpuint (k.calls, ==, 2);
+  /* a copy: refunded, so one more gets through, and counted as accepted */
+  mbms_mikey_receiver_report (rx, NULL, g_ptr_array_index (k.sources, 0), MBMS_MIKEY_ACCEPTED_COPY);
+  c = mbms_mikey_receiver_get_counters (rx, NULL);
+  g_assert_cmpuint (c.accepted, ==, 1);
+  send_bytes (tx, "127.0.0.1", port, g_ptr_array_index (m, 3));
+  send_bytes (tx, "127.0.0.1", port, g_ptr_array_index (m, 4));
+  settle ();
+  g_assert_cmpuint (k.calls, ==, 3);
+  /* still untrusted: with its budget spent, nothing more (a trusted source would go on) */
+  mbms_mikey_receiver_report (rx, NULL, g_ptr_array_index (k.sources, 1), MBMS_MIKEY_NOT_AUTHENTICATED);
+  mbms_mikey_receiver_report (rx, NULL, g_ptr_array_index (k.sources, 2), MBMS_MIKEY_NOT_AUTHENTICATED);
+  for (guint i = 5; i < 8; i++)
+    send_bytes (tx, "127.0.0.1", port, g_ptr_array_index (m, i));
+  settle ();
+  g_assert_cmpuint (k.calls, ==, 3);
+  /* the real thing: accepted makes trusted, whose messages go on past its own budget */
+  send_bytes (bmsc, "127.0.0.1", port, g_ptr_array_index (m, 8));
+  settle ();
+  g_assert_cmpuint (k.calls, ==, 4);
+  mbms_mikey_receiver_report (rx, NULL, g_ptr_array_index (k.sources, 3), MBMS_MIKEY_ACCEPTED);
+  for (guint i = 9; i < 12; i++)
+    send_bytes (bmsc, "127.0.0.1", port, g_ptr_array_index (m, i));
+  settle ();
+  g_assert_cmpuint (k.calls, ==, 7);
+  g_ptr_array_unref (k.sources);
+}
+
 static void
 test_destination_and_reply (void)
 {
@@ -479,6 +607,8 @@ main (int argc, char **argv)
   test_init (&argc, &argv);
   g_test_add_func ("/daemon/mikey-receiver/cheap-checks-budgets-counters", test_cheap_checks_budgets_counters);
   g_test_add_func ("/daemon/mikey-receiver/trusted-source-heard-through-flood", test_trusted_source_heard_through_flood);
+  g_test_add_func ("/daemon/mikey-receiver/pending-capped-and-resent", test_pending_capped_and_resent);
+  g_test_add_func ("/daemon/mikey-receiver/pending-charged-and-refunded", test_pending_charged_and_refunded);
   g_test_add_func ("/daemon/mikey-receiver/destination-sockets-and-reply", test_destination_and_reply);
   g_test_add_func ("/daemon/mikey-receiver/unicast-sockets-exclusive", test_unicast_sockets_exclusive);
   g_test_add_func ("/daemon/mikey-receiver/destination-sharing-the-push-port-refused",

@@ -91,6 +91,9 @@ struct _TestCard {
   GPtrArray *modes;   /* GINT_TO_POINTER (mode), in the order the card saw them */
   GPtrArray *data;    /* GBytes of each command */
   GQueue    answers;  /* GBytes answer, or a GError * marked by error_mark */
+  guint     delay_us; /* how long a command takes */
+  gboolean  judge;    /* no answer queued: an MSK message from "bmsc.test" verifies, others not (98 62) */
+  guint     judged_real, judged_forged;
 };
 
 G_DEFINE_FINAL_TYPE (TestCard, test_card, GBA_TYPE_UICC)
@@ -108,11 +111,26 @@ card_mbms (GbaUicc *uicc, GbaUiccMbmsMode mode, GBytes *data, GCancellable *canc
   GBytes *out = NULL;
 
   g_assert_false (g_main_context_is_owner (g_main_context_default ())); /* never the main loop */
-  g_usleep (2000); /* a card takes its time: what queues behind must wait its turn */
+  g_usleep (self->delay_us); /* a card takes its time: what queues behind must wait its turn */
   g_mutex_lock (&self->lock);
   g_ptr_array_add (self->modes, GINT_TO_POINTER (mode));
   g_ptr_array_add (self->data, g_bytes_ref (data));
   a = g_queue_pop_head (&self->answers);
+  if (a == NULL && self->judge)
+    {
+      g_autoptr(MikeyMessage) msg = mikey_message_parse (data, NULL);
+      a = g_new0 (Answer, 1);
+      if (mode == GBA_UICC_MBMS_MSK_UPDATE && msg != NULL && g_strcmp0 (msg->idi, "bmsc.test") == 0)
+        {
+          a->answer = g_bytes_new (NULL, 0);
+          self->judged_real++;
+        }
+      else
+        {
+          a->error = g_error_new (GBA_ERROR, GBA_ERROR_NETWORK_AUTH, "MAC (test)");
+          self->judged_forged++;
+        }
+    }
   g_mutex_unlock (&self->lock);
   g_assert_nonnull (a);
   if (a->error != NULL)
@@ -166,6 +184,7 @@ static void
 test_card_init (TestCard *self)
 {
   g_mutex_init (&self->lock);
+  self->delay_us = 2000;
   self->modes = g_ptr_array_new ();
   self->data = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_queue_init (&self->answers);
@@ -252,16 +271,22 @@ no_datagrams (GBytes *datagram, GSocketAddress *source, const char *destination,
 }
 
 static GBytes *
-msk_message (guint32 msk_id, gboolean v_bit)
+msk_message_from (const char *idi, guint32 msk_id, gboolean v_bit)
 {
   g_autoptr(GbaSecret) muk = gba_secret_new ("0123456789abcdef0123456789abcdef", 32);
   g_autoptr(GbaSecret) msk = gba_secret_new ("MSK-MSK-MSK-MSK!", 16);
   g_autoptr(GBytes) rand = g_bytes_new_static ("0123456789abcdef", 16);
-  MikeyBuildParams p = { .csb_id = 7, .v_bit = v_bit, .ts_counter = 1, .rand = rand, .idi = "bmsc.test",
+  MikeyBuildParams p = { .csb_id = 7, .v_bit = v_bit, .ts_counter = 1, .rand = rand, .idi = idi,
                          .idr = "btid@bsf", .msk_id = msk_id, .key = msk, .seq_low = 0, .seq_high = 100 };
 
   memcpy (p.domain, DOMAIN, 3);
   return mikey_build_msk_message (&p, muk);
+}
+
+static GBytes *
+msk_message (guint32 msk_id, gboolean v_bit)
+{
+  return msk_message_from ("bmsc.test", msk_id, v_bit);
 }
 
 static GBytes *
@@ -378,6 +403,7 @@ test_card_path (void)
    * time its TS is not fresh), both sessions the MTK; a repeat to a session that has it goes to
    * the card, which refuses it */
   g_assert_true (mbms_mikey_receiver_add_destination (rx, "127.0.0.3", &error));
+  mbms_uicc_msks_add (mbms_uicc_keys_get_msks (keys), DOMAIN, 0x00010001, NULL, NULL); /* the card has it again */
   answer (card, key_salt, 30, -1);
   answer (card, NULL, 0, GBA_ERROR_CARD_KEY_FRESHNESS);
   {
@@ -496,6 +522,366 @@ test_card_path (void)
   }
 }
 
+/* ---------------------------------------------------------------- through the receiver */
+
+typedef struct {
+  MbmsUiccKeys *keys;
+} Via;
+
+/* The daemon's on_datagram in UICC mode: every MIKEY message goes to the card (Annex D). */
+static MbmsMikeyVerdict
+via_card (GBytes *datagram, GSocketAddress *source, const char *destination, gpointer user_data)
+{
+  Via *v = user_data;
+  g_autoptr(MikeyMessage) msg = mikey_message_parse (datagram, NULL);
+
+  return mbms_uicc_keys_submit (v->keys, datagram, msg, source, destination);
+}
+
+static GSocket *
+socket_at (const char *address)
+{
+  g_autoptr(GInetAddress) a = g_inet_address_new_from_string (address);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (a, 0);
+  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+
+  g_assert_true (g_socket_bind (s, any, FALSE, NULL));
+  return s;
+}
+
+static void
+send_bytes (GSocket *s, const char *to, guint16 port, GBytes *b)
+{
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new_from_string (to, port);
+
+  g_assert_cmpint (g_socket_send_to (s, addr, g_bytes_get_data (b, NULL), g_bytes_get_size (b), NULL, NULL), ==,
+                   (gssize) g_bytes_get_size (b));
+}
+
+static void
+run_for (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (500);
+}
+
+static void
+free_answers (TestCard *card)
+{
+  Answer *a;
+
+  while ((a = g_queue_pop_head (&card->answers)) != NULL)
+    {
+      g_clear_error (&a->error);
+      g_clear_pointer (&a->answer, g_bytes_unref);
+      g_free (a);
+    }
+}
+
+/* Hostile review H2: forged MSK messages from eight addresses at 1600/s, the BM-SC's valid
+ * ones among them every 200 ms, a card taking 10 ms a command: the forgeries take at most
+ * their share of the card's queue, and every message of the BM-SC reaches the card. */
+static void
+test_flood_through_receiver (void)
+{
+  g_autoptr(TestCard) card = g_object_new (TEST_TYPE_CARD, NULL);
+  g_autoptr(GError) error = NULL;
+  Via via = { NULL };
+  MbmsMikeyReceiver *rx = mbms_mikey_receiver_new ("127.0.0.1", 0, NULL, 50, via_card, &via, &error);
+  static const MbmsUiccKeysFuncs funcs = { owner_msk_taken, owner_msk_wanted, owner_card_full, owner_mtk_done };
+  Owner o = { 0 };
+  g_autoptr(GSocket) bmsc = socket_at ("127.0.0.1");
+  GSocket *attackers[8];
+  guint16 port;
+  guint sent = 0, forged = 0;
+  MbmsMikeyCounters c;
+
+  g_assert_no_error (error);
+  port = mbms_mikey_receiver_get_port (rx);
+  card->delay_us = 10000;
+  card->judge = TRUE;
+  via.keys = mbms_uicc_keys_new (GBA_UICC (card), rx, &funcs, &o);
+  for (guint i = 0; i < G_N_ELEMENTS (attackers); i++)
+    {
+      g_autofree char *a = g_strdup_printf ("127.0.0.%u", 10 + i);
+      attackers[i] = socket_at (a);
+    }
+  /* the BM-SC is heard once before the flood: trusted */
+  {
+    g_autoptr(GBytes) m = msk_message (0x00010000 + ++sent, FALSE);
+    send_bytes (bmsc, "127.0.0.1", port, m);
+    spin_until (&o.taken, 1);
+  }
+  for (guint tick = 0; tick < 300; tick++)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (attackers); i++)
+        for (guint j = 0; j < 2; j++)
+          {
+            g_autoptr(GBytes) f = msk_message_from ("evil.test", 0x00020000 + ++forged, FALSE);
+            send_bytes (attackers[i], "127.0.0.1", port, f);
+          }
+      if (tick % 20 == 10)
+        {
+          g_autoptr(GBytes) m = msk_message (0x00010000 + ++sent, FALSE);
+          send_bytes (bmsc, "127.0.0.1", port, m);
+        }
+      run_for (10);
+    }
+  g_assert_cmpuint (sent, ==, 16);
+  spin_until (&o.taken, sent);
+  c = mbms_mikey_receiver_get_counters (rx, NULL);
+  g_assert_cmpuint (c.accepted, ==, sent);
+  g_assert_cmpuint (c.rate_limited, >, 0); /* the forgeries, not the BM-SC */
+  g_assert_cmpuint (card->judged_real, ==, sent);
+  g_test_message ("%u forgeries sent, %u reached the card", forged, card->judged_forged);
+  mbms_uicc_keys_stop (via.keys);
+  g_clear_object (&via.keys);
+  run_for (50);
+  mbms_mikey_receiver_free (rx);
+  for (guint i = 0; i < G_N_ELEMENTS (attackers); i++)
+    g_object_unref (attackers[i]);
+  free_answers (card);
+  g_free (o.muk_missing);
+}
+
+/* Hostile review M2: the current MTK message, replayed by anyone to another session of its
+ * group, gets that session the MTK (counted accepted), but does not make the replayer
+ * trusted: its forgeries after it stay on its own budget. */
+static void
+test_copy_does_not_trust (void)
+{
+  g_autoptr(TestCard) card = g_object_new (TEST_TYPE_CARD, NULL);
+  g_autoptr(GError) error = NULL;
+  Via via = { NULL };
+  MbmsMikeyReceiver *rx = mbms_mikey_receiver_new ("127.0.0.1", 0, NULL, 2, via_card, &via, &error);
+  static const MbmsUiccKeysFuncs funcs = { owner_msk_taken, owner_msk_wanted, owner_card_full, owner_mtk_done };
+  Owner o = { 0 };
+  g_autoptr(GSocket) bmsc = socket_at ("127.0.0.1");
+  g_autoptr(GSocket) attacker = socket_at ("127.0.0.9");
+  g_autoptr(GBytes) m = mtk_message (0x00010001, 1);
+  guint8 key_salt[30] = { 1, 2, 3 };
+  guint16 port;
+  MbmsMikeyCounters c;
+
+  g_assert_no_error (error);
+  port = mbms_mikey_receiver_get_port (rx);
+  g_assert_true (mbms_mikey_receiver_add_destination (rx, "127.0.0.2", &error));
+  g_assert_true (mbms_mikey_receiver_add_destination (rx, "127.0.0.3", &error));
+  via.keys = mbms_uicc_keys_new (GBA_UICC (card), rx, &funcs, &o);
+  mbms_uicc_msks_add (mbms_uicc_keys_get_msks (via.keys), DOMAIN, 0x00010001, NULL, NULL);
+  answer (card, key_salt, 30, -1);
+  send_bytes (bmsc, "127.0.0.2", port, m);
+  spin_until (&o.mtks, 1);
+  send_bytes (attacker, "127.0.0.3", port, m);
+  spin_until (&o.mtks, 2);
+  g_assert_cmpuint (card->modes->len, ==, 1); /* the copy: without the card */
+  c = mbms_mikey_receiver_get_counters (rx, "127.0.0.3");
+  g_assert_cmpuint (c.accepted, ==, 1);
+  /* ten forgeries, one at a time: two tokens (and what refills meanwhile), not the trusted
+   * budget of 200 */
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr(GBytes) f = mtk_message (0x00010001, (guint16) (100 + i));
+      guint before = card->modes->len;
+      guint64 limited = mbms_mikey_receiver_get_counters (rx, "127.0.0.3").rate_limited;
+      gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+      answer (card, NULL, 0, GBA_ERROR_NETWORK_AUTH);
+      send_bytes (attacker, "127.0.0.3", port, f);
+      while (card->modes->len == before && mbms_mikey_receiver_get_counters (rx, "127.0.0.3").rate_limited == limited
+             && g_get_monotonic_time () < end)
+        g_main_context_iteration (NULL, FALSE);
+      run_for (5);
+    }
+  g_assert_cmpuint (card->modes->len - 1, <=, 6); /* trusted: all 10 (slack for a slow machine's refill) */
+  c = mbms_mikey_receiver_get_counters (rx, "127.0.0.3");
+  g_assert_cmpuint (c.rate_limited, >=, 4);
+  mbms_uicc_keys_stop (via.keys);
+  g_clear_object (&via.keys);
+  run_for (50);
+  mbms_mikey_receiver_free (rx);
+  free_answers (card);
+  g_free (o.muk_missing);
+}
+
+/* Hostile review M4: the card's MTK goes to another session only while the card holds its
+ * MSK; deleting the group, 6A 88, deleting the MUK, the card's removal each drop it, and
+ * the copy goes to the card again (which judges it). */
+static void
+test_copies_dropped (void)
+{
+  g_autoptr(TestCard) card = g_object_new (TEST_TYPE_CARD, NULL);
+  g_autoptr(GError) error = NULL;
+  MbmsMikeyReceiver *rx = mbms_mikey_receiver_new ("127.0.0.1", 0, NULL, 50, no_datagrams, NULL, &error);
+  static const MbmsUiccKeysFuncs funcs = { owner_msk_taken, owner_msk_wanted, owner_card_full, owner_mtk_done };
+  Owner o = { 0 };
+  g_autoptr(MbmsUiccKeys) keys = NULL;
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) from = g_inet_socket_address_new (lo, 4000);
+  guint8 key_salt[30] = { 9 };
+  MbmsUiccMsks *msks;
+
+  g_assert_no_error (error);
+  g_assert_true (mbms_mikey_receiver_add_destination (rx, "127.0.0.2", &error));
+  g_assert_true (mbms_mikey_receiver_add_destination (rx, "127.0.0.3", &error));
+  keys = mbms_uicc_keys_new (GBA_UICC (card), rx, &funcs, &o);
+  msks = mbms_uicc_keys_get_msks (keys);
+  for (guint round = 0; round < 6; round++)
+    {
+      g_autoptr(GBytes) m = mtk_message (0x00010001, (guint16) (1 + round));
+      guint calls;
+
+      mbms_uicc_msks_add (msks, DOMAIN, 0x00010001, NULL, NULL);
+      answer (card, key_salt, 30, -1);
+      g_assert_cmpint (submit (keys, m, from, "127.0.0.2"), ==, MBMS_MIKEY_PENDING);
+      spin_until (&o.mtks, 2 * round + 1);
+      calls = card->modes->len;
+      switch (round)
+        {
+        case 0: /* the card holds it: the copy without the card */
+          break;
+        case 1: /* the ME no longer counts the MSK on the card */
+          mbms_uicc_msks_forget (msks, DOMAIN, 0x00010001);
+          break;
+        case 2:
+          answer (card, "", 0, -1);
+          mbms_uicc_keys_delete_group (keys, DOMAIN, 1);
+          mbms_uicc_msks_add (msks, DOMAIN, 0x00010001, NULL, NULL); /* as if it came again */
+          calls++;
+          break;
+        case 3: /* 6A 88 to the next MTK message of that MSK */
+          {
+            g_autoptr(GBytes) next = mtk_message (0x00010001, 50);
+            answer (card, NULL, 0, GBA_ERROR_CARD_NOT_FOUND);
+            g_assert_cmpint (submit (keys, next, from, "127.0.0.2"), ==, MBMS_MIKEY_PENDING);
+            spin_until (&o.mtk_errors, 1);
+            mbms_uicc_msks_add (msks, DOMAIN, 0x00010001, NULL, NULL);
+            calls++;
+          }
+          break;
+        case 4:
+          answer (card, "", 0, -1);
+          mbms_uicc_keys_delete_muk (keys, "bmsc.test", "btid@bsf");
+          calls++;
+          break;
+        case 5:
+          mbms_uicc_keys_card_removed (keys);
+          break;
+        }
+      if (round > 0)
+        answer (card, key_salt, 30, -1);
+      g_assert_cmpint (submit (keys, m, from, "127.0.0.3"), ==, MBMS_MIKEY_PENDING);
+      spin_until (&o.mtks, 2 * round + 2);
+      run_for (20); /* a deletion queued behind it is done too */
+      /* round 0: without the card; then the card judges the copy */
+      g_assert_cmpuint (card->modes->len, ==, calls + (round > 0));
+    }
+  mbms_uicc_keys_stop (keys);
+  g_clear_object (&keys);
+  run_for (50);
+  mbms_mikey_receiver_free (rx);
+  free_answers (card);
+  g_free (o.muk_missing);
+}
+
+/* An answer that records, when freed, whether its octets were wiped first. */
+typedef struct {
+  guint8 *data;
+  gsize   len;
+  gint    freed, wiped;
+} Watch;
+
+static void
+watch_free (gpointer p)
+{
+  Watch *w = p;
+  gboolean zero = TRUE;
+
+  for (gsize i = 0; i < w->len; i++)
+    zero = zero && w->data[i] == 0;
+  g_atomic_int_set (&w->wiped, zero);
+  g_free (w->data);
+  g_atomic_int_set (&w->freed, TRUE);
+}
+
+/* Hostile review M1: stopped while the card computes an MTK: MTK || salt is wiped all the
+ * same (GTask frees the unread answer), and the owner hears nothing after the stop. */
+static void
+test_stop_wipes_answer (void)
+{
+  g_autoptr(TestCard) card = g_object_new (TEST_TYPE_CARD, NULL);
+  g_autoptr(GError) error = NULL;
+  MbmsMikeyReceiver *rx = mbms_mikey_receiver_new ("127.0.0.1", 0, NULL, 50, no_datagrams, NULL, &error);
+  static const MbmsUiccKeysFuncs funcs = { owner_msk_taken, owner_msk_wanted, owner_card_full, owner_mtk_done };
+  Owner o = { 0 };
+  g_autoptr(MbmsUiccKeys) keys = NULL;
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) from = g_inet_socket_address_new (lo, 4000);
+  g_autoptr(GBytes) m = mtk_message (0x00010001, 1);
+  Watch w = { g_malloc (30), 30, FALSE, FALSE };
+  Answer *a = g_new0 (Answer, 1);
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_assert_no_error (error);
+  g_assert_true (mbms_mikey_receiver_add_destination (rx, "127.0.0.2", &error));
+  memset (w.data, 0x5a, w.len);
+  a->answer = g_bytes_new_with_free_func (w.data, w.len, watch_free, &w);
+  g_queue_push_tail (&card->answers, a);
+  card->delay_us = 200000;
+  keys = mbms_uicc_keys_new (GBA_UICC (card), rx, &funcs, &o);
+  g_assert_cmpint (submit (keys, m, from, "127.0.0.2"), ==, MBMS_MIKEY_PENDING);
+  run_for (50); /* on the card now */
+  mbms_uicc_keys_stop (keys);
+  while (!g_atomic_int_get (&w.freed) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  run_for (50);
+  g_assert_true (g_atomic_int_get (&w.freed));
+  g_assert_true (g_atomic_int_get (&w.wiped));
+  g_assert_cmpuint (o.mtks + o.mtk_errors, ==, 0);
+  g_assert_cmpuint (mbms_mikey_receiver_get_counters (rx, "127.0.0.2").accepted, ==, 0);
+  g_clear_object (&keys);
+  mbms_mikey_receiver_free (rx);
+}
+
+/* Hostile review L1: MUK deletion (TS 31.102 7.1.1.10, 4.2.81) with a long B-TID and BM-SC
+ * FQDN: BER-TLV lengths (ISO/IEC 8825-1 8.1.3) 81 xx for each ID, 82 hh ll for the whole. */
+static void
+test_muk_deletion_long_ids (void)
+{
+  g_autoptr(TestCard) card = g_object_new (TEST_TYPE_CARD, NULL);
+  g_autoptr(GError) error = NULL;
+  MbmsMikeyReceiver *rx = mbms_mikey_receiver_new ("127.0.0.1", 0, NULL, 50, no_datagrams, NULL, &error);
+  static const MbmsUiccKeysFuncs funcs = { owner_msk_taken, owner_msk_wanted, owner_card_full, owner_mtk_done };
+  Owner o = { 0 };
+  g_autoptr(MbmsUiccKeys) keys = NULL;
+  g_autofree char *idi = g_strnfill (250, 'f');
+  g_autofree char *idr = g_strnfill (250, 'b');
+  g_autoptr(GByteArray) want = g_byte_array_new ();
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  GBytes *sent;
+
+  g_assert_no_error (error);
+  keys = mbms_uicc_keys_new (GBA_UICC (card), rx, &funcs, &o);
+  answer (card, "", 0, -1);
+  mbms_uicc_keys_delete_muk (keys, idi, idr);
+  while (card->modes->len < 1 && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (card->modes->len, ==, 1);
+  g_byte_array_append (want, (const guint8 *) "\xa0\x82\x01\xfa" "\x80\x81\xfa", 7);
+  g_byte_array_append (want, (const guint8 *) idr, 250);
+  g_byte_array_append (want, (const guint8 *) "\x82\x81\xfa", 3);
+  g_byte_array_append (want, (const guint8 *) idi, 250);
+  sent = g_ptr_array_index (card->data, 0);
+  g_assert_cmpmem (g_bytes_get_data (sent, NULL), g_bytes_get_size (sent), want->data, want->len);
+  mbms_uicc_keys_stop (keys);
+  g_clear_object (&keys);
+  run_for (50);
+  mbms_mikey_receiver_free (rx);
+}
+
 static void
 on_derived (GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -543,5 +929,10 @@ main (int argc, char **argv)
   g_test_add_func ("/uicc-keys/msk-ids", test_msks);
   g_test_add_func ("/uicc-keys/card-path", test_card_path);
   g_test_add_func ("/uicc-keys/naf-derivation-async", test_naf_derivation_async);
+  g_test_add_func ("/uicc-keys/flood-through-receiver", test_flood_through_receiver);
+  g_test_add_func ("/uicc-keys/copy-does-not-trust", test_copy_does_not_trust);
+  g_test_add_func ("/uicc-keys/copies-dropped", test_copies_dropped);
+  g_test_add_func ("/uicc-keys/stop-wipes-answer", test_stop_wipes_answer);
+  g_test_add_func ("/uicc-keys/muk-deletion-long-ids", test_muk_deletion_long_ids);
   return g_test_run ();
 }
