@@ -460,6 +460,12 @@ class UiccDownload(UiccKeyManagement):
         self.assertIn("from the card", self.daemon_log())
 
 
+class UiccDownloadAt(UiccDownload):
+    """The same protected download through the pty modem (+CCHO/+CGLA carry the MIKEY objects
+    to the card's MBMS context)."""
+    backend = "at"
+
+
 BOOTSTRAP = os.path.join(td.BUILD, "tools", "mbms-bootstrap")
 LABNET = os.path.join(td.BUILD, "tools", "lab", "mbms-labnet")
 
@@ -514,7 +520,7 @@ class GbaUThroughTheCard(unittest.TestCase):
 
 
 CLASSES = {c.__name__: c for c in (PcscCard, PcscCardT0, AtModem, AtModemQuirky, GbaUThroughTheCard,
-                                    UiccKeyManagement, UiccKeyManagementAt, UiccDownload)}
+                                    UiccKeyManagement, UiccKeyManagementAt, UiccDownload, UiccDownloadAt)}
 
 if __name__ == "__main__":
     # arguments name classes; each runs only the tests of this file (not those inherited)
@@ -524,7 +530,7 @@ if __name__ == "__main__":
     for cls in chosen:
         if cls is GbaUThroughTheCard:
             suite.addTests(unittest.defaultTestLoader.loadTestsFromTestCase(cls))
-        elif cls is UiccDownload:
+        elif issubclass(cls, UiccDownload):
             suite.addTests(cls(n) for n in sorted(UiccDownload.__dict__) if n.startswith("test_"))
         elif getattr(cls, "own_tests", False):
             suite.addTests(cls(n) for n in sorted(UiccKeyManagement.__dict__) if n.startswith("test_"))
