@@ -9,8 +9,6 @@
 #define MAX_QUEUED    32 /* commands waiting for the card: a flood beyond is BUSY, not a backlog */
 #define MTK_LEN       16 /* 6.4.5.3: the MTK (TEK or TGK) */
 #define SALT_LEN      14 /* 6.4.5.3: 112-bit salt for streaming */
-#define DL_ENCR_LEN   16 /* RFC 3830 4.1.3 keys of a download MTK (as mgv-mtk.c) */
-#define DL_AUTH_LEN   20
 #define MUK_ID_MAX    250 /* Idr and Idi each (a B-TID and an FQDN are shorter): the TLV stays below 64 KiB */
 #define MTKS_REMEMBERED 8 /* the card's current MTK per MSK, for the same message to other sessions */
 
@@ -346,9 +344,7 @@ mtk_of (MbmsUiccKeys *self, const MikeyMessage *msg, GBytes *answer, GError **er
           return NULL;
         }
       mtk->mtk = gba_secret_new (data, MTK_LEN);
-      /* 6.5.4: RFC 3830 4.1.3 with cs_id 0 and the MSK message's RAND, as in the ME */
-      mtk->encr_key = mikey_derive_tgk_key (mtk->mtk, MIKEY_TGK_CONST_ENCR, 0, msg->csb_id, rand, DL_ENCR_LEN);
-      mtk->auth_key = mikey_derive_tgk_key (mtk->mtk, MIKEY_TGK_CONST_AUTH, 0, msg->csb_id, rand, DL_AUTH_LEN);
+      mgv_mtk_derive_download_keys (mtk, msg->csb_id, rand); /* as MGV-F in the ME */
     }
   else
     {
@@ -365,17 +361,7 @@ remember (MbmsUiccKeys *self, const Job *job, const MgvMtk *mtk)
 {
   Answered *a;
 
-  for (GList *l = self->answered.head; l != NULL;)
-    {
-      GList *next = l->next;
-      Answered *o = l->data;
-      if (o->mtk->msk_id == mtk->msk_id && memcmp (o->mtk->domain, mtk->domain, 3) == 0)
-        {
-          answered_free (o);
-          g_queue_delete_link (&self->answered, l);
-        }
-      l = next;
-    }
+  forget_copies (self, mtk->domain, -1, mtk->msk_id);
   a = g_new0 (Answered, 1);
   a->fingerprint = g_strdup (job->fingerprint);
   a->mtk = mgv_mtk_copy (mtk);

@@ -67,14 +67,15 @@ make_mtk (const MikeyMessage *msg, const MgvMsk *msk, const MikeyKeyData *kd)
   if (kd->type == MIKEY_KEY_TEK_SALT)
     mtk->salt = gba_secret_ref (kd->salt);
   else
-    {
-      /* download: RFC 3830 4.1.3 with cs_id 0 and the MSK's MIKEY-RAND (6.5.4) */
-      mtk->encr_key = mikey_derive_tgk_key (kd->key, MIKEY_TGK_CONST_ENCR, 0, msg->csb_id, msk->rand,
-                                            MGV_DL_ENCR_KEY_LEN);
-      mtk->auth_key = mikey_derive_tgk_key (kd->key, MIKEY_TGK_CONST_AUTH, 0, msg->csb_id, msk->rand,
-                                            MGV_DL_AUTH_KEY_LEN);
-    }
+    mgv_mtk_derive_download_keys (mtk, msg->csb_id, msk->rand);
   return mtk;
+}
+
+void
+mgv_mtk_derive_download_keys (MgvMtk *mtk, guint32 csb_id, GBytes *msk_rand)
+{
+  mtk->encr_key = mikey_derive_tgk_key (mtk->mtk, MIKEY_TGK_CONST_ENCR, 0, csb_id, msk_rand, MGV_DL_ENCR_KEY_LEN);
+  mtk->auth_key = mikey_derive_tgk_key (mtk->mtk, MIKEY_TGK_CONST_AUTH, 0, csb_id, msk_rand, MGV_DL_AUTH_KEY_LEN);
 }
 
 /* The ME keeps the two most recent MTKs of a session, newest first (6.5.4). */

@@ -131,6 +131,9 @@ typedef struct {
 } MgvMtk;
 
 void    mgv_mtk_free (MgvMtk *mtk);
+/* A download MTK's (TGK's) keys, TS 33.246 6.5.4: RFC 3830 4.1.3 with cs_id 0, the MTK
+ * message's CSB ID and the MIKEY-RAND of the MSK message: mtk->encr_key and mtk->auth_key. */
+void    mgv_mtk_derive_download_keys (MgvMtk *mtk, guint32 csb_id, GBytes *msk_rand);
 MgvMtk *mgv_mtk_copy (const MgvMtk *mtk);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MgvMtk, mgv_mtk_free)
 
