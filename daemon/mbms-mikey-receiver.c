@@ -202,18 +202,13 @@ apply_verdict (Endpoint *ep, Bucket *b, Bucket *charge, gboolean charged, MbmsMi
   switch (verdict)
     {
     case MBMS_MIKEY_ACCEPTED:
-      c->accepted++;
       make_trusted (b);
-      if (charged)
-        charge->tokens = MIN (burst, charge->tokens + 1.0);
-      return; /* authenticated traffic costs no budget */
-    case MBMS_MIKEY_ACCEPTED_COPY:
-      c->accepted++; /* the bytes of an authenticated message, from anyone: no trust */
-      if (charged)
-        charge->tokens = MIN (burst, charge->tokens + 1.0);
-      return;
+      G_GNUC_FALLTHROUGH;
+    case MBMS_MIKEY_ACCEPTED_COPY: /* the bytes of an authenticated message, from anyone: no trust */
+      c->accepted++;
+      G_GNUC_FALLTHROUGH;
     case MBMS_MIKEY_IGNORED:
-      if (charged)
+      if (charged) /* authenticated traffic, and what was not judged, costs no budget */
         charge->tokens = MIN (burst, charge->tokens + 1.0);
       return;
     case MBMS_MIKEY_PENDING:
